@@ -1,0 +1,110 @@
+# Tandem build. `make` builds the kernel and the bootable ISO; `make test` runs every
+# test; `make run` boots the image in QEMU; `make deps` installs what is missing.
+
+BUILD   ?= build
+VERSION := 0.1.0
+GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+CC      := gcc
+HOSTCC  := gcc
+FUZZCC  := clang
+LD      := ld
+OBJCOPY := objcopy
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+
+WARN    := -Wall -Wextra -Werror -Wvla -Wstrict-prototypes -Wmissing-prototypes
+# Freestanding code: no libc headers, no SSE (the kernel does not save the FPU on
+# entry), no red zone (interrupts push onto the same stack).
+FREE_CFLAGS := -std=c11 $(WARN) -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
+	-fno-stack-protector -fno-pic -fno-pie -fno-builtin -fno-omit-frame-pointer \
+	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -Ilib/include -Iinclude
+KCFLAGS := $(FREE_CFLAGS) -mcmodel=kernel -Ikernel -Ikernel/arch/x86 \
+	-DTANDEM_VERSION='"$(VERSION)"' -DTANDEM_GITREV='"$(GITREV)"'
+KASFLAGS := -g -Ikernel -Ikernel/arch/x86 -Iinclude -D__ASSEMBLY__
+
+HOST_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Ikernel -Itests/unit -idirafter lib/include
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ikernel
+
+# Unit-test and fuzzer rules name their sources through per-test variables.
+.SECONDEXPANSION:
+
+.PHONY: all kernel iso unit fuzz test test-unit test-system run deps clean format
+all: kernel iso
+
+# ---------------------------------------------------------------- kernel
+KERNEL_C := $(wildcard kernel/*.c kernel/arch/x86/*.c) lib/string.c lib/format.c
+KERNEL_S := $(wildcard kernel/arch/x86/*.S)
+KERNEL_OBJ := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_C) $(KERNEL_S))
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJ) kernel/arch/x86/kernel.ld
+	@echo "  LD      $@"
+	@$(LD) -n -nostdlib --no-warn-rwx-segments -z max-page-size=0x1000 -z noexecstack -T kernel/arch/x86/kernel.ld \
+		-o $@ $(KERNEL_OBJ)
+
+kernel: $(BUILD)/kernel.elf
+
+-include $(KERNEL_OBJ:.o=.d)
+
+# ---------------------------------------------------------------- ISO
+$(BUILD)/tandem.iso: $(BUILD)/kernel.elf tools/mkiso
+	tools/mkiso $@ $(BUILD)/kernel.elf
+
+iso: $(BUILD)/tandem.iso
+
+# ---------------------------------------------------------------- host unit tests
+# Each tests/unit/NAME.mk adds NAME to UNIT_TESTS and sets unit_NAME_SRCS.
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
+
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h) $(wildcard kernel/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(unit_$*_SRCS)
+
+unit: $(UNIT_BINS)
+
+# ---------------------------------------------------------------- fuzzers
+# Each tests/fuzz/NAME.mk adds NAME to FUZZERS and sets fuzz_NAME_SRCS.
+FUZZERS :=
+include $(wildcard tests/fuzz/*.mk)
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard kernel/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(fuzz_$*_SRCS)
+
+fuzz: $(FUZZ_BINS)
+
+# ---------------------------------------------------------------- tests and running
+deps:
+	@tools/deps
+
+test: deps
+	@$(MAKE) --no-print-directory all unit fuzz
+	@tests/run $(T)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/run
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+

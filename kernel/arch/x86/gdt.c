@@ -1,0 +1,71 @@
+/* Per-CPU GDT and TSS: kernel and user segments, the TSS with its IST stacks. */
+#include <string.h>
+#include "cpu.h"
+#include "layout.h"
+#include "x86.h"
+
+struct cpu cpus[MAX_CPUS];
+unsigned cpus_possible = 1;
+volatile unsigned cpus_online;
+
+/* Segment descriptors (AMD APM vol. 2, 4.8): long-mode code and flat data. */
+#define DESC_KCODE 0x00af9a000000ffffULL /* DPL 0, L=1 */
+#define DESC_KDATA 0x00cf92000000ffffULL
+#define DESC_UDATA 0x00cff2000000ffffULL /* DPL 3 */
+#define DESC_UCODE 0x00affa000000ffffULL /* DPL 3, L=1 */
+#define DESC_TSS_AVAILABLE 0x89ULL        /* present, 64-bit TSS (available) */
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static void tss_descriptor(uint64_t *slot, const struct tss *tss)
+{
+	uint64_t base = (uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
+	slot[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (DESC_TSS_AVAILABLE << 40) |
+		  ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	slot[1] = base >> 32;
+}
+
+void cpu_set_gs(struct cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uintptr_t)c);
+	wrmsr(MSR_KERNEL_GS, 0);
+}
+
+void cpu_setup(struct cpu *c)
+{
+	c->gdt[0] = 0;
+	c->gdt[SEL_KCODE >> 3] = DESC_KCODE;
+	c->gdt[SEL_KDATA >> 3] = DESC_KDATA;
+	c->gdt[SEL_UDATA >> 3] = DESC_UDATA;
+	c->gdt[SEL_UCODE >> 3] = DESC_UCODE;
+	/* No I/O bitmap yet: an offset past the limit denies all ports to ring 3. */
+	c->tss.iomap_base = sizeof(c->tss);
+	tss_descriptor(&c->gdt[SEL_TSS >> 3], &c->tss);
+
+	struct desc_ptr gdtr = { sizeof(c->gdt) - 1, (uintptr_t)c->gdt };
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %2, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs"
+			 :
+			 : "m"(gdtr), "i"((uint64_t)SEL_KCODE), "i"(SEL_KDATA)
+			 : "rax", "memory");
+	/* Loading GS zeroed its base: set it again. */
+	cpu_set_gs(c);
+	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+	idt_init();
+}

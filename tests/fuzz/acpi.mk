@@ -1,0 +1,2 @@
+FUZZERS += acpi
+fuzz_acpi_SRCS := kernel/acpi_tables.c

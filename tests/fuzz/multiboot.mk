@@ -1,0 +1,2 @@
+FUZZERS += multiboot
+fuzz_multiboot_SRCS := kernel/multiboot.c

@@ -1,0 +1,2 @@
+UNIT_TESTS += multiboot
+unit_multiboot_SRCS := kernel/multiboot.c
