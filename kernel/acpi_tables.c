@@ -59,48 +59,41 @@ enum {
 	MADT_LAPIC_ADDR_OFF = 36,   /* §5.2.12: Local Interrupt Controller Address, u32 */
 	MADT_FLAGS_OFF = 40,        /* §5.2.12: Flags, u32 */
 	MADT_ENTRIES_OFF = 44,      /* §5.2.12: Interrupt Controller Structure[] */
-	MADT_PCAT_COMPAT = 1u << 0, /* §5.2.12 Table 5.20: dual 8259 present */
+	MADT_PCAT_COMPAT = 1u << 0, /* §5.2.12: PCAT_COMPAT, dual 8259 present */
 	MADT_TYPE_OFF = 0,          /* §5.2.12: every structure starts with Type, */
 	MADT_LEN_OFF = 1,           /* §5.2.12: ... and Length, both u8 */
 	MADT_ENTRY_HDR_LEN = 2,
-
 	MADT_LAPIC = 0,             /* §5.2.12.2: Processor Local APIC */
 	MADT_LAPIC_LEN = 8,
 	LAPIC_UID_OFF = 2,          /* §5.2.12.2: ACPI Processor UID, u8 */
 	LAPIC_ID_OFF = 3,           /* §5.2.12.2: APIC ID, u8 */
 	LAPIC_FLAGS_OFF = 4,        /* §5.2.12.2: Flags, u32 */
-	LAPIC_ENABLED = 1u << 0,        /* §5.2.12.2 Table 5.23: Enabled */
-	LAPIC_ONLINE_CAPABLE = 1u << 1, /* §5.2.12.2 Table 5.23: Online Capable */
-
+	LAPIC_ENABLED = 1u << 0,        /* §5.2.12.2: Flags.Enabled */
+	LAPIC_ONLINE_CAPABLE = 1u << 1, /* §5.2.12.2: Flags.Online Capable */
 	MADT_IOAPIC = 1,            /* §5.2.12.3: I/O APIC */
 	MADT_IOAPIC_LEN = 12,
 	IOAPIC_ID_OFF = 2,          /* §5.2.12.3: I/O APIC ID, u8 */
 	IOAPIC_ADDR_OFF = 4,        /* §5.2.12.3: I/O APIC Address, u32 */
 	IOAPIC_GSI_OFF = 8,         /* §5.2.12.3: Global System Interrupt Base, u32 */
-
 	MADT_ISO = 2,               /* §5.2.12.5: Interrupt Source Override */
 	MADT_ISO_LEN = 10,
 	ISO_BUS_OFF = 2,            /* §5.2.12.5: Bus, u8 */
 	ISO_SOURCE_OFF = 3,         /* §5.2.12.5: Source, u8 */
 	ISO_GSI_OFF = 4,            /* §5.2.12.5: Global System Interrupt, u32 */
 	ISO_FLAGS_OFF = 8,          /* §5.2.12.5: Flags (MPS INTI), u16 */
-
 	MADT_LAPIC_NMI = 4,         /* §5.2.12.7: Local APIC NMI */
 	MADT_LAPIC_NMI_LEN = 6,
 	LAPIC_NMI_UID_OFF = 2,      /* §5.2.12.7: ACPI Processor UID, u8 */
 	LAPIC_NMI_FLAGS_OFF = 3,    /* §5.2.12.7: Flags, u16 */
 	LAPIC_NMI_LINT_OFF = 5,     /* §5.2.12.7: Local APIC LINT#, u8 */
-
 	MADT_LAPIC_OVERRIDE = 5,    /* §5.2.12.8: Local APIC Address Override */
 	MADT_LAPIC_OVERRIDE_LEN = 12,
 	LAPIC_OVERRIDE_ADDR_OFF = 4, /* §5.2.12.8: Local APIC Address, u64 */
-
 	MADT_X2APIC = 9,            /* §5.2.12.12: Processor Local x2APIC */
 	MADT_X2APIC_LEN = 16,
 	X2APIC_ID_OFF = 4,          /* §5.2.12.12: X2APIC ID, u32 */
 	X2APIC_FLAGS_OFF = 8,       /* §5.2.12.12: Flags, u32 (as for the local APIC) */
 	X2APIC_UID_OFF = 12,        /* §5.2.12.12: ACPI Processor UID, u32 */
-
 	MADT_X2APIC_NMI = 10,       /* §5.2.12.13: Local x2APIC NMI */
 	MADT_X2APIC_NMI_LEN = 12,
 	X2APIC_NMI_FLAGS_OFF = 2,   /* §5.2.12.13: Flags, u16 */
@@ -108,10 +101,8 @@ enum {
 	X2APIC_NMI_LINT_OFF = 8,    /* §5.2.12.13: Local x2APIC LINT#, u8 */
 };
 
-/* HPET description table (IA-PC HPET spec 1.0a §3.2.4). */
-enum {
-	HPET_BASE_GAS_OFF = 40, /* §3.2.4: BASE_ADDRESS, a GAS after the Event Timer Block ID */
-};
+/* IA-PC HPET spec 1.0a §3.2.4: BASE_ADDRESS, a GAS after the Event Timer Block ID. */
+enum { HPET_BASE_GAS_OFF = 40 };
 
 /* FADT fields for the PM timer (ACPI 6.5 §5.2.9). */
 enum {
@@ -121,16 +112,16 @@ enum {
 	FADT_V1_LEN = 116,           /* §5.2.9: ACPI 1.0 FADT ends after Flags */
 	FADT_X_PM_TMR_BLK_OFF = 208, /* §5.2.9: X_PM_TMR_BLK, GAS (ACPI 2.0+) */
 	FADT_PM_TMR_LEN = 4,         /* §5.2.9: PM_TMR_LEN must be 4 when supported */
-	FADT_TMR_VAL_EXT = 1u << 8,  /* §5.2.9.1 Table 5.10: 32-bit PM timer */
+	FADT_TMR_VAL_EXT = 1u << 8,  /* §5.2.9: Flags.TMR_VAL_EXT, 32-bit timer */
 	IO_PORT_MAX = 0xffff,        /* x86 I/O space is 16 bits */
 };
 
 /* MCFG (PCI Firmware spec 3.2 §4.1.2). */
 enum {
 	MCFG_ENTRIES_OFF = 44,  /* §4.1.2: header plus 8 reserved bytes */
-	MCFG_ENTRY_LEN = 16,    /* §4.1.2 Table 4-3: allocation structure */
-	MCFG_BASE_OFF = 0,      /* §4.1.2 Table 4-3: Base Address, u64 */
-	MCFG_SEGMENT_OFF = 8,   /* §4.1.2 Table 4-3: PCI Segment Group Number, u16 */
+	MCFG_ENTRY_LEN = 16,    /* §4.1.2: allocation structure */
+	MCFG_BASE_OFF = 0,      /* §4.1.2: Base Address, u64 */
+	MCFG_SEGMENT_OFF = 8,   /* §4.1.2: PCI Segment Group Number, u16 */
 };
 
 /* Unaligned little-endian reads: firmware tables pack fields at odd offsets. */

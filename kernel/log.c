@@ -96,6 +96,6 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	format_v(serial_out, NULL, fmt, ap);
 	va_end(ap);
-	log_raw("\ntandem[cpu%u]: CPU halted\n", cpu_self()->id);
+	log_raw("\ntandem[cpu%u]: CPU %u halted\n", cpu_self()->id, cpu_self()->id);
 	cpu_stop();
 }

@@ -125,7 +125,7 @@ static void test_fault(const char *cmdline)
 	if (strcmp(kind, "pf") == 0) {
 		*(volatile uint64_t *)0xdead000 = 1;
 	} else if (strcmp(kind, "gp") == 0) {
-		wrmsr(0xdeadbeef, 0);
+		*(volatile uint64_t *)0x8000000000000000ULL = 1; /* non-canonical */
 	} else if (strcmp(kind, "ud") == 0) {
 		__asm__ volatile("ud2");
 	} else if (strcmp(kind, "de") == 0) {
@@ -157,8 +157,10 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 	acpi_init();
 	if (!lapic_init())
 		panic("no local APIC: Tandem needs one");
-	lapic_enable();
+	/* The 8259s go quiet while LINT0 still takes their output (ExtINT), so that a
+	 * request they raised during boot is withdrawn before LINT0 is masked. */
 	pic_disable();
+	lapic_enable();
 	ioapic_init(&acpi_info, lapic_id());
 
 	timer_calibrate(acpi_info.has_hpet ? acpi_info.hpet_addr : 0);

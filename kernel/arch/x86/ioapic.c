@@ -168,6 +168,9 @@ bool ioapic_mask(uint32_t gsi)
 
 void pic_disable(void)
 {
+	/* ICW1 clears the mask register: mask before and after re-initialising. */
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
 	outb(PIC1_CMD, ICW1_INIT_ICW4);
 	outb(PIC2_CMD, ICW1_INIT_ICW4);
 	outb(PIC1_DATA, PIC_VECTOR_BASE);

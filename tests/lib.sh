@@ -1,0 +1,77 @@
+# Helpers for Tandem's system tests (sourced by tests/run).
+# A system test is a shell function that boots something in an emulator and checks
+# the serial log; it returns non-zero on failure and says why on standard output.
+
+QEMU=${QEMU:-qemu-system-x86_64}
+OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
+KERNEL=${KERNEL:-build/kernel.elf}
+ISO=${ISO:-build/tandem.iso}
+
+# Lines that end a boot: done, or stopped for good.
+BOOT_END='boot complete|CPU [0-9]+ halted|Halted\.'
+
+# qemu_boot LOG TIMEOUT END_REGEX QEMU-ARGS...
+# Boots QEMU (software emulation, AMD CPU with SVM) with its first serial port in LOG,
+# until END_REGEX appears in the log or TIMEOUT seconds pass; then stops it.
+# Returns 0 when END_REGEX was seen, 1 on timeout.
+qemu_boot() {
+	local log=$1 timeout=$2 end=$3
+	shift 3
+	: >"$log"
+	"$QEMU" -accel tcg -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot -monitor none \
+		-serial "file:$log" "$@" 2>"$log.stderr" &
+	local pid=$! waited=0 rc=1
+	while [ "$waited" -lt $((timeout * 4)) ]; do
+		if grep -Eq "$end" "$log" 2>/dev/null; then
+			rc=0
+			sleep 0.3 # let the last lines arrive
+			break
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			grep -Eq "$end" "$log" && rc=0
+			break
+		fi
+		sleep 0.25
+		waited=$((waited + 1))
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ "$rc" -ne 0 ]; then
+		echo "  no '$end' within ${timeout}s"
+		grep -v "TCG doesn't support" "$log.stderr" | head -5 | sed 's/^/  qemu: /'
+	fi
+	return $rc
+}
+
+# expect LOG REGEX [WHAT]: the log must have a line matching REGEX.
+expect() {
+	if ! grep -Eq -- "$2" "$1"; then
+		echo "  expected in the serial log: ${3:-$2}"
+		return 1
+	fi
+}
+
+# expect_not LOG REGEX: no line may match REGEX.
+expect_not() {
+	if grep -Eq -- "$2" "$1"; then
+		echo "  unexpected in the serial log: $(grep -E -m1 -- "$2" "$1")"
+		return 1
+	fi
+}
+
+# expect_number LOG REGEX-WITH-ONE-NUMBER MIN MAX: the number captured by the first
+# parenthesised group of the first matching line lies in [MIN, MAX].
+expect_number() {
+	local n
+	n=$(sed -nE "s/.*$2.*/\\1/p" "$1" | head -1)
+	if [ -z "$n" ] || [ "$n" -lt "$3" ] || [ "$n" -gt "$4" ]; then
+		echo "  expected '$2' with a number in [$3, $4], got '${n:-nothing}'"
+		return 1
+	fi
+}
+
+# A boot that reached the end without errors or exceptions.
+expect_clean_boot() {
+	expect "$1" 'boot complete' &&
+		expect_not "$1" 'EXCEPTION|PANIC|error:'
+}
