@@ -166,6 +166,8 @@ static void fill_fb(struct boot_info *out, const uint8_t *fb, size_t len)
 	/* An RGB description without its colour fields is unusable. */
 	if (kind == FB_RGB && len < FB_RGB_SIZE)
 		return;
+	/* A later tag replaces an earlier one whole, colour fields included. */
+	memset(f, 0, sizeof(*f));
 	f->addr = get_u64(fb + FB_OFF_ADDR);
 	f->pitch = get_u32(fb + FB_OFF_PITCH);
 	f->width = get_u32(fb + FB_OFF_WIDTH);
