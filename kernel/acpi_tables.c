@@ -6,8 +6,8 @@
 /* RSDP layout (ACPI 6.5 §5.2.5.3). */
 #define RSDP_SIGNATURE "RSD PTR "
 enum {
-	RSDP_SIG_LEN = 8,       /* §5.2.5.3: Signature, 8 bytes */
-	RSDP_OEMID_OFF = 9,     /* §5.2.5.3: OEMID, 6 bytes */
+	RSDP_SIG_LEN = 8,   /* §5.2.5.3: Signature, 8 bytes */
+	RSDP_OEMID_OFF = 9, /* §5.2.5.3: OEMID, 6 bytes */
 	RSDP_OEMID_LEN = 6,
 	RSDP_REVISION_OFF = 15, /* §5.2.5.3: Revision */
 	RSDP_RSDT_OFF = 16,     /* §5.2.5.3: RsdtAddress, u32 */
@@ -20,23 +20,23 @@ enum {
 
 /* Where BIOS firmware keeps the RSDP (ACPI 6.5 §5.2.5.1). */
 enum {
-	BDA_EBDA_SEG_ADDR = 0x40e,  /* §5.2.5.1: EBDA segment, u16, in the BIOS data area */
-	EBDA_SEG_SHIFT = 4,         /* real-mode segment to physical address */
-	EBDA_SCAN_LEN = 1024,       /* §5.2.5.1: first 1 KiB of the EBDA */
-	BIOS_AREA_START = 0xe0000,  /* §5.2.5.1: BIOS read-only area 0xe0000-0xfffff */
+	BDA_EBDA_SEG_ADDR = 0x40e, /* §5.2.5.1: EBDA segment, u16, in the BIOS data area */
+	EBDA_SEG_SHIFT = 4,        /* real-mode segment to physical address */
+	EBDA_SCAN_LEN = 1024,      /* §5.2.5.1: first 1 KiB of the EBDA */
+	BIOS_AREA_START = 0xe0000, /* §5.2.5.1: BIOS read-only area 0xe0000-0xfffff */
 	BIOS_AREA_END = 0x100000,
-	RSDP_SCAN_ALIGN = 16,       /* §5.2.5.1: RSDP sits on a 16-byte boundary */
+	RSDP_SCAN_ALIGN = 16, /* §5.2.5.1: RSDP sits on a 16-byte boundary */
 };
 
 /* System description table header (ACPI 6.5 §5.2.6). */
 enum {
-	SDT_SIG_LEN = 4,             /* §5.2.6: Signature */
-	SDT_LENGTH_OFF = 4,          /* §5.2.6: Length of the whole table, u32 */
-	SDT_HEADER_LEN = 36,         /* §5.2.6: header size; table bodies start here */
-	SDT_MAX_LEN = 1024 * 1024,   /* sanity cap: no table Tandem reads comes near this */
-	ROOT_MAX_ENTRIES = 256,      /* sanity cap on RSDT/XSDT entries walked */
-	RSDT_ENTRY_LEN = 4,          /* §5.2.7: RSDT entries are u32 addresses */
-	XSDT_ENTRY_LEN = 8,          /* §5.2.8: XSDT entries are u64 addresses */
+	SDT_SIG_LEN = 4,           /* §5.2.6: Signature */
+	SDT_LENGTH_OFF = 4,        /* §5.2.6: Length of the whole table, u32 */
+	SDT_HEADER_LEN = 36,       /* §5.2.6: header size; table bodies start here */
+	SDT_MAX_LEN = 1024 * 1024, /* sanity cap: no table Tandem reads comes near this */
+	ROOT_MAX_ENTRIES = 256,    /* sanity cap on RSDT/XSDT entries walked */
+	RSDT_ENTRY_LEN = 4,        /* §5.2.7: RSDT entries are u32 addresses */
+	XSDT_ENTRY_LEN = 8,        /* §5.2.8: XSDT entries are u64 addresses */
 };
 #define SIG_RSDT "RSDT" /* §5.2.7 */
 #define SIG_XSDT "XSDT" /* §5.2.8 */
@@ -47,8 +47,8 @@ enum {
 
 /* Generic Address Structure (ACPI 6.5 §5.2.3.2). */
 enum {
-	GAS_SPACE_OFF = 0,  /* §5.2.3.2: Address Space ID */
-	GAS_ADDR_OFF = 4,   /* §5.2.3.2: Address, u64 */
+	GAS_SPACE_OFF = 0, /* §5.2.3.2: Address Space ID */
+	GAS_ADDR_OFF = 4,  /* §5.2.3.2: Address, u64 */
 	GAS_LEN = 12,
 	GAS_SPACE_MEMORY = 0, /* §5.2.3.2: system memory */
 	GAS_SPACE_IO = 1,     /* §5.2.3.2: system I/O */
@@ -63,42 +63,42 @@ enum {
 	MADT_TYPE_OFF = 0,          /* §5.2.12: every structure starts with Type, */
 	MADT_LEN_OFF = 1,           /* §5.2.12: ... and Length, both u8 */
 	MADT_ENTRY_HDR_LEN = 2,
-	MADT_LAPIC = 0,             /* §5.2.12.2: Processor Local APIC */
+	MADT_LAPIC = 0, /* §5.2.12.2: Processor Local APIC */
 	MADT_LAPIC_LEN = 8,
-	LAPIC_UID_OFF = 2,          /* §5.2.12.2: ACPI Processor UID, u8 */
-	LAPIC_ID_OFF = 3,           /* §5.2.12.2: APIC ID, u8 */
-	LAPIC_FLAGS_OFF = 4,        /* §5.2.12.2: Flags, u32 */
+	LAPIC_UID_OFF = 2,              /* §5.2.12.2: ACPI Processor UID, u8 */
+	LAPIC_ID_OFF = 3,               /* §5.2.12.2: APIC ID, u8 */
+	LAPIC_FLAGS_OFF = 4,            /* §5.2.12.2: Flags, u32 */
 	LAPIC_ENABLED = 1u << 0,        /* §5.2.12.2: Flags.Enabled */
 	LAPIC_ONLINE_CAPABLE = 1u << 1, /* §5.2.12.2: Flags.Online Capable */
-	MADT_IOAPIC = 1,            /* §5.2.12.3: I/O APIC */
+	MADT_IOAPIC = 1,                /* §5.2.12.3: I/O APIC */
 	MADT_IOAPIC_LEN = 12,
-	IOAPIC_ID_OFF = 2,          /* §5.2.12.3: I/O APIC ID, u8 */
-	IOAPIC_ADDR_OFF = 4,        /* §5.2.12.3: I/O APIC Address, u32 */
-	IOAPIC_GSI_OFF = 8,         /* §5.2.12.3: Global System Interrupt Base, u32 */
-	MADT_ISO = 2,               /* §5.2.12.5: Interrupt Source Override */
+	IOAPIC_ID_OFF = 2,   /* §5.2.12.3: I/O APIC ID, u8 */
+	IOAPIC_ADDR_OFF = 4, /* §5.2.12.3: I/O APIC Address, u32 */
+	IOAPIC_GSI_OFF = 8,  /* §5.2.12.3: Global System Interrupt Base, u32 */
+	MADT_ISO = 2,        /* §5.2.12.5: Interrupt Source Override */
 	MADT_ISO_LEN = 10,
-	ISO_BUS_OFF = 2,            /* §5.2.12.5: Bus, u8 */
-	ISO_SOURCE_OFF = 3,         /* §5.2.12.5: Source, u8 */
-	ISO_GSI_OFF = 4,            /* §5.2.12.5: Global System Interrupt, u32 */
-	ISO_FLAGS_OFF = 8,          /* §5.2.12.5: Flags (MPS INTI), u16 */
-	MADT_LAPIC_NMI = 4,         /* §5.2.12.7: Local APIC NMI */
+	ISO_BUS_OFF = 2,    /* §5.2.12.5: Bus, u8 */
+	ISO_SOURCE_OFF = 3, /* §5.2.12.5: Source, u8 */
+	ISO_GSI_OFF = 4,    /* §5.2.12.5: Global System Interrupt, u32 */
+	ISO_FLAGS_OFF = 8,  /* §5.2.12.5: Flags (MPS INTI), u16 */
+	MADT_LAPIC_NMI = 4, /* §5.2.12.7: Local APIC NMI */
 	MADT_LAPIC_NMI_LEN = 6,
-	LAPIC_NMI_UID_OFF = 2,      /* §5.2.12.7: ACPI Processor UID, u8 */
-	LAPIC_NMI_FLAGS_OFF = 3,    /* §5.2.12.7: Flags, u16 */
-	LAPIC_NMI_LINT_OFF = 5,     /* §5.2.12.7: Local APIC LINT#, u8 */
-	MADT_LAPIC_OVERRIDE = 5,    /* §5.2.12.8: Local APIC Address Override */
+	LAPIC_NMI_UID_OFF = 2,   /* §5.2.12.7: ACPI Processor UID, u8 */
+	LAPIC_NMI_FLAGS_OFF = 3, /* §5.2.12.7: Flags, u16 */
+	LAPIC_NMI_LINT_OFF = 5,  /* §5.2.12.7: Local APIC LINT#, u8 */
+	MADT_LAPIC_OVERRIDE = 5, /* §5.2.12.8: Local APIC Address Override */
 	MADT_LAPIC_OVERRIDE_LEN = 12,
 	LAPIC_OVERRIDE_ADDR_OFF = 4, /* §5.2.12.8: Local APIC Address, u64 */
-	MADT_X2APIC = 9,            /* §5.2.12.12: Processor Local x2APIC */
+	MADT_X2APIC = 9,             /* §5.2.12.12: Processor Local x2APIC */
 	MADT_X2APIC_LEN = 16,
-	X2APIC_ID_OFF = 4,          /* §5.2.12.12: X2APIC ID, u32 */
-	X2APIC_FLAGS_OFF = 8,       /* §5.2.12.12: Flags, u32 (as for the local APIC) */
-	X2APIC_UID_OFF = 12,        /* §5.2.12.12: ACPI Processor UID, u32 */
-	MADT_X2APIC_NMI = 10,       /* §5.2.12.13: Local x2APIC NMI */
+	X2APIC_ID_OFF = 4,    /* §5.2.12.12: X2APIC ID, u32 */
+	X2APIC_FLAGS_OFF = 8, /* §5.2.12.12: Flags, u32 (as for the local APIC) */
+	X2APIC_UID_OFF = 12,  /* §5.2.12.12: ACPI Processor UID, u32 */
+	MADT_X2APIC_NMI = 10, /* §5.2.12.13: Local x2APIC NMI */
 	MADT_X2APIC_NMI_LEN = 12,
-	X2APIC_NMI_FLAGS_OFF = 2,   /* §5.2.12.13: Flags, u16 */
-	X2APIC_NMI_UID_OFF = 4,     /* §5.2.12.13: ACPI Processor UID, u32 */
-	X2APIC_NMI_LINT_OFF = 8,    /* §5.2.12.13: Local x2APIC LINT#, u8 */
+	X2APIC_NMI_FLAGS_OFF = 2, /* §5.2.12.13: Flags, u16 */
+	X2APIC_NMI_UID_OFF = 4,   /* §5.2.12.13: ACPI Processor UID, u32 */
+	X2APIC_NMI_LINT_OFF = 8,  /* §5.2.12.13: Local x2APIC LINT#, u8 */
 };
 
 /* IA-PC HPET spec 1.0a §3.2.4: BASE_ADDRESS, a GAS after the Event Timer Block ID. */
@@ -118,10 +118,10 @@ enum {
 
 /* MCFG (PCI Firmware spec 3.2 §4.1.2). */
 enum {
-	MCFG_ENTRIES_OFF = 44,  /* §4.1.2: header plus 8 reserved bytes */
-	MCFG_ENTRY_LEN = 16,    /* §4.1.2: allocation structure */
-	MCFG_BASE_OFF = 0,      /* §4.1.2: Base Address, u64 */
-	MCFG_SEGMENT_OFF = 8,   /* §4.1.2: PCI Segment Group Number, u16 */
+	MCFG_ENTRIES_OFF = 44, /* §4.1.2: header plus 8 reserved bytes */
+	MCFG_ENTRY_LEN = 16,   /* §4.1.2: allocation structure */
+	MCFG_BASE_OFF = 0,     /* §4.1.2: Base Address, u64 */
+	MCFG_SEGMENT_OFF = 8,  /* §4.1.2: PCI Segment Group Number, u16 */
 };
 
 /* Unaligned little-endian reads: firmware tables pack fields at odd offsets. */
@@ -206,13 +206,13 @@ static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid, bool 
 	for (unsigned i = 0; i < out->cpu_count; i++)
 		if (out->cpus[i].apic_id == apic_id)
 			return;
-	out->cpus[out->cpu_count++] = (struct acpi_cpu){ apic_id, uid, x2apic };
+	out->cpus[out->cpu_count++] = (struct acpi_cpu){apic_id, uid, x2apic};
 }
 
 static void add_nmi(struct acpi_info *out, uint32_t uid, uint16_t flags, uint8_t lint)
 {
 	if (out->nmi_count < ACPI_MAX_NMIS)
-		out->nmis[out->nmi_count++] = (struct acpi_lapic_nmi){ uid, flags, lint };
+		out->nmis[out->nmi_count++] = (struct acpi_lapic_nmi){uid, flags, lint};
 }
 
 /* Parses one interrupt controller structure e of len bytes (len >= its header). */
@@ -232,15 +232,13 @@ static void parse_madt_entry(const uint8_t *e, uint8_t len, struct acpi_info *ou
 	case MADT_IOAPIC:
 		if (len >= MADT_IOAPIC_LEN && out->ioapic_count < ACPI_MAX_IOAPICS)
 			out->ioapics[out->ioapic_count++] = (struct acpi_ioapic){
-				e[IOAPIC_ID_OFF], rd32(e + IOAPIC_ADDR_OFF), rd32(e + IOAPIC_GSI_OFF)
-			};
+			    e[IOAPIC_ID_OFF], rd32(e + IOAPIC_ADDR_OFF), rd32(e + IOAPIC_GSI_OFF)};
 		break;
 	case MADT_ISO:
 		if (len >= MADT_ISO_LEN && out->iso_count < ACPI_MAX_ISOS)
-			out->isos[out->iso_count++] = (struct acpi_iso){
-				e[ISO_BUS_OFF], e[ISO_SOURCE_OFF], rd32(e + ISO_GSI_OFF),
-				rd16(e + ISO_FLAGS_OFF)
-			};
+			out->isos[out->iso_count++] =
+			    (struct acpi_iso){e[ISO_BUS_OFF], e[ISO_SOURCE_OFF],
+					      rd32(e + ISO_GSI_OFF), rd16(e + ISO_FLAGS_OFF)};
 		break;
 	case MADT_LAPIC_NMI:
 		if (len >= MADT_LAPIC_NMI_LEN)
@@ -257,8 +255,7 @@ static void parse_madt_entry(const uint8_t *e, uint8_t len, struct acpi_info *ou
 		if (len >= MADT_LAPIC_OVERRIDE_LEN && rd64(e + LAPIC_OVERRIDE_ADDR_OFF) != 0)
 			out->lapic_addr = rd64(e + LAPIC_OVERRIDE_ADDR_OFF);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -344,8 +341,7 @@ static void parse_table(const uint8_t *t, uint32_t len, struct acpi_info *out)
 		parse_mcfg(t, len, out);
 }
 
-int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view,
-	       struct acpi_info *out)
+int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view, struct acpi_info *out)
 {
 	const uint8_t *p = rsdp;
 

@@ -11,8 +11,8 @@
 
 struct acpi_cpu {
 	uint32_t apic_id;
-	uint32_t uid;    /* ACPI processor UID */
-	bool x2apic;     /* described by a local x2APIC entry */
+	uint32_t uid; /* ACPI processor UID */
+	bool x2apic;  /* described by a local x2APIC entry */
 };
 
 struct acpi_ioapic {
@@ -37,7 +37,7 @@ struct acpi_lapic_nmi {
 };
 
 struct acpi_info {
-	uint8_t revision;   /* RSDP revision: 0 for ACPI 1.0, 2 and up for XSDT */
+	uint8_t revision; /* RSDP revision: 0 for ACPI 1.0, 2 and up for XSDT */
 	char oem_id[7];
 
 	bool has_madt;
@@ -56,10 +56,10 @@ struct acpi_info {
 	paddr_t hpet_addr;
 
 	bool has_fadt;
-	uint32_t pm_tmr_port;  /* ACPI PM timer I/O port, 0 if none */
+	uint32_t pm_tmr_port; /* ACPI PM timer I/O port, 0 if none */
 	bool pm_tmr_32bit;
 	bool has_mcfg;
-	paddr_t mcfg_base;     /* ECAM base of PCI segment 0, bus 0 */
+	paddr_t mcfg_base; /* ECAM base of PCI segment 0, bus 0 */
 };
 
 /*
@@ -74,8 +74,7 @@ bool acpi_rsdp_valid(const void *rsdp, size_t len);
  * that fails is ignored and the rest still parsed. Returns 0, or -1 when the RSDP or
  * its root table is unusable.
  */
-int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view,
-	       struct acpi_info *out);
+int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view, struct acpi_info *out);
 
 /*
  * Looks for the RSDP where BIOS systems keep it: the first KiB of the EBDA (segment

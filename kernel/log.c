@@ -10,10 +10,10 @@ static struct spinlock log_lock;
 static enum log_level log_level = LOG_INFO;
 
 static const char *const level_names[] = {
-	[LOG_ERROR] = "error",
-	[LOG_WARN] = "warn",
-	[LOG_INFO] = "info",
-	[LOG_DEBUG] = "debug",
+    [LOG_ERROR] = "error",
+    [LOG_WARN] = "warn",
+    [LOG_INFO] = "info",
+    [LOG_DEBUG] = "debug",
 };
 
 /* How long a dump waits for a lock whose holder may be dead. */

@@ -18,7 +18,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys);
 static struct boot_info boot_info;
 static struct acpi_info acpi_info;
 
-#define TICK_HZ 100
+#define TICK_HZ       100
 #define TICK_CHECK_US 100000
 
 /* Until the kernel's own tables are up, the boot tables identity-map 4 GiB. */
@@ -94,9 +94,9 @@ static void acpi_init(void)
 		memset(&acpi_info, 0, sizeof(acpi_info));
 		return;
 	}
-	log_info("ACPI %s (revision %u): %u CPUs, %u I/O APICs, %u overrides%s",
-		 acpi_info.oem_id, acpi_info.revision, acpi_info.cpu_count,
-		 acpi_info.ioapic_count, acpi_info.iso_count, acpi_info.has_hpet ? ", HPET" : "");
+	log_info("ACPI %s (revision %u): %u CPUs, %u I/O APICs, %u overrides%s", acpi_info.oem_id,
+		 acpi_info.revision, acpi_info.cpu_count, acpi_info.ioapic_count,
+		 acpi_info.iso_count, acpi_info.has_hpet ? ", HPET" : "");
 }
 
 /* Every online CPU must be taking timer interrupts. */
@@ -142,7 +142,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 	log_info("Tandem %s (%s) starting", TANDEM_VERSION, TANDEM_GITREV);
 	smp_init_bsp();
 
-	const struct phys_view boot_view = { identity_map, NULL };
+	const struct phys_view boot_view = {identity_map, NULL};
 	if (multiboot_parse(magic, info_phys, &boot_view, &boot_info) < 0)
 		panic("not started by a Multiboot loader (magic 0x%x): nothing to go on", magic);
 	apply_options(boot_info.cmdline);

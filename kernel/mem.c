@@ -72,21 +72,21 @@ static const void *firmware_map_fn(void *ctx, paddr_t phys, size_t len)
 	return vmap_mmio(phys, len);
 }
 
-const struct phys_view direct_view = { direct_map_fn, NULL };
-const struct phys_view firmware_view = { firmware_map_fn, NULL };
+const struct phys_view direct_view = {direct_map_fn, NULL};
+const struct phys_view firmware_view = {firmware_map_fn, NULL};
 
 static unsigned boot_reservations(const struct boot_info *bi, struct mem_range *r)
 {
 	unsigned n = 0;
-	r[n++] = (struct mem_range){ (uintptr_t)_image_start - KERNEL_VBASE,
-				     (uintptr_t)(_image_end - _image_start), MEM_RESERVED };
+	r[n++] = (struct mem_range){(uintptr_t)_image_start - KERNEL_VBASE,
+				    (uintptr_t)(_image_end - _image_start), MEM_RESERVED};
 	if (bi->info_end > bi->info_start)
-		r[n++] = (struct mem_range){ bi->info_start, bi->info_end - bi->info_start,
-					     MEM_RESERVED };
+		r[n++] =
+		    (struct mem_range){bi->info_start, bi->info_end - bi->info_start, MEM_RESERVED};
 	for (unsigned i = 0; i < bi->mod_count; i++) {
 		const struct boot_module *m = &bi->mods[i];
 		if (m->end > m->start)
-			r[n++] = (struct mem_range){ m->start, m->end - m->start, MEM_RESERVED };
+			r[n++] = (struct mem_range){m->start, m->end - m->start, MEM_RESERVED};
 	}
 	return n;
 }
@@ -124,7 +124,7 @@ void mem_init(const struct boot_info *bi, struct mem_summary *out)
 		if (p + PAGE_SIZE <= MIN(usable[i].base + usable[i].size, LOW_MEMORY_END))
 			out->trampoline = p;
 	}
-	reserved[nres++] = (struct mem_range){ 0, LOW_MEMORY_END, MEM_RESERVED };
+	reserved[nres++] = (struct mem_range){0, LOW_MEMORY_END, MEM_RESERVED};
 	nuse = memmap_usable(bi->mem, bi->mem_count, reserved, nres, usable, MAX_USABLE);
 
 	if (out->usable_bytes < ((uint64_t)MIN_MEMORY_MIB << 20)) {
@@ -154,7 +154,7 @@ void mem_init(const struct boot_info *bi, struct mem_summary *out)
 
 	pmm_init(&pmm, phys_to_virt(meta), npages, DIRECT_BASE);
 	/* Everything usable except the pool pages that are in use now. */
-	reserved[nres++] = (struct mem_range){ meta, pool_next - meta, MEM_RESERVED };
+	reserved[nres++] = (struct mem_range){meta, pool_next - meta, MEM_RESERVED};
 	nuse = memmap_usable(bi->mem, bi->mem_count, reserved, nres, usable, MAX_USABLE);
 	for (unsigned i = 0; i < nuse; i++)
 		pmm_add_range(&pmm, usable[i].base, usable[i].size);

@@ -10,9 +10,9 @@
 #define MIN_MEMORY_MIB 64
 
 struct mem_summary {
-	uint64_t usable_bytes;  /* RAM the firmware reports as usable */
-	uint64_t free_bytes;    /* what the allocator has after the boot reservations */
-	paddr_t trampoline;     /* a page below 1 MiB for starting other CPUs, or 0 */
+	uint64_t usable_bytes; /* RAM the firmware reports as usable */
+	uint64_t free_bytes;   /* what the allocator has after the boot reservations */
+	paddr_t trampoline;    /* a page below 1 MiB for starting other CPUs, or 0 */
 };
 
 /*

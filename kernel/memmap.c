@@ -120,10 +120,10 @@ static uint64_t piece_end(const struct memmap_input *in, uint64_t start)
 }
 
 unsigned memmap_usable(const struct mem_range *map, unsigned count,
-		       const struct mem_range *reserved, unsigned nreserved,
-		       struct mem_range *out, unsigned max)
+		       const struct mem_range *reserved, unsigned nreserved, struct mem_range *out,
+		       unsigned max)
 {
-	const struct memmap_input in = { map, count, reserved, nreserved };
+	const struct memmap_input in = {map, count, reserved, nreserved};
 	unsigned n = 0;
 	uint64_t x = 0;
 	uint64_t start;
@@ -131,7 +131,8 @@ unsigned memmap_usable(const struct mem_range *map, unsigned count,
 	while (n < max && next_start(&in, x, &start)) {
 		uint64_t end = piece_end(&in, start);
 		/* Round inward; a start in the top page has no whole page above it. */
-		uint64_t lo = start > UINT64_MAX - PAGE_MASK ? UINT64_MAX : ALIGN_UP(start, PAGE_SIZE);
+		uint64_t lo =
+		    start > UINT64_MAX - PAGE_MASK ? UINT64_MAX : ALIGN_UP(start, PAGE_SIZE);
 		uint64_t hi = ALIGN_DOWN(end, PAGE_SIZE);
 
 		/* Pieces are separated by at least one blocked byte, so rounded pieces never

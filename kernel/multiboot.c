@@ -12,32 +12,32 @@
 #define MB1_FLAG_FB          (1u << 12) /* framebuffer_* */
 
 /* Byte offsets in the Multiboot 1 information structure (spec 3.3). */
-#define MB1_OFF_MEM         4  /* u32 mem_lower, u32 mem_upper (KiB) */
-#define MB1_OFF_CMDLINE     16 /* u32 physical pointer */
-#define MB1_OFF_MODS        20 /* u32 mods_count, u32 mods_addr */
-#define MB1_OFF_MMAP        44 /* u32 mmap_length, u32 mmap_addr */
-#define MB1_OFF_LOADER_NAME 64 /* u32 physical pointer */
-#define MB1_OFF_FB          88 /* framebuffer_addr onwards, see FB_OFF_* */
+#define MB1_OFF_MEM         4   /* u32 mem_lower, u32 mem_upper (KiB) */
+#define MB1_OFF_CMDLINE     16  /* u32 physical pointer */
+#define MB1_OFF_MODS        20  /* u32 mods_count, u32 mods_addr */
+#define MB1_OFF_MMAP        44  /* u32 mmap_length, u32 mmap_addr */
+#define MB1_OFF_LOADER_NAME 64  /* u32 physical pointer */
+#define MB1_OFF_FB          88  /* framebuffer_addr onwards, see FB_OFF_* */
 #define MB1_INFO_SIZE       120 /* sizeof(struct multiboot_info) in the spec's multiboot.h */
-#define MB1_MOD_SIZE        16 /* u32 mod_start, mod_end, string, reserved (spec 3.3) */
-#define MB1_MMAP_SIZE_FIELD 4  /* each mmap entry's u32 size does not count itself */
+#define MB1_MOD_SIZE        16  /* u32 mod_start, mod_end, string, reserved (spec 3.3) */
+#define MB1_MMAP_SIZE_FIELD 4   /* each mmap entry's u32 size does not count itself */
 
 /* Multiboot 2 information structure and tag types (Multiboot2 spec 3.6). */
 #define MB2_HEADER_SIZE    8 /* u32 total_size, u32 reserved (3.6.2) */
 #define MB2_TAG_HEADER     8 /* u32 type, u32 size; size excludes padding (3.6.2) */
 #define MB2_TAG_ALIGN      8
 #define MB2_MAX_TOTAL      (1u << 20) /* sanity limit: real loaders pass a few KiB */
-#define MB2_TAG_END        0  /* 3.6.2 */
-#define MB2_TAG_CMDLINE    1  /* 3.6.5 */
-#define MB2_TAG_LOADER     2  /* 3.6.9 */
-#define MB2_TAG_MODULE     3  /* 3.6.6: u32 mod_start, u32 mod_end, string */
-#define MB2_TAG_MEMINFO    4  /* 3.6.3: u32 mem_lower, u32 mem_upper (KiB) */
-#define MB2_TAG_MMAP       6  /* 3.6.8: u32 entry_size, u32 entry_version, entries */
-#define MB2_TAG_FB         8  /* 3.6.12 */
-#define MB2_TAG_ACPI_OLD   14 /* copy of the ACPI 1.0 RSDP */
-#define MB2_TAG_ACPI_NEW   15 /* copy of the ACPI 2.0+ RSDP */
-#define MB2_MMAP_FIXED     8  /* entry_size, entry_version before the entries */
-#define MB2_MMAP_ENTRY_MIN 24 /* u64 base, u64 length, u32 type, u32 reserved */
+#define MB2_TAG_END        0          /* 3.6.2 */
+#define MB2_TAG_CMDLINE    1          /* 3.6.5 */
+#define MB2_TAG_LOADER     2          /* 3.6.9 */
+#define MB2_TAG_MODULE     3          /* 3.6.6: u32 mod_start, u32 mod_end, string */
+#define MB2_TAG_MEMINFO    4          /* 3.6.3: u32 mem_lower, u32 mem_upper (KiB) */
+#define MB2_TAG_MMAP       6          /* 3.6.8: u32 entry_size, u32 entry_version, entries */
+#define MB2_TAG_FB         8          /* 3.6.12 */
+#define MB2_TAG_ACPI_OLD   14         /* copy of the ACPI 1.0 RSDP */
+#define MB2_TAG_ACPI_NEW   15         /* copy of the ACPI 2.0+ RSDP */
+#define MB2_MMAP_FIXED     8          /* entry_size, entry_version before the entries */
+#define MB2_MMAP_ENTRY_MIN 24         /* u64 base, u64 length, u32 type, u32 reserved */
 
 /* A memory map entry as both protocols lay it out (after MB1's size field). */
 #define MMAP_OFF_BASE  0
@@ -110,8 +110,7 @@ static void copy_string(char *dst, size_t dst_size, const uint8_t *src, size_t s
  * time: a string running into inaccessible memory is cut there instead of faulting.
  * A zero pointer means "no string" (spec 3.3, module string field).
  */
-static void copy_phys_string(const struct phys_view *view, paddr_t phys, char *dst,
-			     size_t dst_size)
+static void copy_phys_string(const struct phys_view *view, paddr_t phys, char *dst, size_t dst_size)
 {
 	size_t n = 0;
 
@@ -133,7 +132,7 @@ static void add_mem(struct boot_info *out, uint64_t base, uint64_t size, uint32_
 	/* A zero-length range describes nothing; dropping it keeps room for real ones. */
 	if (size == 0 || out->mem_count >= BOOT_MAX_MEM)
 		return;
-	out->mem[out->mem_count++] = (struct mem_range){ base, size, type };
+	out->mem[out->mem_count++] = (struct mem_range){base, size, type};
 }
 
 static void add_mem_entry(struct boot_info *out, const uint8_t *e)
@@ -257,7 +256,7 @@ static int parse_mb1(paddr_t info, const struct phys_view *view, struct boot_inf
 
 /* What Multiboot 2 tags leave to be settled after the walk. */
 struct mb2_state {
-	bool rsdp_new;    /* the ACPI 2.0+ copy was seen: it wins over the 1.0 one */
+	bool rsdp_new; /* the ACPI 2.0+ copy was seen: it wins over the 1.0 one */
 	bool saw_mmap;
 	bool saw_meminfo;
 	uint32_t mem[2]; /* mem_lower, mem_upper from the basic meminfo tag */
@@ -273,8 +272,8 @@ static void mb2_mmap(const uint8_t *p, size_t len, struct boot_info *out)
 	/* Later versions may append fields, so entries are stepped by entry_size. */
 	if (entry_size < MB2_MMAP_ENTRY_MIN)
 		return;
-	for (size_t off = MB2_MMAP_FIXED;
-	     entry_size <= len - off && out->mem_count < BOOT_MAX_MEM; off += entry_size)
+	for (size_t off = MB2_MMAP_FIXED; entry_size <= len - off && out->mem_count < BOOT_MAX_MEM;
+	     off += entry_size)
 		add_mem_entry(out, p + off);
 }
 
@@ -285,12 +284,8 @@ static void mb2_tag(uint32_t type, const uint8_t *p, size_t len, struct mb2_stat
 	uint32_t pair[2];
 
 	switch (type) {
-	case MB2_TAG_CMDLINE:
-		copy_string(out->cmdline, sizeof(out->cmdline), p, len);
-		break;
-	case MB2_TAG_LOADER:
-		copy_string(out->loader, sizeof(out->loader), p, len);
-		break;
+	case MB2_TAG_CMDLINE: copy_string(out->cmdline, sizeof(out->cmdline), p, len); break;
+	case MB2_TAG_LOADER: copy_string(out->loader, sizeof(out->loader), p, len); break;
 	case MB2_TAG_MODULE:
 		if (len < sizeof(pair) || out->mod_count >= BOOT_MAX_MODS)
 			break;
@@ -326,14 +321,13 @@ static void mb2_tag(uint32_t type, const uint8_t *p, size_t len, struct mb2_stat
 		out->has_rsdp = true;
 		st->rsdp_new = true;
 		break;
-	default:
-		break; /* tags Tandem does not use */
+	default: break; /* tags Tandem does not use */
 	}
 }
 
 static int parse_mb2(paddr_t info, const struct phys_view *view, struct boot_info *out)
 {
-	struct mb2_state st = { 0 };
+	struct mb2_state st = {0};
 	uint32_t total, off = MB2_HEADER_SIZE;
 
 	if (!read_phys(view, info, &total, sizeof(total)) || total < MB2_HEADER_SIZE ||
@@ -367,11 +361,8 @@ int multiboot_parse(uint32_t magic, paddr_t info_phys, const struct phys_view *v
 {
 	memset(out, 0, sizeof(*out));
 	switch (magic) {
-	case MB1_BOOT_MAGIC:
-		return parse_mb1(info_phys, view, out);
-	case MB2_BOOT_MAGIC:
-		return parse_mb2(info_phys, view, out);
-	default:
-		return -1;
+	case MB1_BOOT_MAGIC: return parse_mb1(info_phys, view, out);
+	case MB2_BOOT_MAGIC: return parse_mb2(info_phys, view, out);
+	default: return -1;
 	}
 }

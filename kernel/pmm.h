@@ -10,12 +10,12 @@
 struct pmm_node; /* a free block's list link, kept inside the free block itself */
 
 struct pmm {
-	uint8_t *meta;         /* one byte per page frame from 0 to npages */
+	uint8_t *meta; /* one byte per page frame from 0 to npages */
 	uint64_t npages;
 	uintptr_t virt_offset; /* virtual address of a frame = physical + virt_offset */
 	struct pmm_node *free_list[PMM_MAX_ORDER + 1];
 	uint64_t free_pages;
-	uint64_t total_pages;  /* pages ever added as free */
+	uint64_t total_pages; /* pages ever added as free */
 };
 
 /*
@@ -40,7 +40,7 @@ void pmm_free(struct pmm *p, paddr_t addr, unsigned order);
  * Writes at most max ranges, sorted and disjoint, to out and returns how many.
  */
 unsigned memmap_usable(const struct mem_range *map, unsigned count,
-		       const struct mem_range *reserved, unsigned nreserved,
-		       struct mem_range *out, unsigned max);
+		       const struct mem_range *reserved, unsigned nreserved, struct mem_range *out,
+		       unsigned max);
 
 #endif

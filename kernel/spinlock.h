@@ -36,8 +36,8 @@ static inline bool spin_lock_bounded(struct spinlock *l, unsigned long spins, ui
 		uint32_t cur = __atomic_load_n(&l->owner, __ATOMIC_ACQUIRE);
 		uint32_t expect = cur;
 		if (__atomic_load_n(&l->next, __ATOMIC_RELAXED) == cur &&
-		    __atomic_compare_exchange_n(&l->next, &expect, cur + 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		    __atomic_compare_exchange_n(&l->next, &expect, cur + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
 			return true;
 		cpu_relax();
 	}

@@ -12,8 +12,8 @@ typedef uint64_t paddr_t;
 #define PAGE_SIZE  4096ULL
 #define PAGE_MASK  (PAGE_SIZE - 1)
 
-#define ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_UP(x, a)   (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 #define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)        ((a) < (b) ? (a) : (b))
 #define MAX(a, b)        ((a) > (b) ? (a) : (b))

@@ -42,8 +42,8 @@ static void put_str(struct sink *s, const struct spec *sp, const char *str)
 		pad(s, ' ', sp->width - len);
 }
 
-static void put_num(struct sink *s, const struct spec *sp, uint64_t val, bool neg,
-		    unsigned base, bool upper, const char *prefix)
+static void put_num(struct sink *s, const struct spec *sp, uint64_t val, bool neg, unsigned base,
+		    bool upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -119,7 +119,7 @@ static int parse_int(const char **p)
 
 int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap_in)
 {
-	struct sink s = { out, ctx, 0 };
+	struct sink s = {out, ctx, 0};
 	va_list ap;
 	va_copy(ap, ap_in);
 
@@ -129,14 +129,20 @@ int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap_in)
 			continue;
 		}
 		const char *start = p++;
-		struct spec sp = { .prec = -1 };
+		struct spec sp = {.prec = -1};
 		for (;; p++) {
-			if (*p == '-') sp.left = true;
-			else if (*p == '0') sp.zero = true;
-			else if (*p == ' ') sp.space = true;
-			else if (*p == '+') sp.plus = true;
-			else if (*p == '#') sp.alt = true;
-			else break;
+			if (*p == '-')
+				sp.left = true;
+			else if (*p == '0')
+				sp.zero = true;
+			else if (*p == ' ')
+				sp.space = true;
+			else if (*p == '+')
+				sp.plus = true;
+			else if (*p == '#')
+				sp.alt = true;
+			else
+				break;
 		}
 		if (*p == '*') {
 			sp.width = va_arg(ap, int);
@@ -183,9 +189,7 @@ int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap_in)
 			put_num(&s, &sp, mag, v < 0, 10, false, NULL);
 			break;
 		}
-		case 'u':
-			put_num(&s, &sp, arg_unsigned(&ap, len), false, 10, false, NULL);
-			break;
+		case 'u': put_num(&s, &sp, arg_unsigned(&ap, len), false, 10, false, NULL); break;
 		case 'x':
 		case 'X': {
 			uint64_t v = arg_unsigned(&ap, len);
@@ -200,11 +204,9 @@ int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap_in)
 		case 'p':
 			put_num(&s, &sp, (uintptr_t)va_arg(ap, void *), false, 16, false, "0x");
 			break;
-		case 's':
-			put_str(&s, &sp, va_arg(ap, const char *));
-			break;
+		case 's': put_str(&s, &sp, va_arg(ap, const char *)); break;
 		case 'c': {
-			char c[2] = { (char)va_arg(ap, int), 0 };
+			char c[2] = {(char)va_arg(ap, int), 0};
 			sp.prec = -1;
 			if (!sp.left)
 				pad(&s, ' ', sp.width - 1);
@@ -213,9 +215,7 @@ int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap_in)
 				pad(&s, ' ', sp.width - 1);
 			break;
 		}
-		case '%':
-			put(&s, '%');
-			break;
+		case '%': put(&s, '%'); break;
 		default:
 			/* Unknown or truncated conversion: show it as written. */
 			for (const char *q = start; q <= p && *q; q++)
@@ -245,7 +245,7 @@ static void buf_out(void *ctx, char c)
 
 int format_buf_v(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct buf_ctx b = { buf, size, 0 };
+	struct buf_ctx b = {buf, size, 0};
 	int n = format_v(buf_out, &b, fmt, ap);
 	if (size)
 		buf[b.pos < size ? b.pos : size - 1] = 0;

@@ -17,7 +17,6 @@ int format_v(format_out_fn out, void *ctx, const char *fmt, va_list ap);
 
 /* Like vsnprintf: always NUL-terminates when size > 0; returns the full length. */
 int format_buf_v(char *buf, size_t size, const char *fmt, va_list ap);
-int format_buf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int format_buf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -70,7 +70,7 @@ static void fix_sum(uint8_t *p, size_t len, size_t csum)
 	p[csum] = (uint8_t)-sum;
 }
 
-static const char *const known_sigs[] = { "APIC", "HPET", "FACP", "MCFG" };
+static const char *const known_sigs[] = {"APIC", "HPET", "FACP", "MCFG"};
 
 /*
  * Fixes the checksum of the table at phys when it lies wholly inside the buffer, after
@@ -139,8 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fix_sum(buf, 20, 8);
 	fix_sum(buf, RSDP_LEN, 32);
 
-	struct window w = { FUZZ_BASE, buf, size };
-	struct phys_view view = { window_map, &w };
+	struct window w = {FUZZ_BASE, buf, size};
+	struct phys_view view = {window_map, &w};
 	static struct acpi_info info;
 	int rc = acpi_parse(buf, RSDP_LEN, &view, &info);
 	if (rc != 0 && rc != -1)

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct boot_info bi;
 	struct fake_mem mem;
-	struct phys_view view = { fake_map, &mem };
+	struct phys_view view = {fake_map, &mem};
 	uint32_t magic;
 	uint8_t *copy;
 	int ret;
@@ -54,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret != 0 && ret != -1)
 		__builtin_trap();
 	/* A refused structure leaves nothing behind. */
-	if (ret == -1 && (bi.protocol || bi.mem_count || bi.mod_count || bi.has_fb ||
-			  bi.has_rsdp || bi.cmdline[0]))
+	if (ret == -1 && (bi.protocol || bi.mem_count || bi.mod_count || bi.has_fb || bi.has_rsdp ||
+			  bi.cmdline[0]))
 		__builtin_trap();
 	if (ret == 0) {
 		if (bi.protocol != (magic == MB2_BOOT_MAGIC ? 2u : 1u))

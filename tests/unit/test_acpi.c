@@ -33,14 +33,26 @@ static const void *window_map(void *ctx, paddr_t phys, size_t len)
 	return mem + (phys - w->base);
 }
 
-static struct window whole = { 0, MEM_SIZE };
-static const struct phys_view view = { window_map, &whole };
+static struct window whole = {0, MEM_SIZE};
+static const struct phys_view view = {window_map, &whole};
 static struct acpi_info info;
 
-static void put8(paddr_t a, uint8_t v) { mem[a] = v; }
-static void put16(paddr_t a, uint16_t v) { memcpy(mem + a, &v, sizeof(v)); }
-static void put32(paddr_t a, uint32_t v) { memcpy(mem + a, &v, sizeof(v)); }
-static void put64(paddr_t a, uint64_t v) { memcpy(mem + a, &v, sizeof(v)); }
+static void put8(paddr_t a, uint8_t v)
+{
+	mem[a] = v;
+}
+static void put16(paddr_t a, uint16_t v)
+{
+	memcpy(mem + a, &v, sizeof(v));
+}
+static void put32(paddr_t a, uint32_t v)
+{
+	memcpy(mem + a, &v, sizeof(v));
+}
+static void put64(paddr_t a, uint64_t v)
+{
+	memcpy(mem + a, &v, sizeof(v));
+}
 
 /* Sets the byte at csum so that the len bytes at a sum to zero. */
 static void fix_checksum(paddr_t a, size_t len, paddr_t csum)
@@ -108,7 +120,7 @@ static struct madt madt_begin(paddr_t a, uint32_t lapic, uint32_t flags)
 	sdt_header(a, "APIC", 44);
 	put32(a + 36, lapic);
 	put32(a + 40, flags);
-	return (struct madt){ a, a + 44 };
+	return (struct madt){a, a + 44};
 }
 
 static paddr_t madt_entry(struct madt *m, uint8_t type, uint8_t len)
@@ -154,8 +166,7 @@ static void write_hpet(paddr_t a, uint8_t space, uint64_t base)
 }
 
 /* An ACPI 1.0 FADT (116 bytes) or, with xport != 0, a 2.0 one (244 bytes). */
-static void write_fadt(paddr_t a, uint32_t port, uint8_t tmr_len, uint32_t flags,
-		       uint16_t xport)
+static void write_fadt(paddr_t a, uint32_t port, uint8_t tmr_len, uint32_t flags, uint16_t xport)
 {
 	sdt_header(a, "FACP", xport ? 244 : 116);
 	memset(mem + a + 36, 0, 244 - 36);
@@ -187,7 +198,7 @@ static void test_rsdp_v0_rsdt(void)
 {
 	reset();
 	write_hpet(TBL_A, 0, 0xfed00000);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK_EQ(info.revision, 0);
 	CHECK(strcmp(info.oem_id, "TANDEM") == 0);
@@ -201,7 +212,7 @@ static void test_rsdp_v2_xsdt(void)
 	reset();
 	write_hpet(TBL_A, 0, 0x1111000);
 	write_hpet(TBL_B, 0, 0x2222000);
-	paddr_t r[] = { TBL_A }, x[] = { TBL_B };
+	paddr_t r[] = {TBL_A}, x[] = {TBL_B};
 	write_root(ROOT_AT, false, r, 1);
 	write_root(ROOT_AT + 0x100, true, x, 1);
 	write_rsdp(RSDP_AT, 2, ROOT_AT, ROOT_AT + 0x100);
@@ -223,7 +234,7 @@ static void test_rsdp_v2_xsdt(void)
 static void test_rsdp_bad(void)
 {
 	reset();
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	write_hpet(TBL_A, 0, 0xfed00000);
 	write_root(ROOT_AT, false, t, 1);
 
@@ -260,9 +271,9 @@ static void test_madt(void)
 	struct madt m = madt_begin(TBL_A, 0xfee00000, 1);
 	madt_lapic(&m, 0, 0, 1);
 	madt_lapic(&m, 1, 1, 1);
-	madt_lapic(&m, 2, 2, 0);      /* disabled: not counted */
-	madt_lapic(&m, 3, 3, 2);      /* online capable: counted */
-	madt_x2apic(&m, 1, 1, 1);     /* duplicate of APIC id 1 */
+	madt_lapic(&m, 2, 2, 0);  /* disabled: not counted */
+	madt_lapic(&m, 3, 3, 2);  /* online capable: counted */
+	madt_x2apic(&m, 1, 1, 1); /* duplicate of APIC id 1 */
 	madt_x2apic(&m, 0x100, 1, 0x40);
 	paddr_t e = madt_entry(&m, 1, 12);
 	put8(e + 2, 2);
@@ -285,12 +296,12 @@ static void test_madt(void)
 	put8(e + 8, 1);
 	e = madt_entry(&m, 5, 12);
 	put64(e + 4, 0x1fee00000ull);
-	e = madt_entry(&m, 1, 8);     /* too short for an I/O APIC: skipped */
+	e = madt_entry(&m, 1, 8); /* too short for an I/O APIC: skipped */
 	put8(e + 2, 7);
-	madt_entry(&m, 0x7f, 6);      /* unknown type: skipped */
+	madt_entry(&m, 0x7f, 6); /* unknown type: skipped */
 	madt_finish(&m);
 
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK(info.has_madt);
 	CHECK(info.pcat_compat);
@@ -328,13 +339,13 @@ static void test_bad_table_skipped(void)
 	struct madt m = madt_begin(TBL_A, 0xfee00000, 0);
 	madt_lapic(&m, 0, 0, 1);
 	madt_finish(&m);
-	mem[TBL_A + 40]++;                     /* breaks the MADT checksum */
+	mem[TBL_A + 40]++; /* breaks the MADT checksum */
 	write_hpet(TBL_B, 0, 0xfed00000);
 	write_fadt(TBL_C, 0x608, 4, 0, 0);
-	sdt_header(TBL_D, "MCFG", 20);         /* length below the header size */
+	sdt_header(TBL_D, "MCFG", 20); /* length below the header size */
 	sdt_finish(TBL_D);
 	sdt_header(TBL_E, "MCFG", 0x7fffffff); /* length past any sane table */
-	paddr_t t[] = { TBL_A, 0, 0xfff00000, TBL_D, TBL_E, TBL_B, TBL_C };
+	paddr_t t[] = {TBL_A, 0, 0xfff00000, TBL_D, TBL_E, TBL_B, TBL_C};
 	CHECK_EQ(parse_v0(t, 7), 0);
 	CHECK(!info.has_madt);
 	CHECK_EQ(info.cpu_count, 0);
@@ -354,10 +365,10 @@ static void test_madt_bad_entries(void)
 	reset();
 	struct madt m = madt_begin(TBL_A, 0xfee00000, 0);
 	madt_lapic(&m, 0, 0, 1);
-	madt_entry(&m, 0, 0);          /* zero length: the walk stops here */
+	madt_entry(&m, 0, 0); /* zero length: the walk stops here */
 	madt_lapic(&m, 1, 1, 1);
 	madt_finish(&m);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK(info.has_madt);
 	CHECK(!info.pcat_compat);
@@ -388,7 +399,7 @@ static void test_hpet(void)
 {
 	reset();
 	write_hpet(TBL_A, 0, 0xfed00000);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK(info.has_hpet);
 	CHECK_EQ(info.hpet_addr, 0xfed00000);
@@ -402,7 +413,7 @@ static void test_fadt(void)
 {
 	reset();
 	write_fadt(TBL_A, 0x608, 4, 1u << 8, 0);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK(info.has_fadt);
 	CHECK_EQ(info.pm_tmr_port, 0x608);
@@ -423,13 +434,13 @@ static void test_mcfg(void)
 {
 	reset();
 	sdt_header(TBL_A, "MCFG", 44 + 2 * 16);
-	put64(TBL_A + 44, 0xc0000000);  /* segment 1 */
+	put64(TBL_A + 44, 0xc0000000); /* segment 1 */
 	put16(TBL_A + 52, 1);
-	put64(TBL_A + 60, 0xe0000000);  /* segment 0, buses 0-255 */
+	put64(TBL_A + 60, 0xe0000000); /* segment 0, buses 0-255 */
 	put16(TBL_A + 68, 0);
 	put8(TBL_A + 71, 0xff);
 	sdt_finish(TBL_A);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK(info.has_mcfg);
 	CHECK_EQ(info.mcfg_base, 0xe0000000);
@@ -460,8 +471,8 @@ static void test_rsdp_scan(void)
 	CHECK_EQ(acpi_rsdp_scan(&view), 0);
 
 	/* Unmapped memory is skipped, not read. */
-	struct window high = { 0x100000, MEM_SIZE - 0x100000 };
-	struct phys_view hv = { window_map, &high };
+	struct window high = {0x100000, MEM_SIZE - 0x100000};
+	struct phys_view hv = {window_map, &high};
 	CHECK_EQ(acpi_rsdp_scan(&hv), 0);
 }
 
@@ -472,7 +483,7 @@ static void test_cpu_cap(void)
 	for (uint32_t i = 0; i < ACPI_MAX_CPUS + 44; i++)
 		madt_x2apic(&m, i, 1, i);
 	madt_finish(&m);
-	paddr_t t[] = { TBL_A };
+	paddr_t t[] = {TBL_A};
 	CHECK_EQ(parse_v0(t, 1), 0);
 	CHECK_EQ(info.cpu_count, ACPI_MAX_CPUS);
 	CHECK_EQ(info.cpus[ACPI_MAX_CPUS - 1].apic_id, ACPI_MAX_CPUS - 1);

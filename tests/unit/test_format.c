@@ -19,8 +19,8 @@ static int same(const char *fmt, ...)
 	va_end(a);
 	va_end(b);
 	if (n1 != n2 || strcmp(ours, theirs) != 0) {
-		printf("  mismatch for \"%s\": ours \"%s\" (%d), libc \"%s\" (%d)\n", fmt, ours,
-		       n1, theirs, n2);
+		printf("  mismatch for \"%s\": ours \"%s\" (%d), libc \"%s\" (%d)\n", fmt, ours, n1,
+		       theirs, n2);
 		return 0;
 	}
 	return 1;

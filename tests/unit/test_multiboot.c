@@ -31,7 +31,7 @@ static const void *fake_map(void *ctx, paddr_t phys, size_t len)
 	return fake_mem + (phys - FAKE_BASE);
 }
 
-static const struct phys_view view = { fake_map, NULL };
+static const struct phys_view view = {fake_map, NULL};
 
 static uint8_t *at(paddr_t phys)
 {
@@ -72,8 +72,7 @@ static void put_range(paddr_t phys, uint64_t base, uint64_t len, uint32_t type)
 }
 
 /* Writes an MB1 mmap entry whose size field says size; returns the next entry. */
-static paddr_t put_mb1_mmap(paddr_t phys, uint32_t size, uint64_t base, uint64_t len,
-			    uint32_t type)
+static paddr_t put_mb1_mmap(paddr_t phys, uint32_t size, uint64_t base, uint64_t len, uint32_t type)
 {
 	put32(phys, size);
 	put_range(phys + 4, base, len, type);
@@ -134,7 +133,7 @@ static void test_mb1_full(void)
 	put8(INFO + 108, 32);
 	put8(INFO + 109, FB_RGB);
 	/* Colour info at 112, where GRUB's struct multiboot_info places it. */
-	memcpy(at(INFO + 112), (const uint8_t[]){ 16, 8, 8, 8, 0, 8 }, 6);
+	memcpy(at(INFO + 112), (const uint8_t[]){16, 8, 8, 8, 0, 8}, 6);
 
 	CHECK_EQ(multiboot_parse(MB1_BOOT_MAGIC, INFO, &view, &bi), 0);
 	CHECK_EQ(bi.protocol, 1);
@@ -324,7 +323,7 @@ static void test_mb2_full(void)
 	mb2_module(&b, 0x200000, 0x201000, "guest0 a=b");
 	mb2_tag(&b, 21, "\xff\xff\xff", 3); /* a tag Tandem does not use */
 	mb2_module(&b, 0x300000, 0x300800, "");
-	mb2_tag(&b, 4, (const uint32_t[]){ 639, 0x3ff00 }, 8); /* ignored: mmap present */
+	mb2_tag(&b, 4, (const uint32_t[]){639, 0x3ff00}, 8); /* ignored: mmap present */
 	e = mb2_mmap(&b, 24, 3);
 	put_range(e, 0, 0x9fc00, MEM_USABLE);
 	put_range(e + 24, 0xf0000, 0x10000, MEM_RESERVED);
@@ -336,7 +335,7 @@ static void test_mb2_full(void)
 	put32(fb + 16, 1080);
 	put8(fb + 20, 32);
 	put8(fb + 21, FB_RGB);
-	memcpy(at(fb + 24), (const uint8_t[]){ 16, 8, 8, 8, 0, 8 }, 6);
+	memcpy(at(fb + 24), (const uint8_t[]){16, 8, 8, 8, 0, 8}, 6);
 	mb2_tag(&b, 14, rsdp_v1, sizeof(rsdp_v1));
 	mb2_tag(&b, 15, rsdp_v2, sizeof(rsdp_v2));
 	total = mb2_end(&b);
@@ -397,14 +396,14 @@ static void test_mb2_mmap_entry_size(void)
 	mb2_begin(&b, INFO);
 	e = mb2_mmap(&b, 16, 2);
 	put_range(e, 0x1000, 0x2000, MEM_USABLE);
-	mb2_tag(&b, 4, (const uint32_t[]){ 600, 0x1000 }, 8);
+	mb2_tag(&b, 4, (const uint32_t[]){600, 0x1000}, 8);
 	mb2_end(&b);
 	CHECK_EQ(multiboot_parse(MB2_BOOT_MAGIC, INFO, &view, &bi), 0);
 	CHECK_EQ(bi.mem_count, 0);
 
 	reset();
 	mb2_begin(&b, INFO);
-	mb2_tag(&b, 4, (const uint32_t[]){ 600, 0x1000 }, 8);
+	mb2_tag(&b, 4, (const uint32_t[]){600, 0x1000}, 8);
 	mb2_end(&b);
 	CHECK_EQ(multiboot_parse(MB2_BOOT_MAGIC, INFO, &view, &bi), 0);
 	CHECK_EQ(bi.mem_count, 2);

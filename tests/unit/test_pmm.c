@@ -5,10 +5,10 @@
 
 #include "check.h"
 
-#define RAM_SIZE  (64ULL << 20) /* physical memory 0 .. 64 MiB */
-#define RAM_PAGES (RAM_SIZE / PAGE_SIZE)
-#define RAM_TOP_ORDER 13        /* largest block in RAM without frame 0 (32..64 MiB) */
-#define GIB       (1ULL << 30)
+#define RAM_SIZE      (64ULL << 20) /* physical memory 0 .. 64 MiB */
+#define RAM_PAGES     (RAM_SIZE / PAGE_SIZE)
+#define RAM_TOP_ORDER 13 /* largest block in RAM without frame 0 (32..64 MiB) */
+#define GIB           (1ULL << 30)
 
 static uint8_t *ram;
 static uint8_t *meta;
@@ -67,7 +67,7 @@ static uint64_t drain(struct pmm *p, unsigned *nlive)
 
 	while ((a = pmm_alloc(p, 0)) != 0) {
 		take(a, 0);
-		live[(*nlive)++] = (struct block){ a, 0 };
+		live[(*nlive)++] = (struct block){a, 0};
 		n++;
 	}
 	return n;
@@ -166,7 +166,7 @@ static void test_no_overlap_and_full_merge(void)
 		take(a, order);
 		/* Stamp the block so that allocator writes into live memory show up. */
 		memset(ram + a, 0xa5, 64);
-		live[n++] = (struct block){ a, order };
+		live[n++] = (struct block){a, order};
 	}
 	CHECK_EQ(p->free_pages, 0);
 	CHECK(n > 100);
@@ -209,11 +209,14 @@ static void test_out_of_memory(void)
 
 static void test_holes_not_handed_out(void)
 {
-	static const struct { paddr_t base; uint64_t size; } ranges[] = {
-		{ 0x1000, 0xf000 },     /* 15 pages */
-		{ 0x20000, 0x10000 },   /* 16 pages */
-		{ 0x31000, 0xf000 },    /* 15 pages; hole at 0x30000 */
-		{ 0x80800, 0x3000 },    /* unaligned: 0x81000..0x83000, 2 pages */
+	static const struct {
+		paddr_t base;
+		uint64_t size;
+	} ranges[] = {
+	    {0x1000, 0xf000},   /* 15 pages */
+	    {0x20000, 0x10000}, /* 16 pages */
+	    {0x31000, 0xf000},  /* 15 pages; hole at 0x30000 */
+	    {0x80800, 0x3000},  /* unaligned: 0x81000..0x83000, 2 pages */
 	};
 	const uint64_t expect = 15 + 16 + 15 + 2;
 	struct pmm *p = fresh();
@@ -250,19 +253,19 @@ static void test_bad_free_ignored(void)
 	paddr_t b = pmm_alloc(p, 2);
 	uint64_t mid = p->free_pages;
 
-	pmm_free(p, a, 0);                   /* wrong order */
-	pmm_free(p, a, 2);                   /* wrong order, and misaligned for it */
-	pmm_free(p, a + PAGE_SIZE, 0);       /* interior page */
-	pmm_free(p, a + 0x10, 1);            /* not page aligned */
-	pmm_free(p, b, PMM_MAX_ORDER + 1);   /* no such order */
-	pmm_free(p, RAM_SIZE, 0);            /* past npages */
+	pmm_free(p, a, 0);                 /* wrong order */
+	pmm_free(p, a, 2);                 /* wrong order, and misaligned for it */
+	pmm_free(p, a + PAGE_SIZE, 0);     /* interior page */
+	pmm_free(p, a + 0x10, 1);          /* not page aligned */
+	pmm_free(p, b, PMM_MAX_ORDER + 1); /* no such order */
+	pmm_free(p, RAM_SIZE, 0);          /* past npages */
 	pmm_free(p, UINT64_MAX & ~PAGE_MASK, 0);
-	pmm_free(p, 0x80000, 0);             /* free already */
+	pmm_free(p, 0x80000, 0); /* free already */
 	CHECK_EQ(p->free_pages, mid);
 
 	pmm_free(p, a, 1);
 	CHECK_EQ(p->free_pages, mid + 2);
-	pmm_free(p, a, 1);                   /* double free */
+	pmm_free(p, a, 1); /* double free */
 	CHECK_EQ(p->free_pages, mid + 2);
 
 	/* The lists are intact: everything comes out exactly once. */
@@ -311,8 +314,8 @@ static void test_order_limits(void)
 
 static struct mem_range out[OUT_MAX + 1];
 
-static unsigned usable(const struct mem_range *map, unsigned count,
-		       const struct mem_range *res, unsigned nres, unsigned max)
+static unsigned usable(const struct mem_range *map, unsigned count, const struct mem_range *res,
+		       unsigned nres, unsigned max)
 {
 	memset(out, 0xee, sizeof(out));
 	return memmap_usable(map, count, res, nres, out, max);
@@ -326,12 +329,9 @@ static bool is_range(unsigned i, uint64_t base, uint64_t end)
 static void test_memmap_qemu(void)
 {
 	const struct mem_range map[] = {
-		{ 0, 0x9fc00, MEM_USABLE },
-		{ 0x9fc00, 0x400, MEM_RESERVED },
-		{ 0xf0000, 0x10000, MEM_RESERVED },
-		{ 0x100000, 0x7ee0000, MEM_USABLE },
-		{ 0x7fe0000, 0x20000, MEM_RESERVED },
-		{ 0xfffc0000, 0x40000, MEM_RESERVED },
+	    {0, 0x9fc00, MEM_USABLE},           {0x9fc00, 0x400, MEM_RESERVED},
+	    {0xf0000, 0x10000, MEM_RESERVED},   {0x100000, 0x7ee0000, MEM_USABLE},
+	    {0x7fe0000, 0x20000, MEM_RESERVED}, {0xfffc0000, 0x40000, MEM_RESERVED},
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 2);
@@ -343,12 +343,12 @@ static void test_memmap_qemu(void)
 static void test_memmap_overlap(void)
 {
 	const struct mem_range map[] = {
-		{ 0, 0x100000, MEM_USABLE },
-		{ 0x40800, 0x1000, MEM_RESERVED },   /* unaligned both ends */
-		{ 0x60000, 0x10000, MEM_ACPI_NVS },
-		{ 0x90000, 0x1000, 77 },             /* unknown types are not RAM either */
-		{ 0xf8000, 0x100000, MEM_BAD },      /* sticks out past the usable range */
-		{ 0x10000, 0x1000, MEM_USABLE },     /* usable inside usable */
+	    {0, 0x100000, MEM_USABLE},
+	    {0x40800, 0x1000, MEM_RESERVED}, /* unaligned both ends */
+	    {0x60000, 0x10000, MEM_ACPI_NVS},
+	    {0x90000, 0x1000, 77},         /* unknown types are not RAM either */
+	    {0xf8000, 0x100000, MEM_BAD},  /* sticks out past the usable range */
+	    {0x10000, 0x1000, MEM_USABLE}, /* usable inside usable */
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 4);
@@ -361,10 +361,10 @@ static void test_memmap_overlap(void)
 static void test_memmap_unsorted(void)
 {
 	const struct mem_range map[] = {
-		{ 0x500000, 0x100000, MEM_USABLE },
-		{ 0x300000, 0x100000, MEM_USABLE },
-		{ 0x580000, 0x1000, MEM_RESERVED },
-		{ 0x100000, 0x100000, MEM_USABLE },
+	    {0x500000, 0x100000, MEM_USABLE},
+	    {0x300000, 0x100000, MEM_USABLE},
+	    {0x580000, 0x1000, MEM_RESERVED},
+	    {0x100000, 0x100000, MEM_USABLE},
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 4);
@@ -377,8 +377,7 @@ static void test_memmap_unsorted(void)
 static void test_memmap_unaligned(void)
 {
 	const struct mem_range map[] = {
-		{ 0x1234, 0x5678 - 0x1234, MEM_USABLE },
-		{ 0x10100, 0xe00, MEM_USABLE },      /* no whole page */
+	    {0x1234, 0x5678 - 0x1234, MEM_USABLE}, {0x10100, 0xe00, MEM_USABLE}, /* no whole page */
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 1);
@@ -387,11 +386,11 @@ static void test_memmap_unaligned(void)
 
 static void test_memmap_reserved(void)
 {
-	const struct mem_range map[] = { { 0x100000, 0xf00000, MEM_USABLE } };
+	const struct mem_range map[] = {{0x100000, 0xf00000, MEM_USABLE}};
 	const struct mem_range res[] = {
-		{ 0x400000, 0x800, MEM_RESERVED },   /* a module, unaligned */
-		{ 0x200000, 0x80000, MEM_RESERVED }, /* the kernel */
-		{ 0x700000, 0, MEM_RESERVED },       /* empty: no cut */
+	    {0x400000, 0x800, MEM_RESERVED},   /* a module, unaligned */
+	    {0x200000, 0x80000, MEM_RESERVED}, /* the kernel */
+	    {0x700000, 0, MEM_RESERVED},       /* empty: no cut */
 	};
 
 	CHECK_EQ(usable(map, 1, res, ARRAY_SIZE(res), OUT_MAX), 3);
@@ -403,11 +402,10 @@ static void test_memmap_reserved(void)
 static void test_memmap_merge(void)
 {
 	const struct mem_range map[] = {
-		{ 0x2000, 0x3000, MEM_USABLE },
-		{ 0x1000, 0x1000, MEM_USABLE },
-		{ 0x4000, 0x4000, MEM_USABLE },      /* overlaps the first */
-		{ 0x100000, 0x800, MEM_USABLE },     /* byte-adjacent halves of 3 pages */
-		{ 0x100800, 0x2800, MEM_USABLE },
+	    {0x2000, 0x3000, MEM_USABLE},   {0x1000, 0x1000, MEM_USABLE},
+	    {0x4000, 0x4000, MEM_USABLE},  /* overlaps the first */
+	    {0x100000, 0x800, MEM_USABLE}, /* byte-adjacent halves of 3 pages */
+	    {0x100800, 0x2800, MEM_USABLE},
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 2);
@@ -418,11 +416,11 @@ static void test_memmap_merge(void)
 static void test_memmap_degenerate(void)
 {
 	const struct mem_range map[] = {
-		{ 0x5000, 0, MEM_RESERVED },         /* empty: splits nothing */
-		{ 0x8000, 0, MEM_USABLE },
-		{ 0x1000, 0x9000, MEM_USABLE },
-		{ 0xfffffffffff00000, 0x200000, MEM_USABLE }, /* wraps: ends at the top */
-		{ UINT64_MAX, UINT64_MAX, MEM_USABLE },
+	    {0x5000, 0, MEM_RESERVED}, /* empty: splits nothing */
+	    {0x8000, 0, MEM_USABLE},
+	    {0x1000, 0x9000, MEM_USABLE},
+	    {0xfffffffffff00000, 0x200000, MEM_USABLE}, /* wraps: ends at the top */
+	    {UINT64_MAX, UINT64_MAX, MEM_USABLE},
 	};
 
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, OUT_MAX), 2);
@@ -430,7 +428,7 @@ static void test_memmap_degenerate(void)
 	CHECK(is_range(1, 0xfffffffffff00000, 0xfffffffffffff000));
 
 	/* A wrapping non-usable entry blocks everything above its base. */
-	const struct mem_range res[] = { { 0xfffffffffff80000, UINT64_MAX, MEM_RESERVED } };
+	const struct mem_range res[] = {{0xfffffffffff80000, UINT64_MAX, MEM_RESERVED}};
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), res, 1, OUT_MAX), 2);
 	CHECK(is_range(1, 0xfffffffffff00000, 0xfffffffffff80000));
 }
@@ -440,7 +438,7 @@ static void test_memmap_capped(void)
 	struct mem_range map[6];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(map); i++)
-		map[i] = (struct mem_range){ (ARRAY_SIZE(map) - i) * 0x10000, 0x1000, MEM_USABLE };
+		map[i] = (struct mem_range){(ARRAY_SIZE(map) - i) * 0x10000, 0x1000, MEM_USABLE};
 	CHECK_EQ(usable(map, ARRAY_SIZE(map), NULL, 0, 3), 3);
 	CHECK(is_range(0, 0x10000, 0x11000));
 	CHECK(is_range(1, 0x20000, 0x21000));

@@ -33,7 +33,7 @@ struct cpu {
 };
 
 extern struct cpu cpus[MAX_CPUS];
-extern unsigned cpus_possible;         /* CPUs that the MADT describes, capped */
+extern unsigned cpus_possible; /* CPUs that the MADT describes, capped */
 extern volatile unsigned cpus_online;
 
 static inline struct cpu *cpu_self(void)

@@ -9,11 +9,11 @@ unsigned cpus_possible = 1;
 volatile unsigned cpus_online;
 
 /* Segment descriptors (AMD APM vol. 2, 4.8): long-mode code and flat data. */
-#define DESC_KCODE 0x00af9a000000ffffULL /* DPL 0, L=1 */
-#define DESC_KDATA 0x00cf92000000ffffULL
-#define DESC_UDATA 0x00cff2000000ffffULL /* DPL 3 */
-#define DESC_UCODE 0x00affa000000ffffULL /* DPL 3, L=1 */
-#define DESC_TSS_AVAILABLE 0x89ULL        /* present, 64-bit TSS (available) */
+#define DESC_KCODE         0x00af9a000000ffffULL /* DPL 0, L=1 */
+#define DESC_KDATA         0x00cf92000000ffffULL
+#define DESC_UDATA         0x00cff2000000ffffULL /* DPL 3 */
+#define DESC_UCODE         0x00affa000000ffffULL /* DPL 3, L=1 */
+#define DESC_TSS_AVAILABLE 0x89ULL               /* present, 64-bit TSS (available) */
 
 struct desc_ptr {
 	uint16_t limit;
@@ -47,7 +47,7 @@ void cpu_setup(struct cpu *c)
 	c->tss.iomap_base = sizeof(c->tss);
 	tss_descriptor(&c->gdt[SEL_TSS >> 3], &c->tss);
 
-	struct desc_ptr gdtr = { sizeof(c->gdt) - 1, (uintptr_t)c->gdt };
+	struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uintptr_t)c->gdt};
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"

@@ -28,40 +28,40 @@ static irq_handler_fn handlers[256];
 static bool idt_built;
 
 static const char *const exception_names[VEC_EXCEPTIONS] = {
-	[VEC_DE] = "#DE divide error",
-	[VEC_DB] = "#DB debug",
-	[VEC_NMI] = "NMI",
-	[VEC_BP] = "#BP breakpoint",
-	[VEC_OF] = "#OF overflow",
-	[VEC_BR] = "#BR bound range",
-	[VEC_UD] = "#UD invalid opcode",
-	[VEC_NM] = "#NM device not available",
-	[VEC_DF] = "#DF double fault",
-	[VEC_TS] = "#TS invalid TSS",
-	[VEC_NP] = "#NP segment not present",
-	[VEC_SS] = "#SS stack fault",
-	[VEC_GP] = "#GP general protection",
-	[VEC_PF] = "#PF page fault",
-	[VEC_MF] = "#MF x87 floating point",
-	[VEC_AC] = "#AC alignment check",
-	[VEC_MC] = "#MC machine check",
-	[VEC_XM] = "#XM SIMD floating point",
-	[VEC_VE] = "#VE virtualization",
-	[VEC_CP] = "#CP control protection",
-	[VEC_HV] = "#HV hypervisor injection",
-	[VEC_VC] = "#VC VMM communication",
-	[VEC_SX] = "#SX security",
+    [VEC_DE] = "#DE divide error",
+    [VEC_DB] = "#DB debug",
+    [VEC_NMI] = "NMI",
+    [VEC_BP] = "#BP breakpoint",
+    [VEC_OF] = "#OF overflow",
+    [VEC_BR] = "#BR bound range",
+    [VEC_UD] = "#UD invalid opcode",
+    [VEC_NM] = "#NM device not available",
+    [VEC_DF] = "#DF double fault",
+    [VEC_TS] = "#TS invalid TSS",
+    [VEC_NP] = "#NP segment not present",
+    [VEC_SS] = "#SS stack fault",
+    [VEC_GP] = "#GP general protection",
+    [VEC_PF] = "#PF page fault",
+    [VEC_MF] = "#MF x87 floating point",
+    [VEC_AC] = "#AC alignment check",
+    [VEC_MC] = "#MC machine check",
+    [VEC_XM] = "#XM SIMD floating point",
+    [VEC_VE] = "#VE virtualization",
+    [VEC_CP] = "#CP control protection",
+    [VEC_HV] = "#HV hypervisor injection",
+    [VEC_VC] = "#VC VMM communication",
+    [VEC_SX] = "#SX security",
 };
 
 static void idt_set(unsigned vec, uintptr_t handler, unsigned ist)
 {
 	idt[vec] = (struct idt_gate){
-		.offset_low = handler & 0xffff,
-		.selector = SEL_KCODE,
-		.ist = (uint8_t)ist,
-		.type_attr = GATE_INTERRUPT,
-		.offset_mid = (handler >> 16) & 0xffff,
-		.offset_high = (uint32_t)(handler >> 32),
+	    .offset_low = handler & 0xffff,
+	    .selector = SEL_KCODE,
+	    .ist = (uint8_t)ist,
+	    .type_attr = GATE_INTERRUPT,
+	    .offset_mid = (handler >> 16) & 0xffff,
+	    .offset_high = (uint32_t)(handler >> 32),
 	};
 }
 
@@ -69,10 +69,10 @@ void idt_init(void)
 {
 	if (!idt_built) {
 		for (unsigned v = 0; v < 256; v++) {
-			unsigned ist = v == VEC_NMI ? IST_NMI
-				     : v == VEC_DF  ? IST_DOUBLE_FAULT
-				     : v == VEC_MC  ? IST_MACHINE_CHECK
-						    : 0;
+			unsigned ist = v == VEC_NMI  ? IST_NMI
+				       : v == VEC_DF ? IST_DOUBLE_FAULT
+				       : v == VEC_MC ? IST_MACHINE_CHECK
+						     : 0;
 			idt_set(v, (uintptr_t)isr_stubs + v * ISR_STUB_SIZE, ist);
 		}
 		idt_built = true;
@@ -80,7 +80,7 @@ void idt_init(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uintptr_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -94,8 +94,8 @@ static void dump_frame(const struct irq_frame *f)
 {
 	unsigned id = cpu_self()->id;
 	const char *name = f->vector < VEC_EXCEPTIONS && exception_names[f->vector]
-				   ? exception_names[f->vector]
-				   : "reserved exception";
+			       ? exception_names[f->vector]
+			       : "reserved exception";
 	log_raw("tandem[cpu%u]: EXCEPTION %s (vector %llu) error 0x%llx at rip 0x%016llx\n", id,
 		name, (unsigned long long)f->vector, (unsigned long long)f->error,
 		(unsigned long long)f->rip);
@@ -103,17 +103,16 @@ static void dump_frame(const struct irq_frame *f)
 		(unsigned long long)read_cr2(), (unsigned long long)read_cr3(),
 		(unsigned long long)read_cr0(), (unsigned long long)read_cr4());
 	log_raw("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n",
-		(unsigned long long)f->rax, (unsigned long long)f->rbx,
-		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+		(unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+		(unsigned long long)f->rdx);
 	log_raw("  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n",
-		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
-		(unsigned long long)f->rbp, (unsigned long long)f->rsp);
-	log_raw("  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n",
-		(unsigned long long)f->r8, (unsigned long long)f->r9,
-		(unsigned long long)f->r10, (unsigned long long)f->r11);
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi, (unsigned long long)f->rbp,
+		(unsigned long long)f->rsp);
+	log_raw("  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n", (unsigned long long)f->r8,
+		(unsigned long long)f->r9, (unsigned long long)f->r10, (unsigned long long)f->r11);
 	log_raw("  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n",
-		(unsigned long long)f->r12, (unsigned long long)f->r13,
-		(unsigned long long)f->r14, (unsigned long long)f->r15);
+		(unsigned long long)f->r12, (unsigned long long)f->r13, (unsigned long long)f->r14,
+		(unsigned long long)f->r15);
 	log_raw("  cs %04llx  ss %04llx  rflags %016llx\n", (unsigned long long)f->cs,
 		(unsigned long long)f->ss, (unsigned long long)f->rflags);
 }

@@ -7,8 +7,8 @@
 #include "x86.h"
 
 /* Indirect register access: index at 0x00, data at 0x10 (82093AA, 3.1). */
-#define IOREGSEL 0
-#define IOWIN    4 /* in 32-bit words */
+#define IOREGSEL            0
+#define IOWIN               4 /* in 32-bit words */
 #define IOAPIC_REG_ID       0x00
 #define IOAPIC_REG_VERSION  0x01
 #define IOAPIC_REG_REDIR(n) (0x10 + 2 * (n))
@@ -99,8 +99,8 @@ void ioapic_init(const struct acpi_info *ai, uint32_t bsp_apic_id)
 		io->gsi_base = ai->ioapics[i].gsi_base;
 		uint32_t ver = reg_read(io, IOAPIC_REG_VERSION);
 		if (ver == 0xffffffff) {
-			log_warn("I/O APIC %u at 0x%llx does not answer; ignored", ai->ioapics[i].id,
-				 (unsigned long long)ai->ioapics[i].addr);
+			log_warn("I/O APIC %u at 0x%llx does not answer; ignored",
+				 ai->ioapics[i].id, (unsigned long long)ai->ioapics[i].addr);
 			continue;
 		}
 		io->pins = ((ver >> 16) & 0xff) + 1;
@@ -110,7 +110,8 @@ void ioapic_init(const struct acpi_info *ai, uint32_t bsp_apic_id)
 			if (vec >= VEC_IRQ_LIMIT)
 				vec = VEC_IRQ_LIMIT - 1; /* never unmasked: out of vectors */
 			reg_write(io, IOAPIC_REG_REDIR(pin) + 1, bsp_apic_id << 24);
-			reg_write(io, IOAPIC_REG_REDIR(pin), REDIR_MASKED | gsi_mode(ai, gsi) | vec);
+			reg_write(io, IOAPIC_REG_REDIR(pin),
+				  REDIR_MASKED | gsi_mode(ai, gsi) | vec);
 		}
 		log_info("I/O APIC %u at 0x%llx: GSIs %u-%u", ai->ioapics[i].id,
 			 (unsigned long long)ai->ioapics[i].addr, io->gsi_base,
@@ -158,12 +159,12 @@ bool ioapic_mask(uint32_t gsi)
 }
 
 /* 8259A: ICW1-ICW4 to remap, then OCW1 masking all lines (8259A datasheet). */
-#define PIC1_CMD  0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD  0xa0
-#define PIC2_DATA 0xa1
-#define ICW1_INIT_ICW4 0x11
-#define ICW4_8086      0x01
+#define PIC1_CMD        0x20
+#define PIC1_DATA       0x21
+#define PIC2_CMD        0xa0
+#define PIC2_DATA       0xa1
+#define ICW1_INIT_ICW4  0x11
+#define ICW4_8086       0x01
 #define PIC_VECTOR_BASE VEC_PIC_BASE
 
 void pic_disable(void)

@@ -25,22 +25,22 @@ enum {
 	LAPIC_TIMER_DIVIDE = 0x3e0,
 };
 
-#define X2APIC_MSR_BASE 0x800
+#define X2APIC_MSR_BASE  0x800
 #define APIC_BASE_X2APIC (1ULL << 10)
 #define APIC_BASE_ENABLE (1ULL << 11)
 #define APIC_BASE_ADDR   0xffffff000ULL
 
-#define SVR_ENABLE       (1u << 8)
-#define LVT_MASKED       (1u << 16)
+#define SVR_ENABLE         (1u << 8)
+#define LVT_MASKED         (1u << 16)
 #define LVT_TIMER_PERIODIC (1u << 17)
-#define LVT_DELIVERY_NMI (4u << 8)
-#define ICR_INIT         (5u << 8)
-#define ICR_STARTUP      (6u << 8)
-#define ICR_FIXED        (0u << 8)
-#define ICR_PENDING      (1u << 12)
-#define ICR_ASSERT       (1u << 14)
-#define ICR_LEVEL        (1u << 15)
-#define TIMER_DIVIDE_16  0x3
+#define LVT_DELIVERY_NMI   (4u << 8)
+#define ICR_INIT           (5u << 8)
+#define ICR_STARTUP        (6u << 8)
+#define ICR_FIXED          (0u << 8)
+#define ICR_PENDING        (1u << 12)
+#define ICR_ASSERT         (1u << 14)
+#define ICR_LEVEL          (1u << 15)
+#define TIMER_DIVIDE_16    0x3
 
 #define ICR_WAIT_SPINS 1000000
 

@@ -23,7 +23,7 @@ struct direct_range {
 static struct direct_range direct_ranges[MAX_DIRECT_RANGES];
 static unsigned direct_count;
 
-#define PT_ENTRIES 512
+#define PT_ENTRIES       512
 #define NEXT_TABLE_FLAGS (PTE_P | PTE_W)
 
 static unsigned pt_index(uintptr_t va, unsigned level)
@@ -93,7 +93,7 @@ static void map_direct(uint64_t *pml4, const struct mem_range *map, unsigned cou
 		for (paddr_t p = start; p < end; p += PAGE_SIZE_2M)
 			map_2m(pml4, DIRECT_BASE + p, p, PTE_W | PTE_G | nx());
 		if (direct_count < MAX_DIRECT_RANGES)
-			direct_ranges[direct_count++] = (struct direct_range){ start, end };
+			direct_ranges[direct_count++] = (struct direct_range){start, end};
 	}
 }
 

@@ -16,12 +16,12 @@ enum {
 	UART_LSR = 5,
 };
 
-#define LCR_8N1  0x03
-#define LCR_DLAB 0x80
+#define LCR_8N1          0x03
+#define LCR_DLAB         0x80
 #define FCR_ENABLE_CLEAR 0x07
-#define MCR_DTR_RTS 0x03
-#define LSR_THRE 0x20
-#define BAUD_DIVISOR 1 /* 115200 = 1.8432 MHz / 16 / 1 */
+#define MCR_DTR_RTS      0x03
+#define LSR_THRE         0x20
+#define BAUD_DIVISOR     1 /* 115200 = 1.8432 MHz / 16 / 1 */
 
 /* Gives up on a wedged or absent UART instead of hanging the kernel. */
 #define TX_SPINS 100000

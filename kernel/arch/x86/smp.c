@@ -14,7 +14,7 @@
 
 extern const char trampoline_start[], trampoline_end[];
 extern const char tramp_gdtr[], tramp_jump32[], tramp_jump64[], tramp_cr3[], tramp_efer[],
-	tramp_entry[];
+    tramp_entry[];
 extern const uint32_t tramp32_off, tramp64_off;
 extern const char boot_gdt[], boot_pml4[];
 extern const struct {
@@ -27,8 +27,8 @@ extern void ap_entry(void);
 uintptr_t ap_boot_stack;
 static volatile unsigned ap_boot_cpu;
 
-#define INIT_DELAY_US    10000 /* after INIT, before the first SIPI */
-#define SIPI_DELAY_US    200
+#define INIT_DELAY_US     10000 /* after INIT, before the first SIPI */
+#define SIPI_DELAY_US     200
 #define AP_ONLINE_WAIT_US 200000
 
 #define TICK_HZ 100
@@ -88,7 +88,7 @@ static void trampoline_install(paddr_t tramp)
 	struct {
 		uint16_t limit;
 		uint32_t base;
-	} __attribute__((packed)) gdtr = { boot_gdt_ptr.limit, boot_gdt_ptr.base };
+	} __attribute__((packed)) gdtr = {boot_gdt_ptr.limit, boot_gdt_ptr.base};
 	uint32_t jump32 = (uint32_t)tramp + tramp32_off;
 	uint32_t jump64 = (uint32_t)tramp + tramp64_off;
 	uint32_t cr3 = (uint32_t)((uintptr_t)boot_pml4 - KERNEL_VBASE);

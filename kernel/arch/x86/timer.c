@@ -14,23 +14,23 @@ static uint64_t boot_tsc;
 #define CALIBRATE_US 10000 /* 10 ms window */
 
 /* HPET registers (HPET spec 2.3). */
-#define HPET_CAP          0x00
-#define HPET_CONFIG       0x10
-#define HPET_COUNTER      0xf0
-#define HPET_CAP_64BIT    (1ULL << 13)
+#define HPET_CAP           0x00
+#define HPET_CONFIG        0x10
+#define HPET_COUNTER       0xf0
+#define HPET_CAP_64BIT     (1ULL << 13)
 #define HPET_CONFIG_ENABLE 1ULL
 #define HPET_MAX_PERIOD_FS 100000000ULL /* 100 ns: the spec's upper bound */
-#define FS_PER_US 1000000000ULL
+#define FS_PER_US          1000000000ULL
 
 /* PIT (8254): channel 2 gated through port 0x61, output readable there too. */
-#define PIT_HZ        1193182ULL
-#define PIT_CH2       0x42
-#define PIT_CMD       0x43
+#define PIT_HZ            1193182ULL
+#define PIT_CH2           0x42
+#define PIT_CMD           0x43
 #define PIT_CMD_CH2_MODE0 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
-#define PORT_B        0x61
-#define PORT_B_GATE2  0x01
-#define PORT_B_SPEAKER 0x02
-#define PORT_B_OUT2   0x20
+#define PORT_B            0x61
+#define PORT_B_GATE2      0x01
+#define PORT_B_SPEAKER    0x02
+#define PORT_B_OUT2       0x20
 
 #define WAIT_LIMIT 200000000ULL /* polls before a reference is declared dead */
 
@@ -95,7 +95,7 @@ static bool wait_pit(struct window *w)
 
 void timer_calibrate(paddr_t hpet_addr)
 {
-	struct window w = { 0 };
+	struct window w = {0};
 	bool ok = false;
 	if (hpet_addr) {
 		volatile uint64_t *regs = vmap_mmio(hpet_addr, PAGE_SIZE);

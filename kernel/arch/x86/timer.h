@@ -7,7 +7,7 @@
 
 struct timer_rates {
 	uint64_t tsc_hz;
-	uint64_t lapic_hz; /* local APIC timer ticks per second, with its divider */
+	uint64_t lapic_hz;     /* local APIC timer ticks per second, with its divider */
 	const char *reference; /* "HPET" or "PIT" */
 };
 

@@ -5,20 +5,20 @@
 #include "types.h"
 
 /* Control register and EFER bits (AMD APM vol. 2, 3.1 and 3.1.7). */
-#define CR0_PE  (1u << 0)
-#define CR0_WP  (1u << 16)
-#define CR0_PG  (1u << 31)
-#define CR4_PAE (1u << 5)
-#define CR4_PGE (1u << 7)
+#define CR0_PE   (1u << 0)
+#define CR0_WP   (1u << 16)
+#define CR0_PG   (1u << 31)
+#define CR4_PAE  (1u << 5)
+#define CR4_PGE  (1u << 7)
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
 #define EFER_NXE (1u << 11)
 
-#define MSR_APIC_BASE   0x1b
-#define MSR_EFER        0xc0000080
-#define MSR_FS_BASE     0xc0000100
-#define MSR_GS_BASE     0xc0000101
-#define MSR_KERNEL_GS   0xc0000102
+#define MSR_APIC_BASE 0x1b
+#define MSR_EFER      0xc0000080
+#define MSR_FS_BASE   0xc0000100
+#define MSR_GS_BASE   0xc0000101
+#define MSR_KERNEL_GS 0xc0000102
 
 #define RFLAGS_IF (1u << 9)
 
@@ -65,7 +65,9 @@ struct cpuid {
 static inline struct cpuid cpuid(uint32_t leaf, uint32_t sub)
 {
 	struct cpuid r;
-	__asm__ volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+			 : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d)
+			 : "a"(leaf), "c"(sub));
 	return r;
 }
 
@@ -76,12 +78,12 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define READ_CR(n)                                                 \
-	static inline uint64_t read_cr##n(void)                    \
-	{                                                          \
-		uint64_t v;                                        \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));  \
-		return v;                                          \
+#define READ_CR(n)                                                \
+	static inline uint64_t read_cr##n(void)                   \
+	{                                                         \
+		uint64_t v;                                       \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                         \
 	}
 READ_CR(0)
 READ_CR(2)
