@@ -26,16 +26,17 @@ KASFLAGS := -g -Ikernel -Ikernel/arch/x86 -Iinclude -D__ASSEMBLY__
 
 HOST_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Ikernel -Itests/unit -idirafter lib/include
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ikernel
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
+	-idirafter lib/include
 
 # Unit-test and fuzzer rules name their sources through per-test variables.
 .SECONDEXPANSION:
 
-.PHONY: all kernel iso unit fuzz test test-unit test-system run deps clean format
-all: kernel iso
+.PHONY: all kernel user iso unit fuzz test test-unit test-system run deps clean format
+all: kernel user iso
 
 # ---------------------------------------------------------------- kernel
-KERNEL_C := $(wildcard kernel/*.c kernel/arch/x86/*.c) lib/string.c lib/format.c
+KERNEL_C := $(wildcard kernel/*.c kernel/arch/x86/*.c) lib/string.c lib/format.c lib/elf.c
 KERNEL_S := $(wildcard kernel/arch/x86/*.S)
 KERNEL_OBJ := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_C) $(KERNEL_S))
 
@@ -58,9 +59,41 @@ kernel: $(BUILD)/kernel.elf
 
 -include $(KERNEL_OBJ:.o=.d)
 
+# ---------------------------------------------------------------- user programs
+# Freestanding like the kernel, linked at 4 MiB by lib/user.ld.
+USER_CFLAGS := $(FREE_CFLAGS)
+ULIB_C := lib/hc.c lib/print.c lib/heap.c lib/elf.c lib/string.c lib/format.c lib/thread.c
+ROOT_C := $(wildcard root/*.c)
+KTEST_C := $(wildcard tests/ktest/*.c)
+
+$(BUILD)/u/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/u/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) -g -MMD -MP -c $< -o $@
+
+uobjs = $(patsubst %,$(BUILD)/u/%.o,$(1))
+
+$(BUILD)/root.elf: $(call uobjs,lib/crt0.S $(ROOT_C) $(ULIB_C)) lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
+
+$(BUILD)/ktest.elf: $(call uobjs,lib/crt0_launch.S $(KTEST_C) $(ULIB_C)) lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
+
+USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C))
+-include $(USER_OBJ:.o=.d)
+
+user: $(BUILD)/root.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
+
 # ---------------------------------------------------------------- ISO
-$(BUILD)/tandem.iso: $(BUILD)/kernel.elf tools/mkiso
-	tools/mkiso $@ $(BUILD)/kernel.elf
+$(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf tools/mkiso
+	tools/mkiso $@ $(BUILD)/kernel.elf $(BUILD)/root.elf
 
 iso: $(BUILD)/tandem.iso
 
@@ -70,7 +103,8 @@ UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h) $(wildcard kernel/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h) \
+		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(unit_$*_SRCS)
@@ -83,7 +117,8 @@ FUZZERS :=
 include $(wildcard tests/fuzz/*.mk)
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard kernel/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) \
+		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	@$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(fuzz_$*_SRCS)

@@ -9,6 +9,8 @@
 #include "log.h"
 #include "mem.h"
 #include "paging.h"
+#include "root.h"
+#include "sched.h"
 #include "smp.h"
 #include "timer.h"
 #include "x86.h"
@@ -17,6 +19,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys);
 
 static struct boot_info boot_info;
 static struct acpi_info acpi_info;
+static paddr_t rsdp_phys; /* where the RSDP is, when known (BIOS scan) */
 
 #define TICK_HZ       100
 #define TICK_CHECK_US 100000
@@ -77,6 +80,29 @@ static void apply_options(const char *cmdline)
 	}
 }
 
+/* A size option such as kmem=64M (suffixes K, M, G); 0 when absent or malformed. */
+static uint64_t option_size(const char *cmdline, const char *key)
+{
+	char val[24];
+	if (!cmdline_get(cmdline, key, val, sizeof(val)))
+		return 0;
+	uint64_t n = 0;
+	const char *p = val;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (1ULL << 40))
+			break;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	unsigned shift = *p == 'K' || *p == 'k' ? 10 : *p == 'M' || *p == 'm' ? 20 : *p == 'G' || *p == 'g' ? 30 : 0;
+	if (shift)
+		p++;
+	if (*p || p == val || n > (1ULL << 40)) {
+		log_warn("%s=%s: expected a size such as 64M", key, val);
+		return 0;
+	}
+	return n << shift;
+}
+
 static void acpi_init(void)
 {
 	const struct boot_info *bi = &boot_info;
@@ -85,6 +111,7 @@ static void acpi_init(void)
 		rc = acpi_parse(bi->rsdp, sizeof(bi->rsdp), &firmware_view, &acpi_info);
 	} else {
 		paddr_t rsdp = acpi_rsdp_scan(&direct_view);
+		rsdp_phys = rsdp;
 		const void *p = rsdp ? phys_map(&direct_view, rsdp, 36) : NULL;
 		if (p)
 			rc = acpi_parse(p, 36, &firmware_view, &acpi_info);
@@ -148,11 +175,12 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 	apply_options(boot_info.cmdline);
 	log_boot_info(&boot_info);
 
-	struct mem_summary ms;
-	mem_init(&boot_info, &ms);
-	log_info("memory: %llu MiB usable, %llu MiB free after the boot reservations",
+	static struct mem_summary ms;
+	mem_init(&boot_info, option_size(boot_info.cmdline, "kmem"), &ms);
+	log_info("memory: %llu MiB usable: %llu MiB for the kernel, %llu MiB for user level",
 		 (unsigned long long)(ms.usable_bytes >> 20),
-		 (unsigned long long)(ms.free_bytes >> 20));
+		 (unsigned long long)(ms.free_bytes >> 20),
+		 (unsigned long long)(ms.user_bytes >> 20));
 
 	acpi_init();
 	if (!lapic_init())
@@ -177,6 +205,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 	log_info("boot complete");
 	test_fault(boot_info.cmdline);
 
-	for (;;)
-		__asm__ volatile("sti; hlt");
+	irq_disable();
+	root_create(&boot_info, &ms, &acpi_info, rsdp_phys);
+	sched_start();
 }

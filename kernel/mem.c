@@ -14,6 +14,33 @@ extern char _image_start[], _image_end[];
 #define MAX_USABLE     (2 * BOOT_MAX_MEM)
 
 static struct pmm pmm;
+
+#define MAX_KERNEL_RANGES (MAX_USABLE + 4)
+static struct mem_range kernel_ranges[MAX_KERNEL_RANGES];
+static unsigned kernel_count;
+static struct mem_range ram[BOOT_MAX_MEM];
+static unsigned ram_count;
+
+static void kernel_range(paddr_t base, uint64_t size)
+{
+	if (size && kernel_count < MAX_KERNEL_RANGES)
+		kernel_ranges[kernel_count++] = (struct mem_range){ base, size, MEM_RESERVED };
+}
+
+bool mem_is_ram(paddr_t phys)
+{
+	for (unsigned i = 0; i < ram_count; i++) {
+		if (phys >= ram[i].base && phys - ram[i].base < ram[i].size)
+			return true;
+	}
+	return false;
+}
+
+unsigned mem_kernel_ranges(const struct mem_range **out)
+{
+	*out = kernel_ranges;
+	return kernel_count;
+}
 static struct spinlock pmm_lock;
 
 /* The boot pool: pages for the allocator's metadata and the first page tables,
@@ -108,11 +135,24 @@ static uint64_t table_pages_needed(const struct boot_info *bi)
 	return pages;
 }
 
-void mem_init(const struct boot_info *bi, struct mem_summary *out)
+uint64_t mem_kernel_share(uint64_t usable, uint64_t requested)
+{
+	uint64_t k = requested ? requested : usable / KMEM_SHARE;
+	k = MAX(k, (uint64_t)KMEM_MIN_MIB << 20);
+	if (!requested)
+		k = MIN(k, (uint64_t)KMEM_MAX_MIB << 20);
+	return MIN(ALIGN_UP(k, PAGE_SIZE), usable);
+}
+
+void mem_init(const struct boot_info *bi, uint64_t kmem_bytes, struct mem_summary *out)
 {
 	static struct mem_range reserved[MAX_RESERVED];
 	static struct mem_range usable[MAX_USABLE];
 	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < bi->mem_count; i++) {
+		if (bi->mem[i].type == MEM_USABLE && ram_count < BOOT_MAX_MEM)
+			ram[ram_count++] = bi->mem[i];
+	}
 
 	unsigned nres = boot_reservations(bi, reserved);
 	unsigned nuse = memmap_usable(bi->mem, bi->mem_count, reserved, nres, usable, MAX_USABLE);
@@ -156,9 +196,29 @@ void mem_init(const struct boot_info *bi, struct mem_summary *out)
 	/* Everything usable except the pool pages that are in use now. */
 	reserved[nres++] = (struct mem_range){meta, pool_next - meta, MEM_RESERVED};
 	nuse = memmap_usable(bi->mem, bi->mem_count, reserved, nres, usable, MAX_USABLE);
-	for (unsigned i = 0; i < nuse; i++)
-		pmm_add_range(&pmm, usable[i].base, usable[i].size);
+	/* The kernel pool is the lowest RAM (where the boot pool also is), the rest goes
+	 * to user level. */
+	uint64_t kleft = mem_kernel_share(out->usable_bytes, kmem_bytes);
+	kleft -= MIN(kleft, pool_next - meta);
+	for (unsigned i = 0; i < nuse; i++) {
+		uint64_t take = MIN(kleft, usable[i].size);
+		if (take) {
+			pmm_add_range(&pmm, usable[i].base, take);
+			kernel_range(usable[i].base, take);
+		}
+		kleft -= take;
+		if (take < usable[i].size && out->user_count < MEM_MAX_USER_RANGES) {
+			out->user[out->user_count++] = (struct mem_range){
+				usable[i].base + take, usable[i].size - take, MEM_USABLE
+			};
+			out->user_bytes += usable[i].size - take;
+		}
+	}
 	paging_set_allocator(pmm_table_alloc);
+	kernel_range((uintptr_t)_image_start - KERNEL_VBASE, (uintptr_t)(_image_end - _image_start));
+	kernel_range(meta, pool_next - meta);
+	if (out->trampoline)
+		kernel_range(out->trampoline, PAGE_SIZE);
 
 	out->free_bytes = mem_free_bytes();
 }

@@ -20,16 +20,30 @@ struct tss {
 enum ist_slot { IST_NMI = 1, IST_DOUBLE_FAULT = 2, IST_MACHINE_CHECK = 3 };
 
 #define GDT_ENTRIES 7
+#define IOMAP_SIZE  8192
+
+struct pd;
+
+/* The first fields are read by assembly (entry.S) at CPU_OFF_* (layout.h). */
+#include "layout.h"
 
 struct cpu {
-	struct cpu *self; /* first: gs:0 reads it */
-	unsigned id;      /* index into cpus[] */
+	struct cpu *self;     /* gs:0 */
+	uintptr_t kstack_top; /* gs:8: the kernel stack of this CPU */
+	uintptr_t rsp0;       /* gs:16: end of the running EC's register frame */
+	uint64_t scratch;     /* gs:24: the user rsp during syscall entry */
+	unsigned id;          /* index into cpus[] */
 	uint32_t apic_id;
 	volatile bool online;
-	uintptr_t kstack_top;
 	volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+	struct pd *cur_pd;       /* whose page tables CR3 holds (NULL: the kernel's) */
+	struct pd *io_pd;        /* whose I/O bitmap the TSS holds */
+	bool io_reload;
+	volatile uint64_t tlb_requests; /* TLB shootdowns asked of this CPU */
+	volatile uint64_t tlb_done;     /* the requests it has carried out */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
+	uint8_t iomap[IOMAP_SIZE + 1]; /* right after the TSS: its I/O bitmap */
 };
 
 extern struct cpu cpus[MAX_CPUS];
@@ -49,5 +63,10 @@ void cpu_setup(struct cpu *c);
 void cpu_set_gs(struct cpu *c);
 
 void idt_init(void);
+/* SYSCALL and the FPU/SSE for user code. */
+void cpu_enable_features(void);
+
+/* Reloads this CPU's translations (and I/O bitmap) after a shootdown request. */
+void tlb_flush_local(void);
 
 #endif

@@ -20,10 +20,17 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
+_Static_assert(offsetof(struct cpu, kstack_top) == CPU_OFF_KSTACK, "entry.S offsets");
+_Static_assert(offsetof(struct cpu, rsp0) == CPU_OFF_RSP0, "entry.S offsets");
+_Static_assert(offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "entry.S offsets");
+_Static_assert(offsetof(struct cpu, iomap) == offsetof(struct cpu, tss) + sizeof(struct tss),
+	       "the I/O bitmap must follow the TSS");
+
+/* The TSS's limit covers the I/O bitmap and the 0xff byte the CPU wants after it. */
 static void tss_descriptor(uint64_t *slot, const struct tss *tss)
 {
 	uint64_t base = (uintptr_t)tss;
-	uint64_t limit = sizeof(*tss) - 1;
+	uint64_t limit = sizeof(*tss) + IOMAP_SIZE;
 	slot[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (DESC_TSS_AVAILABLE << 40) |
 		  ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	slot[1] = base >> 32;
@@ -43,8 +50,9 @@ void cpu_setup(struct cpu *c)
 	c->gdt[SEL_KDATA >> 3] = DESC_KDATA;
 	c->gdt[SEL_UDATA >> 3] = DESC_UDATA;
 	c->gdt[SEL_UCODE >> 3] = DESC_UCODE;
-	/* No I/O bitmap yet: an offset past the limit denies all ports to ring 3. */
+	/* Every port denied to ring 3 until a PD with ports runs here. */
 	c->tss.iomap_base = sizeof(c->tss);
+	memset(c->iomap, 0xff, sizeof(c->iomap));
 	tss_descriptor(&c->gdt[SEL_TSS >> 3], &c->tss);
 
 	struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uintptr_t)c->gdt};
@@ -68,4 +76,32 @@ void cpu_setup(struct cpu *c)
 	cpu_set_gs(c);
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 	idt_init();
+	cpu_enable_features();
+}
+
+extern void syscall_entry(void);
+
+/* SYSCALL (AMD APM vol. 2, 6.1.1): kernel CS/SS from STAR[47:32]; SYSRET's user
+ * selectors from STAR[63:48] (+8 for SS, +16 for CS); IF, TF, DF and AC cleared. */
+#define STAR_KERNEL_SHIFT 32
+#define STAR_USER_SHIFT   48
+#define FMASK_BITS        ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
+#define CR0_MP  (1u << 1)
+#define CR0_EM  (1u << 2)
+#define CR0_TS  (1u << 3)
+#define CR4_OSFXSR     (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+
+void cpu_enable_features(void)
+{
+	wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << STAR_KERNEL_SHIFT |
+				(uint64_t)(SEL_KDATA | 3) << STAR_USER_SHIFT);
+	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, FMASK_BITS);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* User code may use x87 and SSE; the kernel saves it per EC (FXSAVE). */
+	uint64_t cr0 = read_cr0();
+	cr0 = (cr0 | CR0_MP) & ~(uint64_t)(CR0_EM | CR0_TS);
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }

@@ -6,6 +6,11 @@
 #include "layout.h"
 #include "log.h"
 #include "x86.h"
+#include "ec.h"
+#include "sched.h"
+
+void interrupt_from_user(struct irq_frame *f);
+extern __attribute__((noreturn)) void ret_user(struct irq_frame *regs);
 
 /* Gate descriptor (AMD APM vol. 2, 4.8.4): 64-bit interrupt gate, present. */
 struct idt_gate {
@@ -124,6 +129,27 @@ static void exception(struct irq_frame *f)
 	cpu_stop();
 }
 
+/* Runs the handler of a device or IPI vector (the caller holds the kernel lock). */
+static void device_interrupt(unsigned vec, struct irq_frame *f)
+{
+	if (handlers[vec]) {
+		handlers[vec](f);
+	} else {
+		static bool warned[256];
+		if (!warned[vec]) {
+			warned[vec] = true;
+			log_warn("interrupt on unused vector %u ignored", vec);
+		}
+	}
+}
+
+/* Spurious interrupts take no EOI (Intel SDM vol. 3, 10.9), nor do the masked 8259s'
+ * spurious IRQ 7 and 15, which never went through the local APIC. */
+static bool spurious(unsigned vec)
+{
+	return vec == VEC_SPURIOUS || (vec >= VEC_PIC_BASE && vec < VEC_PIC_BASE + 16);
+}
+
 void interrupt_dispatch(struct irq_frame *f)
 {
 	unsigned vec = (unsigned)f->vector;
@@ -136,19 +162,35 @@ void interrupt_dispatch(struct irq_frame *f)
 		}
 		exception(f);
 	}
-	/* Spurious interrupts take no EOI (Intel SDM vol. 3, 10.9), nor do the masked
-	 * 8259s' spurious IRQ 7 and 15, which never went through the local APIC. */
-	if (vec == VEC_SPURIOUS || (vec >= VEC_PIC_BASE && vec < VEC_PIC_BASE + 16))
+	if (spurious(vec))
 		return;
-
-	if (handlers[vec]) {
-		handlers[vec](f);
-	} else {
-		static bool warned[256];
-		if (!warned[vec]) {
-			warned[vec] = true;
-			log_warn("interrupt on unused vector %u ignored", vec);
-		}
+	if (vec == VEC_TLB_FLUSH) {
+		tlb_flush_local(); /* without the kernel lock: its holder waits for this */
+		lapic_eoi();
+		return;
 	}
+	bkl_lock();
+	device_interrupt(vec, f);
 	lapic_eoi();
+	bkl_unlock();
+}
+
+void interrupt_from_user(struct irq_frame *f)
+{
+	unsigned vec = (unsigned)f->vector;
+	struct ec *ec = (struct ec *)((char *)f - offsetof(struct ec, regs));
+
+	if (vec == VEC_TLB_FLUSH) {
+		tlb_flush_local();
+		lapic_eoi();
+		ret_user(f);
+	}
+	bkl_lock();
+	if (vec < VEC_EXCEPTIONS)
+		ec_user_exception(ec);
+	else if (!spurious(vec)) {
+		device_interrupt(vec, f);
+		lapic_eoi();
+	}
+	sched_exit();
 }

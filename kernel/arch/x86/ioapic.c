@@ -153,6 +153,13 @@ bool ioapic_unmask(uint32_t gsi, uint32_t dest_apic_id)
 	return set_mask(gsi, false, dest_apic_id);
 }
 
+bool ioapic_gsi_level(uint32_t gsi)
+{
+	unsigned pin;
+	struct ioapic *io = find(gsi, &pin);
+	return io && (reg_read(io, IOAPIC_REG_REDIR(pin)) & REDIR_LEVEL);
+}
+
 bool ioapic_mask(uint32_t gsi)
 {
 	return set_mask(gsi, true, 0);

@@ -15,6 +15,7 @@ uint32_t ioapic_isa_gsi(unsigned isa_irq);
 /* Unmask or mask a GSI; false when no I/O APIC has it. */
 bool ioapic_unmask(uint32_t gsi, uint32_t dest_apic_id);
 bool ioapic_mask(uint32_t gsi);
+bool ioapic_gsi_level(uint32_t gsi);
 
 /* Masks both 8259 PICs, after moving their vectors out of the way of the APICs. */
 void pic_disable(void);

@@ -177,3 +177,10 @@ void lapic_timer_stop(void)
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
+
+void lapic_timer_oneshot_irq(uint32_t count, uint8_t vector)
+{
+	lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_16);
+	lapic_write(LAPIC_LVT_TIMER, vector);
+	lapic_write(LAPIC_TIMER_INIT, count);
+}

@@ -23,5 +23,7 @@ void lapic_timer_oneshot(uint32_t count);
 uint32_t lapic_timer_current(void);
 void lapic_timer_periodic(uint32_t count, uint8_t vector);
 void lapic_timer_stop(void);
+/* One interrupt on vector after count ticks. */
+void lapic_timer_oneshot_irq(uint32_t count, uint8_t vector);
 
 #endif

@@ -17,6 +17,11 @@
 /* Lower half: user space. */
 #define USER_END 0x0000800000000000
 
+/* Offsets in struct cpu (cpu.h) that entry.S reads through GS. */
+#define CPU_OFF_KSTACK  8
+#define CPU_OFF_RSP0    16
+#define CPU_OFF_SCRATCH 24
+
 #define BOOT_STACK_SIZE 16384
 #define KSTACK_PAGES    4 /* 16 KiB kernel stack per CPU */
 #define IST_PAGES       2 /* 8 KiB for each of NMI, #DF and #MC */

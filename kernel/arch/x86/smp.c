@@ -11,12 +11,13 @@
 #include "paging.h"
 #include "timer.h"
 #include "x86.h"
+#include "sched.h"
 
 extern const char trampoline_start[], trampoline_end[];
 extern const char tramp_gdtr[], tramp_jump32[], tramp_jump64[], tramp_cr3[], tramp_efer[],
     tramp_entry[];
 extern const uint32_t tramp32_off, tramp64_off;
-extern const char boot_gdt[], boot_pml4[];
+extern const char boot_gdt[], boot_pml4[], boot_stack_top[];
 extern const struct {
 	uint16_t limit;
 	uint32_t base;
@@ -44,6 +45,7 @@ void smp_init_bsp(void)
 	for (unsigned i = 0; i < 3; i++)
 		c->tss.ist[i] = (uintptr_t)bsp_ist[i] + sizeof(bsp_ist[i]);
 	cpu_setup(c);
+	c->kstack_top = (uintptr_t)boot_stack_top;
 }
 
 /* A kernel stack of `pages` pages with a guard page below; 0 when out of memory. */
@@ -136,11 +138,12 @@ void ap_main(void)
 	cpu_setup(c);
 	lapic_enable();
 	timer_start_tick(TICK_HZ);
+	c->kstack_top = ap_boot_stack;
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	/* Ticks until the boot CPU has checked them and starts the scheduler. */
 	irq_enable();
-	for (;;)
-		__asm__ volatile("hlt");
+	sched_start();
 }
 
 unsigned smp_boot(const struct acpi_info *ai, paddr_t tramp)

@@ -19,6 +19,9 @@
 #define MSR_FS_BASE   0xc0000100
 #define MSR_GS_BASE   0xc0000101
 #define MSR_KERNEL_GS 0xc0000102
+#define MSR_STAR      0xc0000081
+#define MSR_LSTAR     0xc0000082
+#define MSR_FMASK     0xc0000084
 
 #define RFLAGS_IF (1u << 9)
 

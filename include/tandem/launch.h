@@ -1,0 +1,52 @@
+/* How the root task starts a program in a PD of its own: the capabilities and the
+ * launch page it finds (a user-level convention between root and its children,
+ * not kernel ABI). */
+#ifndef TANDEM_ABI_LAUNCH_H
+#define TANDEM_ABI_LAUNCH_H
+
+#include <stdint.h>
+
+/*
+ * A started program begins at its ELF entry with rsp at LAUNCH_STACK_TOP on the CPU
+ * its cpu= option names (default 0); lib/crt0_launch.S calls
+ * main(LAUNCH_INFO, LAUNCH_UTCB): struct launch_info (read-only) and its UTCB.
+ * Its capability space holds:
+ */
+enum launch_sel {
+	LSEL_PD_SELF = 0, /* its own PD: create objects in it, delegate within it */
+	LSEL_EC_SELF = 1, /* its first EC */
+	LSEL_SC_SELF = 2, /* that EC's SC */
+	/* 3 .. 15 reserved; 15 is SEL_EXC_PT, the exception portal, if it makes one */
+	LSEL_PARK = 14,   /* by convention: the semaphore idle threads sleep on */
+	LSEL_IRQ_BASE = 32, /* + i: the semaphore of the i-th interrupt it was granted */
+	LSEL_FIRST_FREE = 64,
+};
+
+#define LAUNCH_INFO      0x00007ffffff00000ULL
+#define LAUNCH_UTCB      0x00007ffffff10000ULL
+#define LAUNCH_STACK_TOP 0x00007fffffe00000ULL
+#define LAUNCH_STACK_SIZE 0x10000ULL
+#define LAUNCH_HEAP      0x0000100000000000ULL /* its RAM, mapped read-write */
+#define LAUNCH_MAX_IRQS  16
+#define LAUNCH_MAX_IO    8
+
+struct launch_io {
+	uint16_t base, count; /* I/O ports granted */
+};
+
+struct launch_info {
+	uint64_t magic;        /* LAUNCH_MAGIC */
+	uint32_t cpu_count;    /* CPUs 0 .. cpu_count-1 exist */
+	uint32_t irq_count;
+	uint64_t tsc_hz;
+	uint64_t heap_size;    /* bytes at LAUNCH_HEAP */
+	uint32_t irq_gsi[LAUNCH_MAX_IRQS]; /* GSI of the semaphore at LSEL_IRQ_BASE + i */
+	uint32_t io_count;
+	struct launch_io io[LAUNCH_MAX_IO];
+	uint32_t isa_gsi[16];  /* the GSI each ISA IRQ arrives on */
+	char cmdline[128];     /* the module's command line */
+};
+
+#define LAUNCH_MAGIC 0x48434e55414c4154ULL /* "TALAUNCH" */
+
+#endif

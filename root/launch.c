@@ -1,0 +1,253 @@
+/* Starting a boot module as a program: its own PD with its image, stack, launch page,
+ * the RAM, I/O ports and interrupts its command line grants, and one thread.
+ *
+ * Module command line: NAME [mem=SIZE] [cpu=N] [prio=N] [io=PORT[-PORT]]... [irq=isa:N|gsi:N]...
+ */
+#include <elf64.h>
+#include <hc.h>
+#include <string.h>
+#include <tandem/launch.h>
+#include <ulib.h>
+#include "root.h"
+
+#define DEFAULT_MEM    (1ULL << 20)
+#define DEFAULT_PRIO   32
+#define DEFAULT_BUDGET 10000 /* us */
+
+struct grant {
+	char name[9];
+	uint64_t mem;
+	unsigned cpu, prio;
+	struct launch_info info;
+};
+
+static bool parse_num(const char *s, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	if (end - s > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (s >= end)
+		return false;
+	for (; s < end; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (s < end) {
+		unsigned shift = *s == 'K' ? 10 : *s == 'M' ? 20 : *s == 'G' ? 30 : 64;
+		if (shift == 64 || s + 1 != end || v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+	}
+	*out = v;
+	return true;
+}
+
+static bool starts(const char *w, const char *end, const char *key)
+{
+	size_t n = strlen(key);
+	return (size_t)(end - w) > n && memcmp(w, key, n) == 0;
+}
+
+/* Applies one option word; false with a message for a bad one. */
+static bool option(const struct hip *hip, struct grant *g, const char *w, const char *end)
+{
+	uint64_t a, b;
+	if (starts(w, end, "mem=") && parse_num(w + 4, end, &a) && a >= PAGE) {
+		g->mem = (a + PAGE - 1) & ~(PAGE - 1);
+	} else if (starts(w, end, "cpu=") && parse_num(w + 4, end, &a) && a < hip->cpu_count) {
+		g->cpu = (unsigned)a;
+	} else if (starts(w, end, "prio=") && parse_num(w + 5, end, &a) && a <= PRIO_MAX) {
+		g->prio = (unsigned)a;
+	} else if (starts(w, end, "io=") && g->info.io_count < LAUNCH_MAX_IO) {
+		const char *dash = w + 3;
+		while (dash < end && *dash != '-')
+			dash++;
+		if (!parse_num(w + 3, dash, &a))
+			return false;
+		b = a;
+		if (dash < end && !parse_num(dash + 1, end, &b))
+			return false;
+		if (b < a || b > 0xffff)
+			return false;
+		g->info.io[g->info.io_count++] = (struct launch_io){ (uint16_t)a, (uint16_t)(b - a + 1) };
+	} else if (starts(w, end, "irq=isa:") && parse_num(w + 8, end, &a) && a < 16 &&
+		   g->info.irq_count < LAUNCH_MAX_IRQS) {
+		g->info.irq_gsi[g->info.irq_count++] = hip->isa_gsi[a];
+	} else if (starts(w, end, "irq=gsi:") && parse_num(w + 8, end, &a) && a < hip->gsi_count &&
+		   g->info.irq_count < LAUNCH_MAX_IRQS) {
+		g->info.irq_gsi[g->info.irq_count++] = (uint32_t)a;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->mem = DEFAULT_MEM;
+	g->prio = DEFAULT_PRIO;
+	const char *p = cmdline;
+	bool first = true, ok = true;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if (w == p)
+			break;
+		if (first) {
+			/* The name: the file name without directories and extension. */
+			const char *base = w;
+			for (const char *q = w; q < p; q++)
+				if (*q == '/')
+					base = q + 1;
+			for (unsigned i = 0; i < 8 && base + i < p && base[i] != '.'; i++)
+				g->name[i] = base[i];
+			first = false;
+		} else if (!option(hip, g, w, p)) {
+			uprintf("module \"%s\": bad option \"%.*s\"\n", cmdline, (int)(p - w), w);
+			ok = false;
+		}
+	}
+	size_t n = strlen(cmdline);
+	memcpy(g->info.cmdline, cmdline, n < sizeof(g->info.cmdline) ? n : sizeof(g->info.cmdline) - 1);
+	return ok;
+}
+
+/* Makes the module's bytes visible to root at MODULE_WINDOW. */
+static const void *map_module(const struct hip_module *m)
+{
+	uint64_t first = m->base & ~(PAGE - 1);
+	uint64_t pages = (m->base + m->size - first + PAGE - 1) / PAGE;
+	if (map_range(SEL_PD_SELF, MODULE_WINDOW, first, pages, R_MEM_R) != ST_OK)
+		return NULL;
+	return (const void *)(MODULE_WINDOW + (m->base - first));
+}
+
+static void unmap_module(const struct hip_module *m)
+{
+	uint64_t pages = (m->base + m->size - (m->base & ~(PAGE - 1)) + PAGE - 1) / PAGE;
+	unsigned order = 0;
+	while ((1ULL << order) < pages)
+		order++;
+	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W | R_MEM_X), MODULE_WINDOW / PAGE,
+		  true);
+}
+
+static int load_segments(sel_t pd, const void *image, const struct elf_info *elf)
+{
+	for (unsigned i = 0; i < elf->count; i++) {
+		const struct elf_segment *s = &elf->segs[i];
+		uint64_t va = s->vaddr & ~(PAGE - 1);
+		uint64_t size = ((s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1)) - va;
+		int st = map_fresh(pd, va, size, s->flags | R_MEM_R, (const char *)image + s->offset,
+				   s->filesz, s->vaddr - va);
+		if (st != ST_OK)
+			return st;
+	}
+	return ST_OK;
+}
+
+static int grant_io(sel_t pd, const struct launch_io *io)
+{
+	uint32_t port = io->base, end = (uint32_t)io->base + io->count;
+	while (port < end) {
+		unsigned order = 0;
+		while (order < 16 && !(port & ((2u << order) - 1)) && port + (2u << order) <= end)
+			order++;
+		int st = hc_delegate(SEL_PD_KERN, pd, crd(CRD_IO, order, R_IO), port, port);
+		if (st != ST_OK)
+			return st;
+		port += 1u << order;
+	}
+	return ST_OK;
+}
+
+static int give_cap(sel_t pd, sel_t from, sel_t to, unsigned rights)
+{
+	return hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, rights), from, to);
+}
+
+static int build(const struct hip *hip, const struct hip_module *m, struct grant *g)
+{
+	static struct elf_info elf;
+	const void *image = map_module(m);
+	if (!image)
+		return ST_NO_MEMORY;
+	int st = elf_parse(image, m->size, &elf);
+	if (st != ELF_OK) {
+		uprintf("module \"%s\": not a program: %s\n", m->cmdline, elf_error_name(st));
+		unmap_module(m);
+		return ST_BAD_PARAM;
+	}
+	sel_t pd = sel_alloc(4), ec = pd + 1, sc = pd + 2;
+	st = hc_create_pd(pd, SEL_PD_SELF, g->name);
+	if (st == ST_OK)
+		st = load_segments(pd, image, &elf);
+	unmap_module(m);
+	if (st != ST_OK)
+		return st;
+
+	g->info.magic = LAUNCH_MAGIC;
+	g->info.cpu_count = hip->cpu_count;
+	g->info.tsc_hz = hip->tsc_hz;
+	g->info.heap_size = g->mem;
+	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));
+	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
+	    (st = map_fresh(pd, LAUNCH_STACK_TOP - LAUNCH_STACK_SIZE, LAUNCH_STACK_SIZE,
+			    R_MEM_R | R_MEM_W, NULL, 0, 0)) ||
+	    (st = map_fresh(pd, LAUNCH_HEAP, g->mem, R_MEM_R | R_MEM_W, NULL, 0, 0)))
+		return st;
+	for (unsigned i = 0; i < g->info.io_count; i++) {
+		if ((st = grant_io(pd, &g->info.io[i])))
+			return st;
+	}
+	for (unsigned i = 0; i < g->info.irq_count; i++) {
+		if ((st = give_cap(pd, SEL_GSI_BASE + g->info.irq_gsi[i], LSEL_IRQ_BASE + i,
+				   R_SM_UP | R_SM_DOWN | R_SM_ASSIGN)))
+			return st;
+	}
+	if ((st = hc_create_ec(ec, pd, g->cpu, LAUNCH_UTCB, LAUNCH_STACK_TOP, elf.entry, true)) ||
+	    (st = give_cap(pd, pd, LSEL_PD_SELF, R_ALL)) || (st = give_cap(pd, ec, LSEL_EC_SELF, R_ALL)))
+		return st;
+	/* The SC starts it: everything else must be in place before. */
+	if ((st = hc_create_sc(sc, ec, g->prio, DEFAULT_BUDGET)))
+		return st;
+	return give_cap(pd, sc, LSEL_SC_SELF, R_ALL);
+}
+
+void launch_module(const struct hip *hip, unsigned index)
+{
+	static struct grant g;
+	const struct hip_module *m = &hip->mods[index];
+	if (!parse_grant(hip, m->cmdline, &g))
+		return;
+	if (g.mem > phys_free_bytes()) {
+		uprintf("module \"%s\": mem=%llu KiB is more than the %llu KiB left\n", m->cmdline,
+			(unsigned long long)(g.mem >> 10), (unsigned long long)(phys_free_bytes() >> 10));
+		return;
+	}
+	int st = build(hip, m, &g);
+	if (st != ST_OK) {
+		uprintf("module \"%s\": could not start it: %s\n", m->cmdline, hc_status_name(st));
+		return;
+	}
+	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts\n",
+		g.name, g.cpu, g.prio, (unsigned long long)(g.mem >> 10), g.info.io_count,
+		g.info.irq_count);
+}

@@ -1,0 +1,2 @@
+FUZZERS += elf
+fuzz_elf_SRCS := lib/elf.c

@@ -1,0 +1,2 @@
+UNIT_TESTS += captable
+unit_captable_SRCS := kernel/cap.c

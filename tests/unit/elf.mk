@@ -1,0 +1,2 @@
+UNIT_TESTS += elf
+unit_elf_SRCS := lib/elf.c

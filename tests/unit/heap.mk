@@ -1,0 +1,2 @@
+UNIT_TESTS += heap
+unit_heap_SRCS := lib/heap.c

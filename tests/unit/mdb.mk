@@ -1,0 +1,2 @@
+UNIT_TESTS += mdb
+unit_mdb_SRCS := kernel/mdb.c
