@@ -103,22 +103,20 @@ static paddr_t root_map_new(struct pd *pd, uint64_t va, uint64_t pages, unsigned
 	return pa;
 }
 
+static struct elf_info root_elf;
+
 static uint64_t load_image(struct pd *pd, const struct boot_module *m)
 {
-	static struct elf_info info;
+	const struct elf_info *info = &root_elf;
 	const uint8_t *image = phys_to_virt(m->start);
-	int rc = elf_parse(image, m->end - m->start, &info);
-	if (rc != ELF_OK)
-		panic("the first module (\"%s\") is not a valid root task: %s", m->cmdline,
-		      elf_error_name(rc));
-	for (unsigned i = 0; i < info.count; i++) {
-		const struct elf_segment *s = &info.segs[i];
+	for (unsigned i = 0; i < info->count; i++) {
+		const struct elf_segment *s = &info->segs[i];
 		uint64_t va = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
 		uint64_t pages = (ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE) - va) / PAGE_SIZE;
 		paddr_t pa = root_map_new(pd, va, pages, s->flags | R_MEM_R);
 		memcpy((uint8_t *)phys_to_virt(pa) + (s->vaddr - va), image + s->offset, s->filesz);
 	}
-	return info.entry;
+	return info->entry;
 }
 
 static void hip_add_mem(uint64_t base, uint64_t size, uint32_t type, uint32_t aux)
@@ -186,6 +184,14 @@ void root_create(const struct boot_info *bi, struct mem_summary *ms, const struc
 
 	if (bi->mod_count == 0) {
 		log_warn("no boot modules: no root task to start; the machine stays idle");
+		return;
+	}
+	const struct boot_module *m = &bi->mods[0];
+	int rc = elf_parse(phys_to_virt(m->start), m->end - m->start, &root_elf);
+	if (rc != ELF_OK) {
+		log_error("the first module (\"%s\") is not a root task (%s): nothing to start; "
+			  "the machine stays idle",
+			  m->cmdline, elf_error_name(rc));
 		return;
 	}
 	struct pd *root = pd_create("root");

@@ -23,14 +23,26 @@ t_mb1_modules() {
 	dir=$(mktemp -d)
 	head -c 5000 /dev/zero >"$dir/first.bin"
 	head -c 70000 /dev/zero >"$dir/second.bin"
-	boot_mb1 "$1" 60 -m 256 -initrd "$dir/first.bin alpha=1 beta,$dir/second.bin"
+	boot_mb1 "$1" 60 -m 256 -initrd "build/root.elf,$dir/first.bin alpha=1 beta,$dir/second.bin"
 	local rc=$?
 	rm -rf "$dir"
 	[ $rc -eq 0 ] && expect_clean_boot "$1" &&
-		expect "$1" 'module 0: 5000 bytes at 0x[0-9a-f]+ ".*first.bin alpha=1 beta"' &&
-		expect "$1" 'module 1: 70000 bytes at 0x[0-9a-f]+ ".*second.bin"'
+		expect "$1" 'module 1: 5000 bytes at 0x[0-9a-f]+ ".*first.bin alpha=1 beta"' &&
+		expect "$1" 'module 2: 70000 bytes at 0x[0-9a-f]+ ".*second.bin"'
 }
 system_test mb1-modules t_mb1_modules
+
+t_bad_root() {
+	local dir
+	dir=$(mktemp -d)
+	echo "not a program" >"$dir/junk.bin"
+	boot_mb1 "$1" 60 -m 256 -initrd "$dir/junk.bin"
+	local rc=$?
+	rm -rf "$dir"
+	[ $rc -eq 0 ] && expect "$1" 'error: the first module \(".*junk.bin"\) is not a root task \(ELF_E_' &&
+		expect_not "$1" 'PANIC|EXCEPTION'
+}
+system_test bad-root-module t_bad_root
 
 iso_boot() {
 	local log=$1 timeout=$2
