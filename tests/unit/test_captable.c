@@ -16,7 +16,7 @@ static long fail_allocs; /* the next this many kmalloc calls fail */
 
 void *kmalloc(size_t size)
 {
-	CHECK(size > 0 && size <= 2048);
+	CHECK(size > 0 && size <= 4096);
 	if (fail_allocs > 0) {
 		fail_allocs--;
 		return NULL;
@@ -52,21 +52,27 @@ static struct capspace *fresh(void)
 	return cs;
 }
 
-static void done(struct capspace *cs)
+/* Leaf i of the table, or NULL (the one place that knows the table's layout). */
+static struct mdb **leaf(const struct capspace *cs, unsigned i)
 {
-	cap_destroy(cs);
-	for (unsigned i = 0; i < CAP_TOP_SLOTS; i++)
-		CHECK(cs->leaf[i] == NULL);
-	CHECK_EQ(live_allocs, 0);
-	free(cs);
+	return cs->top ? cs->top[i] : NULL;
 }
 
 static unsigned leaves(const struct capspace *cs)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < CAP_TOP_SLOTS; i++)
-		n += cs->leaf[i] != NULL;
+		n += leaf(cs, i) != NULL;
 	return n;
+}
+
+static void done(struct capspace *cs)
+{
+	cap_destroy(cs);
+	CHECK_EQ(leaves(cs), 0);
+	CHECK(cs->top == NULL);
+	CHECK_EQ(live_allocs, 0);
+	free(cs);
 }
 
 /* ---- cases */
@@ -107,14 +113,14 @@ static void test_edges(void)
 	*s0 = &a;
 	CHECK(cap_get(cs, 0) == &a);
 	CHECK(cap_get(cs, 1) == NULL);
-	CHECK(cs->leaf[0] != NULL);
+	CHECK(leaf(cs, 0) != NULL);
 	CHECK_EQ(leaves(cs), 1);
 
 	struct mdb **sl = cap_slot(cs, CAP_SELECTORS - 1);
 	CHECK(sl != NULL);
 	CHECK(*sl == NULL);
 	*sl = &b;
-	CHECK(cs->leaf[CAP_TOP_SLOTS - 1] != NULL);
+	CHECK(leaf(cs, CAP_TOP_SLOTS - 1) != NULL);
 	CHECK_EQ(leaves(cs), 2);
 	CHECK(cap_get(cs, CAP_SELECTORS - 1) == &b);
 	CHECK(cap_get(cs, CAP_SELECTORS - 2) == NULL);
@@ -147,21 +153,21 @@ static void test_leaves_on_demand(void)
 					200 * CAP_LEAF_SLOTS + 17, 3 * CAP_LEAF_SLOTS - 1};
 	static const unsigned leaf_of[] = {0, 1, 200, 2};
 	for (unsigned i = 0; i < ARRAY_SIZE(sels); i++) {
-		CHECK(cs->leaf[leaf_of[i]] == NULL);
+		CHECK(leaf(cs, leaf_of[i]) == NULL);
 		struct mdb **s = cap_slot(cs, sels[i]);
 		CHECK(s != NULL);
-		CHECK(cs->leaf[leaf_of[i]] != NULL);
+		CHECK(leaf(cs, leaf_of[i]) != NULL);
 		CHECK_EQ(leaves(cs), i + 1);
 		*s = &nodes[i];
 	}
-	CHECK_EQ(live_allocs, 4);
+	CHECK_EQ(live_allocs, 4 + 1); /* and the top level */
 	for (unsigned i = 0; i < ARRAY_SIZE(sels); i++) {
 		CHECK(cap_get(cs, sels[i]) == &nodes[i]);
 		CHECK(cap_get(cs, sels[i] ^ 1) == NULL);
 	}
 	/* Every selector of a leaf reachable, each its own slot. */
 	for (uint64_t s = CAP_LEAF_SLOTS; s < 2 * CAP_LEAF_SLOTS; s++)
-		CHECK(cap_slot(cs, s) == &cs->leaf[1][s - CAP_LEAF_SLOTS]);
+		CHECK(cap_slot(cs, s) == &leaf(cs, 1)[s - CAP_LEAF_SLOTS]);
 	CHECK_EQ(leaves(cs), 4);
 	for (unsigned i = 0; i < ARRAY_SIZE(sels); i++)
 		*cap_slot(cs, sels[i]) = NULL;
@@ -174,7 +180,7 @@ static void test_all_leaves(void)
 	for (uint64_t s = 0; s < CAP_SELECTORS; s += CAP_LEAF_SLOTS)
 		CHECK(cap_slot(cs, s + (s / CAP_LEAF_SLOTS) % CAP_LEAF_SLOTS) != NULL);
 	CHECK_EQ(leaves(cs), CAP_TOP_SLOTS);
-	CHECK_EQ(live_allocs, CAP_TOP_SLOTS);
+	CHECK_EQ(live_allocs, CAP_TOP_SLOTS + 1);
 	done(cs);
 	/* Destroying an empty or already destroyed table is harmless. */
 	cs = fresh();
@@ -187,15 +193,32 @@ static void test_all_leaves(void)
 static void test_out_of_memory(void)
 {
 	struct capspace *cs = fresh();
+	/* No memory for the top level: nothing is made. */
 	fail_allocs = 1;
 	CHECK(cap_slot(cs, 300) == NULL);
-	CHECK(cs->leaf[1] == NULL);
+	CHECK_EQ(leaves(cs), 0);
 	CHECK_EQ(live_allocs, 0);
+	/* Top level made, but no memory for the leaf. */
+	fail_allocs = 0;
+	CHECK(cap_slot(cs, 0) != NULL);
+	fail_allocs = 1;
+	CHECK(cap_slot(cs, 300) == NULL);
+	CHECK(leaf(cs, 1) == NULL);
+	CHECK_EQ(leaves(cs), 1);
+	CHECK(cap_get(cs, 300) == NULL);
 	/* The next try succeeds; a slot in an existing leaf needs no memory. */
 	CHECK(cap_slot(cs, 300) != NULL);
 	fail_allocs = 1;
 	CHECK(cap_slot(cs, 301) != NULL);
+	CHECK(cap_slot(cs, 1) != NULL);
 	CHECK_EQ(fail_allocs, 1);
+	fail_allocs = 0;
+	done(cs);
+	/* A table whose only allocation failed is destroyed cleanly. */
+	cs = fresh();
+	fail_allocs = 2;
+	CHECK(cap_slot(cs, 5) == NULL);
+	CHECK(cap_slot(cs, 5) == NULL);
 	fail_allocs = 0;
 	done(cs);
 }

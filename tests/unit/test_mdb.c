@@ -89,16 +89,17 @@ static void log_reset(void)
 	log_n = 0;
 }
 
-/* A capability slot of pd without cap.c (this test links mdb.c alone): leaves come
- * from calloc, and pd_reset frees them. */
-static struct mdb **slot_of(struct pd *pd, uint64_t sel, bool create)
+/* Capability slots, kept here rather than in pd->caps so that this test needs
+ * neither cap.c nor the table's layout. */
+#define NPDS 6
+static struct pd pds[NPDS];
+static struct mdb *slots[NPDS][CAP_SELECTORS];
+
+static struct mdb **slot_of(struct pd *pd, uint64_t sel)
 {
-	if (sel >= CAP_SELECTORS)
+	if (pd < pds || pd >= pds + NPDS || sel >= CAP_SELECTORS)
 		return NULL;
-	struct mdb ***leaf = &pd->caps.leaf[sel / CAP_LEAF_SLOTS];
-	if (!*leaf && create)
-		*leaf = calloc(CAP_LEAF_SLOTS, sizeof(struct mdb *));
-	return *leaf ? &(*leaf)[sel % CAP_LEAF_SLOTS] : NULL;
+	return &slots[pd - pds][sel];
 }
 
 void space_apply(struct mdb *n, bool removing)
@@ -117,7 +118,7 @@ void space_apply(struct mdb *n, bool removing)
 	if (n->pd->is_kern)
 		return;
 	if (n->space == CRD_OBJ && removing) { /* as kernel/pd.c does */
-		struct mdb **slot = slot_of(n->pd, n->base, false);
+		struct mdb **slot = slot_of(n->pd, n->base);
 		if (slot && *slot == n)
 			*slot = NULL;
 		kobj_cap_removed(n->obj);
@@ -126,16 +127,10 @@ void space_apply(struct mdb *n, bool removing)
 
 /* ------------------------------------------------------------------ helpers */
 
-#define NPDS 6
-static struct pd pds[NPDS];
-
 static void pd_reset(void)
 {
-	for (unsigned i = 0; i < NPDS; i++) {
-		for (unsigned l = 0; l < CAP_TOP_SLOTS; l++)
-			free(pds[i].caps.leaf[l]);
-	}
 	memset(pds, 0, sizeof(pds));
+	memset(slots, 0, sizeof(slots));
 	for (unsigned i = 0; i < NPDS; i++)
 		kobj_init(&pds[i].obj, OBJ_PD);
 	log_reset();
@@ -173,7 +168,7 @@ static struct mdb *mem(struct pd *pd, uint64_t base, uint64_t count, unsigned ri
 static struct mdb *cap(struct pd *pd, uint64_t sel, struct fobj *o, unsigned rights,
 		       struct mdb *parent)
 {
-	struct mdb **slot = slot_of(pd, sel, true);
+	struct mdb **slot = slot_of(pd, sel);
 	CHECK(slot && !*slot);
 	struct mdb *n = mk(pd, CRD_OBJ, sel, 1, rights, parent, 0);
 	n->obj = &o->obj;
@@ -449,7 +444,7 @@ static void test_insert_sorted(void)
 		mdb_revoke(p->io, R_IO, true);
 	CHECK_EQ(live_allocs, (N + 6) / 7); /* the capabilities, on no list */
 	for (unsigned s = 0; s < N; s += 7) {
-		struct mdb **slot = slot_of(p, s, false);
+		struct mdb **slot = slot_of(p, s);
 		CHECK(slot && *slot && (*slot)->base == s);
 		if (slot && *slot)
 			mdb_revoke(*slot, R_ALL, true);
@@ -753,10 +748,10 @@ static void test_caps(void)
 	CHECK_EQ(o1.removed, 2);
 	CHECK_EQ(o1.obj.caps, 3);
 	CHECK(!o1.obj.dead);
-	CHECK(*slot_of(&pds[2], CAP_SELECTORS - 1, false) == NULL);
-	CHECK(*slot_of(&pds[1], 9, false) == NULL);
-	CHECK(*slot_of(&pds[1], 2, false) == b);
-	CHECK(*slot_of(&pds[2], 3, false) == c);
+	CHECK(*slot_of(&pds[2], CAP_SELECTORS - 1) == NULL);
+	CHECK(*slot_of(&pds[1], 9) == NULL);
+	CHECK(*slot_of(&pds[1], 2) == b);
+	CHECK(*slot_of(&pds[2], 3) == c);
 	CHECK_EQ(b->rights, R_SM_UP);
 	CHECK_EQ(c->rights, R_SM_UP);
 	CHECK(applied(d, true) >= 0 && applied(e, true) >= 0 && applied(b, false) >= 0);
@@ -766,16 +761,16 @@ static void test_caps(void)
 	/* A slot already reused for another capability is left alone (pd.c checks). */
 	log_reset();
 	struct mdb *other = cap(&pds[2], 77, &o2, R_PT_CALL, NULL);
-	*slot_of(&pds[2], 3, false) = other; /* pretend c's slot moved on */
+	*slot_of(&pds[2], 3) = other; /* pretend c's slot moved on */
 	mdb_revoke(b, R_SM_UP, true);
-	CHECK(*slot_of(&pds[2], 3, false) == other);
-	CHECK(*slot_of(&pds[1], 2, false) == NULL);
+	CHECK(*slot_of(&pds[2], 3) == other);
+	CHECK(*slot_of(&pds[1], 2) == NULL);
 	CHECK_EQ(o1.removed, 4);
 	CHECK_EQ(o1.obj.caps, 1);
 	CHECK(!o1.obj.dead);
-	*slot_of(&pds[2], 3, false) = NULL;
+	*slot_of(&pds[2], 3) = NULL;
 	mdb_revoke(other, R_PT_CALL, true);
-	*slot_of(&pds[2], 77, false) = NULL;
+	*slot_of(&pds[2], 77) = NULL;
 
 	/* The last capability: the object dies. */
 	mdb_revoke(a, all, true);
@@ -783,14 +778,14 @@ static void test_caps(void)
 	CHECK_EQ(o1.added, 5);
 	CHECK_EQ(o1.obj.caps, 0);
 	CHECK(o1.obj.dead);
-	CHECK(*slot_of(&pds[0], 1, false) == NULL);
-	CHECK(*slot_of(&pds[0], 2, false) == x);
+	CHECK(*slot_of(&pds[0], 1) == NULL);
+	CHECK(*slot_of(&pds[0], 2) == x);
 
 	mdb_revoke(x, R_PT_CALL, true);
 	CHECK_EQ(o2.removed, 3);
 	CHECK_EQ(o2.added, 3);
 	CHECK(o2.obj.dead);
-	CHECK(*slot_of(&pds[1], 0, false) == NULL);
+	CHECK(*slot_of(&pds[1], 0) == NULL);
 	(void)y;
 	finish();
 }
