@@ -32,7 +32,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ik
 # Unit-test and fuzzer rules name their sources through per-test variables.
 .SECONDEXPANSION:
 
-.PHONY: all kernel user iso unit fuzz test test-unit test-system run deps clean format
+.PHONY: all kernel user iso unit fuzz bench test test-unit test-system run deps clean format
 all: kernel user iso
 
 # ---------------------------------------------------------------- kernel
@@ -86,10 +86,14 @@ $(BUILD)/ktest.elf: $(call uobjs,lib/crt0_launch.S $(KTEST_C) $(ULIB_C)) lib/use
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 
-USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C))
+$(BUILD)/ipcbench.elf: $(call uobjs,lib/crt0_launch.S bench/ipcbench.c $(ULIB_C)) lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
+
+USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C) bench/ipcbench.c)
 -include $(USER_OBJ:.o=.d)
 
-user: $(BUILD)/root.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
+user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
 
 # ---------------------------------------------------------------- ISO
 $(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf tools/mkiso
@@ -136,6 +140,9 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run
+
+bench: all
+	@bench/run
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

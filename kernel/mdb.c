@@ -91,14 +91,19 @@ static void remove_leaf(struct mdb *n)
 	kfree(n, sizeof(*n));
 }
 
-/* Removes n and everything below it, deepest first. */
+/* Removes n and everything below it, deepest first, resuming at each removed leaf's
+ * parent so that a long chain costs linear time. */
 static void remove_subtree(struct mdb *n)
 {
-	while (n->child) {
-		struct mdb *leaf = n->child;
-		while (leaf->child)
-			leaf = leaf->child;
-		remove_leaf(leaf);
+	struct mdb *cur = n;
+	for (;;) {
+		while (cur->child)
+			cur = cur->child;
+		if (cur == n)
+			break;
+		struct mdb *up = cur->parent;
+		remove_leaf(cur);
+		cur = up;
 	}
 	remove_leaf(n);
 }
@@ -115,6 +120,9 @@ static struct mdb *next_after(struct mdb *n, struct mdb *top)
 
 void mdb_revoke(struct mdb *top, unsigned rights, bool self)
 {
+	/* Everything below holds a subset of top's rights. */
+	if (!(top->rights & rights))
+		return;
 	if (self && !top->pinned) {
 		top->rights &= (uint8_t)~rights;
 		if (!top->rights) {
@@ -127,6 +135,11 @@ void mdb_revoke(struct mdb *top, unsigned rights, bool self)
 	struct mdb *n = top->child;
 	while (n) {
 		struct mdb *next;
+		if (!(n->rights & rights)) {
+			/* Descendants hold a subset of n's rights: nothing to take below. */
+			n = next_after(n, top);
+			continue;
+		}
 		n->rights &= (uint8_t)~rights;
 		if (!n->rights) {
 			next = next_after(n, top);

@@ -202,9 +202,13 @@ static void pick(struct runq *rq)
 {
 	charge(rq);
 	struct sc *cur = rq->current;
-	if (cur && (cur->obj.dead || sc_top(cur)->state != EC_RUNNABLE ||
-		    sc_top(cur)->cpu != cpu_self()->id)) {
+	if (cur && (cur->obj.dead || sc_top(cur)->state != EC_RUNNABLE)) {
 		rq->current = cur = NULL;
+	} else if (cur && sc_top(cur)->cpu != cpu_self()->id) {
+		/* A call or reply moved its work to another CPU: it goes there. */
+		rq->current = NULL;
+		sched_ready(cur);
+		cur = NULL;
 	}
 	if (cur && cur->left == 0) {
 		cur->left = cur->budget; /* its turn is over: to the back of its queue */

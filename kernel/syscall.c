@@ -459,7 +459,10 @@ void syscall_from_user(struct irq_frame *r)
 	unsigned nr = HC_NR(r);
 	if (cur->state != EC_RUNNABLE)
 		sched_exit(); /* killed from another CPU on its way in */
-	if (nr < HC_COUNT && hypercalls[nr])
+	/* Only these calls take flags; any other flag bits make the call unknown. */
+	bool flags_ok = HC_FLAGS(r) == 0 || nr == HC_CREATE_EC || nr == HC_REVOKE ||
+			nr == HC_SM_CTRL;
+	if (nr < HC_COUNT && hypercalls[nr] && flags_ok)
 		hypercalls[nr](cur, r);
 	else
 		r->rax = ST_BAD_HC;

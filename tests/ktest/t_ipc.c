@@ -1,0 +1,231 @@
+/* ktest: portals and calls, on one CPU and across CPUs. */
+#include "ktest.h"
+
+/* One call of three words to a fresh H_ADD_ONE handler on cpu. */
+static void call_three(unsigned cpu)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(cpu, H_ADD_ONE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	main_utcb->mr[0] = 10;
+	main_utcb->mr[1] = 20;
+	main_utcb->mr[2] = 30;
+	main_utcb->mr[3] = 40; /* not sent: must come back unchanged */
+	uint64_t words = 99;
+	CHECK_ST(hc_call(h->pt, 3, &words), ST_OK);
+	CHECK(words == 3, "reply of %llu words", (unsigned long long)words);
+	CHECK(main_utcb->words == 3, "utcb->words is %llu", (unsigned long long)main_utcb->words);
+	CHECK(main_utcb->mr[0] == 11 && main_utcb->mr[1] == 21 && main_utcb->mr[2] == 31,
+	      "reply %llu %llu %llu", (unsigned long long)main_utcb->mr[0],
+	      (unsigned long long)main_utcb->mr[1], (unsigned long long)main_utcb->mr[2]);
+	CHECK(main_utcb->mr[3] == 40, "word 3 changed to %llu", (unsigned long long)main_utcb->mr[3]);
+	CHECK(h->calls == 1 && h->last_words == 3 && h->last_id == h->index,
+	      "handler saw %llu calls, %llu words, id %llu", (unsigned long long)h->calls,
+	      (unsigned long long)h->last_words, (unsigned long long)h->last_id);
+	/* And once more: the handler's stack and state start afresh. */
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_OK);
+	CHECK(words == 1 && main_utcb->mr[0] == 12, "second call: %llu words, %llu",
+	      (unsigned long long)words, (unsigned long long)main_utcb->mr[0]);
+}
+
+void t_ipc_same_cpu(void)
+{
+	call_three(0);
+}
+
+void t_ipc_cross_cpu(void)
+{
+	if (info->cpu_count < 2) {
+		note("skipped: 1 CPU");
+		return;
+	}
+	call_three(1);
+	if (!test_failed() && info->cpu_count > 2)
+		call_three(info->cpu_count - 1);
+}
+
+void t_ipc_many_calls(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(0, H_ADD_ONE, &st), *far = NULL;
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	if (info->cpu_count > 1) {
+		far = handler_new(1, H_ADD_ONE, &st);
+		CHECK(far, "handler_new: %s", hc_status_name(st));
+	}
+	uint64_t ns_near = 0, ns_far = 0;
+	for (unsigned pass = 0; pass < (far ? 2u : 1u); pass++) {
+		struct handler *x = pass ? far : h;
+		uint64_t t0 = rdtsc();
+		for (uint64_t i = 0; i < 1000; i++) {
+			main_utcb->mr[0] = i;
+			main_utcb->mr[1] = 2 * i;
+			main_utcb->mr[2] = 3 * i;
+			uint64_t words = 0;
+			st = hc_call(x->pt, 3, &words);
+			CHECK(st == ST_OK, "call %llu: %s", (unsigned long long)i, hc_status_name(st));
+			CHECK(words == 3 && main_utcb->mr[0] == i + 1 && main_utcb->mr[1] == 2 * i + 1 &&
+				      main_utcb->mr[2] == 3 * i + 1,
+			      "call %llu: wrong reply", (unsigned long long)i);
+		}
+		uint64_t ns = us_since(t0); /* us for 1000 calls = ns per call */
+		*(pass ? &ns_far : &ns_near) = ns;
+		CHECK(x->calls == 1000, "handler counted %llu calls", (unsigned long long)x->calls);
+	}
+	if (far)
+		note("%llu ns per call, %llu ns across CPUs", (unsigned long long)ns_near,
+		     (unsigned long long)ns_far);
+	else
+		note("%llu ns per call", (unsigned long long)ns_near);
+}
+
+void t_ipc_max_words(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(other_cpu(), H_ADD_ONE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	for (uint64_t i = 0; i < UTCB_WORDS; i++)
+		main_utcb->mr[i] = i * 7;
+	uint64_t words = 0;
+	CHECK_ST(hc_call(h->pt, UTCB_WORDS, &words), ST_OK);
+	CHECK(words == UTCB_WORDS, "reply of %llu words", (unsigned long long)words);
+	for (uint64_t i = 0; i < UTCB_WORDS; i++)
+		CHECK(main_utcb->mr[i] == i * 7 + 1, "word %llu is %llu", (unsigned long long)i,
+		      (unsigned long long)main_utcb->mr[i]);
+	/* No words at all. */
+	CHECK_ST(hc_call(h->pt, 0, &words), ST_OK);
+	CHECK(words == 0 && h->last_words == 0, "empty call: %llu words back",
+	      (unsigned long long)words);
+}
+
+void t_ipc_bad_words(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(0, H_ADD_ONE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	uint64_t words;
+	CHECK_ST(hc_call(h->pt, UTCB_WORDS + 1, &words), ST_BAD_PARAM);
+	CHECK_ST(hc_call(h->pt, ~0ULL, &words), ST_BAD_PARAM);
+	/* A portal capability without R_PT_CALL. */
+	sel_t nocall = sel_new();
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL & ~R_PT_CALL), h->pt,
+			     nocall),
+		 ST_OK);
+	CHECK_ST(hc_call(nocall, 1, &words), ST_BAD_RIGHTS);
+	CHECK(h->calls == 0, "the handler ran %llu times", (unsigned long long)h->calls);
+	/* A portal to a local EC is no thread: it takes no SC, and EC caps take no calls. */
+	CHECK_ST(hc_create_sc(sel_new(), h->ec, 1, 1000), ST_BAD_PARAM);
+	CHECK_ST(hc_call(h->ec, 0, &words), ST_BAD_CAP);
+}
+
+void t_ipc_recursive_busy(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(0, H_RECURSE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	main_utcb->mr[0] = 5;
+	uint64_t words = 0;
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_OK);
+	CHECK(h->status == ST_BUSY, "the handler calling its own portal got %s",
+	      hc_status_name(h->status));
+	CHECK(words == 1 && main_utcb->mr[0] == 6, "reply %llu words, %llu",
+	      (unsigned long long)words, (unsigned long long)main_utcb->mr[0]);
+}
+
+void t_ipc_nested(void)
+{
+	enum hc_status st;
+	struct handler *b = handler_new(other_cpu(), H_ADD_ONE, &st);
+	CHECK(b, "handler_new: %s", hc_status_name(st));
+	struct handler *a = handler_new(0, H_FORWARD, &st);
+	CHECK(a, "handler_new: %s", hc_status_name(st));
+	a->arg = b->index;
+	for (uint64_t i = 0; i < 100; i++) {
+		main_utcb->mr[0] = i;
+		main_utcb->mr[1] = 1000 + i;
+		uint64_t words = 0;
+		st = hc_call(a->pt, 2, &words);
+		CHECK(st == ST_OK, "call %llu: %s", (unsigned long long)i, hc_status_name(st));
+		CHECK(a->status == ST_OK, "the inner call: %s", hc_status_name(a->status));
+		CHECK(words == 2 && main_utcb->mr[0] == i + 2 && main_utcb->mr[1] == 1002 + i,
+		      "call %llu: %llu words, %llu %llu", (unsigned long long)i,
+		      (unsigned long long)words, (unsigned long long)main_utcb->mr[0],
+		      (unsigned long long)main_utcb->mr[1]);
+	}
+	CHECK(b->calls == 100, "inner handler: %llu calls", (unsigned long long)b->calls);
+}
+
+/* Calls portal t->arg2 t->arg times with two words; counts wrong replies. */
+static void caller_fn(struct thread *t)
+{
+	struct utcb *u = (struct utcb *)t->utcb;
+	uint64_t bad = 0;
+	t->status = ST_OK;
+	for (uint64_t i = 0; i < t->arg; i++) {
+		u->mr[0] = i;
+		u->mr[1] = t->index;
+		uint64_t words = 0;
+		enum hc_status st = hc_call((sel_t)t->arg2, 2, &words);
+		if (st != ST_OK || words != 2 || u->mr[0] != i + 1 || u->mr[1] != t->index + 1) {
+			bad++;
+			if (st != ST_OK)
+				t->status = st;
+		}
+		t->counter++;
+	}
+	t->result = bad;
+	hc_sm_up(t->sm2);
+}
+
+void t_ipc_queued_callers(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(0, H_SLOW, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	h->arg = 300; /* us per call: long enough for callers to queue up */
+	sel_t done = sm_new(0);
+	CHECK(done, "no semaphore");
+	struct thread *t[3];
+	for (unsigned i = 0; i < 3; i++) {
+		t[i] = thread_new(caller_fn, i == 1 ? other_cpu() : 0, &st);
+		CHECK(t[i], "thread_new: %s", hc_status_name(st));
+		t[i]->arg = 50;
+		t[i]->arg2 = h->pt;
+		t[i]->sm2 = done;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_ST(thread_start(t[i], 20, 1000), ST_OK);
+	for (unsigned i = 0; i < 3; i++) {
+		st = hc_sm_down(done, 5000000);
+		CHECK(st == ST_OK, "caller %u of 3 did not finish (%s); calls done: %llu %llu %llu", i,
+		      hc_status_name(st), (unsigned long long)t[0]->counter,
+		      (unsigned long long)t[1]->counter, (unsigned long long)t[2]->counter);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(t[i]->result == 0, "caller %u: %llu wrong replies (last status %s)", i,
+		      (unsigned long long)t[i]->result, hc_status_name(t[i]->status));
+	CHECK(h->calls == 150, "handler counted %llu calls", (unsigned long long)h->calls);
+}
+
+void t_portal_handler_gone(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(other_cpu(), H_ADD_ONE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	uint64_t words;
+	main_utcb->mr[0] = 1;
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_OK);
+	CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), h->ec, true), ST_OK);
+	enum obj_type type = OBJ_SM;
+	CHECK_ST(hc_pd_info(h->ec, &type, NULL), ST_OK);
+	CHECK(type == OBJ_NONE, "the revoked EC's selector holds type %u", type);
+	CHECK_ST(hc_pd_info(h->pt, &type, NULL), ST_OK);
+	CHECK(type == OBJ_PT, "the portal's selector holds type %u", type);
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_ABORTED);
+	CHECK_ST(hc_call(h->pt, 0, &words), ST_ABORTED);
+	CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), h->pt, true), ST_OK);
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_BAD_CAP);
+	/* A new portal to the dead EC cannot be made. */
+	CHECK(hc_create_pt(sel_new(), h->ec, 0x400000, 0) == ST_BAD_CAP,
+	      "a portal to the dead EC was made");
+}
