@@ -21,6 +21,10 @@
 #define FPU_FCW_DEFAULT  0x037f
 #define MXCSR_DEFAULT    0x1f80
 
+_Static_assert(offsetof(struct ec, obj) == 0, "objects start with their kobj");
+_Static_assert((offsetof(struct ec, regs) + sizeof(struct irq_frame)) % 16 == 0,
+	       "the end of the register frame is the interrupt stack: 16-byte aligned");
+
 struct utcb *ec_utcb(struct ec *ec)
 {
 	return phys_to_virt(ec->utcb);

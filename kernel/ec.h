@@ -23,8 +23,9 @@ enum ec_state {
 #define FPU_AREA 512 /* FXSAVE image */
 
 struct ec {
-	struct irq_frame regs; /* first: the CPU pushes user state right into it */
-	struct kobj obj;
+	struct kobj obj; /* first, as in every object: a struct kobj * is the object */
+	/* The CPU pushes user state right into it: TSS.rsp0 is its end (16-aligned). */
+	struct irq_frame regs __attribute__((aligned(16)));
 	struct pd *pd;
 	struct ec *pd_next;
 	unsigned cpu;

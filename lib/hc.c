@@ -16,7 +16,7 @@ enum hc_status hc_reply(uint64_t words)
 
 /* Packs the name little-endian, so its first character is the register's low byte and
  * the kernel can store the register as it is and print it as a string. */
-static uint64_t pack_name(const char name[PD_NAME_LEN])
+static uint64_t pack_name(const char *name)
 {
 	uint64_t packed = 0;
 
@@ -25,7 +25,7 @@ static uint64_t pack_name(const char name[PD_NAME_LEN])
 	return packed;
 }
 
-enum hc_status hc_create_pd(sel_t sel, sel_t own_pd, const char name[PD_NAME_LEN])
+enum hc_status hc_create_pd(sel_t sel, sel_t own_pd, const char *name)
 {
 	return hc_raw(hc_word(HC_CREATE_PD, 0, sel), own_pd, pack_name(name), 0, 0, 0, NULL, NULL);
 }

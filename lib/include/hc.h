@@ -48,7 +48,7 @@ enum hc_status hc_call(sel_t pt, uint64_t words, uint64_t *reply_words);
 enum hc_status hc_reply(uint64_t words);
 
 /* Object creation. name: up to 8 characters (shorter ones end at a NUL). */
-enum hc_status hc_create_pd(sel_t sel, sel_t own_pd, const char name[8]);
+enum hc_status hc_create_pd(sel_t sel, sel_t own_pd, const char *name);
 enum hc_status hc_create_ec(sel_t sel, sel_t pd, unsigned cpu, uint64_t utcb, uint64_t sp,
 			    uint64_t ip, bool global);
 enum hc_status hc_create_sc(sel_t sel, sel_t ec, unsigned prio, uint64_t budget_us);
