@@ -24,6 +24,7 @@ struct runq {
 	bool resched;         /* pick again before leaving the kernel */
 	struct ec *timeouts;  /* blocked ECs with a deadline, earliest first */
 	struct ec *fpu_owner; /* whose state the FPU holds */
+	uint64_t armed;       /* TSC deadline the timer is set for (0: none) */
 };
 
 static struct runq rqs[MAX_CPUS];
@@ -297,6 +298,11 @@ static void arm_timer(struct runq *rq)
 		when = rq->since + rq->current->left;
 	if (rq->timeouts && rq->timeouts->deadline < when)
 		when = rq->timeouts->deadline;
+	/* Programming the timer costs register writes: skip it when the deadline is
+	 * the one already set (the same SC going on, as in IPC on one CPU). */
+	if (when == rq->armed)
+		return;
+	rq->armed = when == UINT64_MAX ? 0 : when;
 	if (when == UINT64_MAX) {
 		lapic_timer_stop();
 		return;
@@ -313,6 +319,7 @@ static void timer_irq(struct irq_frame *f)
 {
 	(void)f;
 	struct runq *rq = rq_of(cpu_self()->id);
+	rq->armed = 0;
 	expire_timeouts(rq);
 	charge(rq);
 	if (rq->current && rq->current->left == 0)
@@ -398,6 +405,7 @@ void sched_start(void)
 	lapic_timer_stop();
 	bkl_lock();
 	struct runq *rq = rq_of(cpu_self()->id);
+	rq->armed = 0;
 	rq->since = rdtsc();
 	sched_exit();
 }
