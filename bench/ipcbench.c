@@ -8,9 +8,9 @@
 #include <tandem/utcb.h>
 #include <ulib.h>
 
-#define ROUNDS      2000
-#define STACK_SIZE  16384
-#define UTCB_BASE   0x0000200000000000ULL
+#define ROUNDS     2000
+#define STACK_SIZE 16384
+#define UTCB_BASE  0x0000200000000000ULL
 
 int main(const struct launch_info *info, struct utcb *utcb);
 
@@ -75,7 +75,8 @@ static bool make_portal(sel_t sel, unsigned cpu, unsigned n)
 	if (!stack)
 		return false;
 	uint64_t sp = (uint64_t)(stack + STACK_SIZE) - 8;
-	return hc_create_ec(sel + 1, LSEL_PD_SELF, cpu, UTCB_BASE + n * 4096, sp, 0, false) == ST_OK &&
+	return hc_create_ec(sel + 1, LSEL_PD_SELF, cpu, UTCB_BASE + n * 4096, sp, 0, false) ==
+		   ST_OK &&
 	       hc_create_pt(sel, sel + 1, (uint64_t)handler, n) == ST_OK;
 }
 
@@ -86,18 +87,21 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	sel_t pt_local = LSEL_FIRST_FREE, pt_remote = LSEL_FIRST_FREE + 2;
 
 	uint64_t null_hc = measure_null();
-	uprintf("null hypercall: %llu cycles (median of %u)\n", (unsigned long long)null_hc, ROUNDS);
+	uprintf("null hypercall: %llu cycles (median of %u)\n", (unsigned long long)null_hc,
+		ROUNDS);
 	if (!make_portal(pt_local, 0, 0)) {
 		uprintf("cannot create the local handler\n");
 		return 1;
 	}
 	uint64_t local = measure_call(pt_local);
-	uprintf("IPC round trip, same CPU: %llu cycles (median of %u), %llu.%02llu x null hypercall\n",
-		(unsigned long long)local, ROUNDS, (unsigned long long)(local / null_hc),
-		(unsigned long long)(local * 100 / null_hc % 100));
+	uprintf(
+	    "IPC round trip, same CPU: %llu cycles (median of %u), %llu.%02llu x null hypercall\n",
+	    (unsigned long long)local, ROUNDS, (unsigned long long)(local / null_hc),
+	    (unsigned long long)(local * 100 / null_hc % 100));
 	if (info->cpu_count > 1 && make_portal(pt_remote, 1, 1)) {
 		uint64_t remote = measure_call(pt_remote);
-		uprintf("IPC round trip, across CPUs: %llu cycles (median of %u), %llu.%02llu x same CPU\n",
+		uprintf("IPC round trip, across CPUs: %llu cycles (median of %u), %llu.%02llu x "
+			"same CPU\n",
 			(unsigned long long)remote, ROUNDS, (unsigned long long)(remote / local),
 			(unsigned long long)(remote * 100 / local % 100));
 	}

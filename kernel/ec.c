@@ -112,7 +112,8 @@ void ec_kill(struct ec *ec)
 	if (ec->state == EC_QUEUED && ec->callee == NULL) {
 		/* Leave the queue of whichever handler it waits for. */
 		struct ec *h = ec->pending_pt ? ec->pending_pt->ec : NULL;
-		for (struct ec **link = h ? &h->queue : NULL; link && *link; link = &(*link)->next) {
+		for (struct ec **link = h ? &h->queue : NULL; link && *link;
+		     link = &(*link)->next) {
 			if (*link == ec) {
 				*link = ec->next;
 				break;
@@ -149,9 +150,8 @@ void ec_free(struct ec *ec)
 }
 
 static const char *const fault_names[] = {
-	[0] = "#DE", [1] = "#DB", [3] = "#BP", [4] = "#OF", [5] = "#BR", [6] = "#UD",
-	[7] = "#NM", [12] = "#SS", [13] = "#GP", [14] = "#PF", [16] = "#MF", [17] = "#AC",
-	[19] = "#XM",
+    [0] = "#DE",  [1] = "#DB",  [3] = "#BP",  [4] = "#OF",  [5] = "#BR",  [6] = "#UD",  [7] = "#NM",
+    [12] = "#SS", [13] = "#GP", [14] = "#PF", [16] = "#MF", [17] = "#AC", [19] = "#XM",
 };
 
 void ec_user_exception(struct ec *ec)
@@ -163,7 +163,8 @@ void ec_user_exception(struct ec *ec)
 		return;
 	}
 	unsigned v = (unsigned)ec->regs.vector;
-	const char *name = v < ARRAY_SIZE(fault_names) && fault_names[v] ? fault_names[v] : "exception";
+	const char *name =
+	    v < ARRAY_SIZE(fault_names) && fault_names[v] ? fault_names[v] : "exception";
 	log_warn("PD %s: %s (vector %u, error 0x%llx) at rip 0x%llx, cr2 0x%llx: EC killed",
 		 ec->pd->name, name, v, (unsigned long long)ec->regs.error,
 		 (unsigned long long)ec->regs.rip, (unsigned long long)read_cr2());

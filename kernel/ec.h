@@ -31,21 +31,21 @@ struct ec {
 	unsigned cpu;
 	bool global;
 	uint8_t state;
-	paddr_t utcb;       /* its UTCB page (kernel memory) */
-	uint64_t utcb_va;   /* where the PD sees it */
-	uint64_t entry_sp;  /* local ECs: stack pointer at each call */
-	struct sc *sc;      /* global ECs: their own SC */
-	struct sc *cur_sc;  /* the SC this EC runs on now (own, or its caller's) */
-	struct ec *caller;  /* whose call it serves */
-	struct ec *callee;  /* whom it called */
-	struct ec *next;    /* in a handler's queue or a semaphore's waiters */
-	struct ec *queue;   /* callers waiting for this handler (FIFO) */
+	paddr_t utcb;          /* its UTCB page (kernel memory) */
+	uint64_t utcb_va;      /* where the PD sees it */
+	uint64_t entry_sp;     /* local ECs: stack pointer at each call */
+	struct sc *sc;         /* global ECs: their own SC */
+	struct sc *cur_sc;     /* the SC this EC runs on now (own, or its caller's) */
+	struct ec *caller;     /* whose call it serves */
+	struct ec *callee;     /* whom it called */
+	struct ec *next;       /* in a handler's queue or a semaphore's waiters */
+	struct ec *queue;      /* callers waiting for this handler (FIFO) */
 	struct pt *pending_pt; /* EC_QUEUED: the portal it called */
 	uint64_t pending_words;
-	bool pending_exc;   /* EC_QUEUED: an exception, not a message */
-	bool exc_call;      /* EC_IN_CALL: the call carries an exception */
-	struct sm *sm;      /* EC_BLOCKED_SM: on which */
-	uint64_t deadline;  /* TSC value; 0: no timeout */
+	bool pending_exc;  /* EC_QUEUED: an exception, not a message */
+	bool exc_call;     /* EC_IN_CALL: the call carries an exception */
+	struct sm *sm;     /* EC_BLOCKED_SM: on which */
+	uint64_t deadline; /* TSC value; 0: no timeout */
 	struct ec *timeout_next;
 	uint8_t fpu[FPU_AREA] __attribute__((aligned(16)));
 };

@@ -92,7 +92,7 @@ static bool in_chain(struct ec *c, struct ec *h)
 static int call(struct ec *c, struct pt *pt, uint64_t words, bool exc)
 {
 	struct ec *h = pt->ec;
-	if (pt->obj.dead || h->obj.dead || h->global)
+	if (pt->obj.dead || h->obj.dead || h->global || !c->cur_sc)
 		return ST_ABORTED;
 	if (in_chain(c, h))
 		return ST_BUSY;
@@ -126,7 +126,8 @@ void ipc_call_exception(struct ec *ec, struct pt *pt)
 {
 	int st = call(ec, pt, EXC_WORDS, true);
 	if (st != IPC_BLOCKED) {
-		log_warn("PD %s: exception portal unusable (status %d): EC killed", ec->pd->name, st);
+		log_warn("PD %s: exception portal unusable (status %d): EC killed", ec->pd->name,
+			 st);
 		ec_kill(ec);
 	}
 }
@@ -134,19 +135,19 @@ void ipc_call_exception(struct ec *ec, struct pt *pt)
 /* Takes the next queued caller of h, if any, into its call. */
 static void next_caller(struct ec *h)
 {
-	struct ec *c = h->queue;
-	if (!c)
-		return;
-	h->queue = c->next;
-	c->next = NULL;
-	struct pt *pt = c->pending_pt;
-	c->pending_pt = NULL;
-	if (pt->obj.dead) {
-		ec_wake(c, ST_ABORTED);
-	} else {
-		start_call(c, h, pt, c->pending_words, c->pending_exc);
+	while (h->queue && h->state == EC_IDLE_HANDLER) {
+		struct ec *c = h->queue;
+		h->queue = c->next;
+		c->next = NULL;
+		struct pt *pt = c->pending_pt;
+		c->pending_pt = NULL;
+		/* A caller whose SC is gone could not carry the call: it is dropped. */
+		if (pt->obj.dead || !c->cur_sc || c->cur_sc->obj.dead)
+			ec_wake(c, ST_ABORTED);
+		else
+			start_call(c, h, pt, c->pending_words, c->pending_exc);
+		kobj_unref(&pt->obj);
 	}
-	kobj_unref(&pt->obj);
 }
 
 int ipc_reply(struct ec *h, uint64_t words)
@@ -190,7 +191,7 @@ int ipc_reply(struct ec *h, uint64_t words)
 	}
 	/* The SC goes back with the reply to another CPU, or stops when the caller is
 	 * gone; on the same CPU it simply goes on with the caller. */
-	if (!c || c->cpu != h->cpu)
+	if (!c || c->cpu != h->cpu || (sc && sc->obj.dead))
 		follow(sc);
 	if (sc)
 		kobj_unref(&sc->obj);

@@ -13,8 +13,8 @@
 struct kobj {
 	uint8_t type; /* enum obj_type */
 	bool dead;
-	uint32_t caps; /* capabilities naming it */
-	uint32_t refs; /* capabilities plus kernel references */
+	uint32_t caps;          /* capabilities naming it */
+	uint32_t refs;          /* capabilities plus kernel references */
 	struct kobj *kill_next; /* on the list of objects to kill */
 };
 

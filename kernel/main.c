@@ -93,7 +93,10 @@ static uint64_t option_size(const char *cmdline, const char *key)
 			break;
 		n = n * 10 + (uint64_t)(*p - '0');
 	}
-	unsigned shift = *p == 'K' || *p == 'k' ? 10 : *p == 'M' || *p == 'm' ? 20 : *p == 'G' || *p == 'g' ? 30 : 0;
+	unsigned shift = *p == 'K' || *p == 'k'   ? 10
+			 : *p == 'M' || *p == 'm' ? 20
+			 : *p == 'G' || *p == 'g' ? 30
+						  : 0;
 	if (shift)
 		p++;
 	if (*p || p == val || n > (1ULL << 40)) {

@@ -12,7 +12,8 @@ static struct mdb **pd_list(struct pd *pd, unsigned space)
 struct mdb *mdb_find(struct pd *pd, unsigned space, uint64_t base, uint64_t count)
 {
 	for (struct mdb *n = *pd_list(pd, space); n; n = n->pd_next) {
-		if (base >= n->base && base - n->base < n->count && count <= n->count - (base - n->base))
+		if (base >= n->base && base - n->base < n->count &&
+		    count <= n->count - (base - n->base))
 			return n;
 		if (n->base > base)
 			break;
@@ -31,8 +32,8 @@ bool mdb_overlaps(struct pd *pd, unsigned space, uint64_t base, uint64_t count)
 	return false;
 }
 
-struct mdb *mdb_alloc(struct pd *pd, unsigned space, uint64_t base, uint64_t count,
-		      uint64_t phys, unsigned rights)
+struct mdb *mdb_alloc(struct pd *pd, unsigned space, uint64_t base, uint64_t count, uint64_t phys,
+		      unsigned rights)
 {
 	struct mdb *n = kmalloc(sizeof(*n));
 	if (!n)
@@ -149,5 +150,16 @@ void mdb_revoke(struct mdb *top, unsigned rights, bool self)
 			next = n->child ? n->child : next_after(n, top);
 		}
 		n = next;
+	}
+}
+
+void mdb_revoke_part(struct mdb *top, unsigned rights, uint64_t lo, uint64_t hi)
+{
+	struct mdb *c = top->child;
+	while (c) {
+		struct mdb *next = c->sib_next;
+		if (c->phys < hi && lo < c->phys + c->count)
+			mdb_revoke(c, rights, true);
+		c = next;
 	}
 }

@@ -14,13 +14,13 @@ struct mdb {
 	struct mdb *parent, *child, *sib_next, *sib_prev; /* derivation tree */
 	struct mdb *pd_next, *pd_prev; /* the PD's list for memory or I/O, by base */
 	struct pd *pd;
-	uint64_t base;  /* first page, port or selector in pd's space */
-	uint64_t count; /* pages or ports; 1 for a capability */
-	uint64_t phys;  /* memory: first physical page; I/O: first port */
+	uint64_t base;    /* first page, port or selector in pd's space */
+	uint64_t count;   /* pages or ports; 1 for a capability */
+	uint64_t phys;    /* memory: first physical page; I/O: first port */
 	struct kobj *obj; /* capabilities: the object */
-	uint8_t space;  /* enum crd_space */
+	uint8_t space;    /* enum crd_space */
 	uint8_t rights;
-	bool pinned;    /* made by the kernel (UTCB, HIP): not delegable, not revocable */
+	bool pinned; /* made by the kernel (UTCB, HIP): not delegable, not revocable */
 };
 
 /* The node of pd's memory or I/O space containing [base, base+count), or NULL. */
@@ -29,8 +29,8 @@ struct mdb *mdb_find(struct pd *pd, unsigned space, uint64_t base, uint64_t coun
 bool mdb_overlaps(struct pd *pd, unsigned space, uint64_t base, uint64_t count);
 
 /* A new node (not yet linked anywhere); NULL when out of memory. */
-struct mdb *mdb_alloc(struct pd *pd, unsigned space, uint64_t base, uint64_t count,
-		      uint64_t phys, unsigned rights);
+struct mdb *mdb_alloc(struct pd *pd, unsigned space, uint64_t base, uint64_t count, uint64_t phys,
+		      unsigned rights);
 /* Links n under parent (may be NULL) and, for memory and I/O, into its PD's list. */
 void mdb_insert(struct mdb *n, struct mdb *parent);
 
@@ -40,6 +40,13 @@ void mdb_insert(struct mdb *n, struct mdb *parent);
  * rights are removed and freed. Pinned nodes are skipped.
  */
 void mdb_revoke(struct mdb *n, unsigned rights, bool self);
+
+/*
+ * Takes rights away from the delegations made from part of top: each child whose
+ * source lies (partly) in [lo, hi) (physical pages or ports), and everything derived
+ * from it. The unit of revocation is a whole delegation.
+ */
+void mdb_revoke_part(struct mdb *top, unsigned rights, uint64_t lo, uint64_t hi);
 
 /* Applies a node's current rights to its PD (map, change or unmap). Set by pd.c. */
 void space_apply(struct mdb *n, bool removing);

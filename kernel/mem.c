@@ -24,7 +24,7 @@ static unsigned ram_count;
 static void kernel_range(paddr_t base, uint64_t size)
 {
 	if (size && kernel_count < MAX_KERNEL_RANGES)
-		kernel_ranges[kernel_count++] = (struct mem_range){ base, size, MEM_RESERVED };
+		kernel_ranges[kernel_count++] = (struct mem_range){base, size, MEM_RESERVED};
 }
 
 bool mem_is_ram(paddr_t phys)
@@ -209,13 +209,13 @@ void mem_init(const struct boot_info *bi, uint64_t kmem_bytes, struct mem_summar
 		kleft -= take;
 		if (take < usable[i].size && out->user_count < MEM_MAX_USER_RANGES) {
 			out->user[out->user_count++] = (struct mem_range){
-				usable[i].base + take, usable[i].size - take, MEM_USABLE
-			};
+			    usable[i].base + take, usable[i].size - take, MEM_USABLE};
 			out->user_bytes += usable[i].size - take;
 		}
 	}
 	paging_set_allocator(pmm_table_alloc);
-	kernel_range((uintptr_t)_image_start - KERNEL_VBASE, (uintptr_t)(_image_end - _image_start));
+	kernel_range((uintptr_t)_image_start - KERNEL_VBASE,
+		     (uintptr_t)(_image_end - _image_start));
 	kernel_range(meta, pool_next - meta);
 	if (out->trampoline)
 		kernel_range(out->trampoline, PAGE_SIZE);

@@ -14,10 +14,10 @@
 
 struct pd pd_kern;
 
-#define PT_ENTRIES     512
-#define PAGES_PER_2M   512
-#define USER_TABLE     (PTE_P | PTE_W | PTE_U)
-#define KERNEL_HALF    256 /* first PML4 slot of the kernel half */
+#define PT_ENTRIES   512
+#define PAGES_PER_2M 512
+#define USER_TABLE   (PTE_P | PTE_W | PTE_U)
+#define KERNEL_HALF  256 /* first PML4 slot of the kernel half */
 
 static uint64_t *table(paddr_t p)
 {
@@ -122,7 +122,8 @@ static bool map_pages(struct pd *pd, uint64_t vpn, uint64_t ppn, uint64_t pages,
 			if (!e)
 				return false;
 			if ((*e & PTE_P) && !(*e & PTE_PS))
-				page_free(*e & PTE_ADDR, 0); /* a table of 4 KiB pages of this node */
+				page_free(*e & PTE_ADDR,
+					  0); /* a table of 4 KiB pages of this node */
 			*e = pa | flags | PTE_PS;
 			i += PAGES_PER_2M;
 		} else {
@@ -169,7 +170,7 @@ static void io_apply(struct pd *pd, uint64_t port, uint64_t count, bool allow)
 	}
 	for (uint64_t i = port; i < port + count && i < IO_PORTS; i++) {
 		if (allow)
-			pd->io_bitmap[i / 8] &= (uint8_t)~(1u << (i % 8));
+			pd->io_bitmap[i / 8] &= (uint8_t) ~(1u << (i % 8));
 		else
 			pd->io_bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
@@ -190,9 +191,7 @@ void space_apply(struct mdb *n, bool removing)
 		if (removing || !(n->rights & R_MEM_W))
 			pd_flush_tlbs(pd);
 		break;
-	case CRD_IO:
-		io_apply(pd, n->phys, n->count, !removing && (n->rights & R_IO));
-		break;
+	case CRD_IO: io_apply(pd, n->phys, n->count, !removing && (n->rights & R_IO)); break;
 	case CRD_OBJ:
 		if (removing) {
 			struct mdb **slot = cap_slot(&pd->caps, n->base);
@@ -204,8 +203,7 @@ void space_apply(struct mdb *n, bool removing)
 	}
 }
 
-int pd_cap_install(struct pd *pd, uint64_t sel, struct kobj *o, unsigned rights,
-		   struct mdb *parent)
+int pd_cap_install(struct pd *pd, uint64_t sel, struct kobj *o, unsigned rights, struct mdb *parent)
 {
 	struct mdb **slot = cap_slot(&pd->caps, sel);
 	if (!slot)

@@ -14,8 +14,8 @@ struct ec;
 struct pd {
 	struct kobj obj;
 	char name[9];
-	bool is_kern;         /* the kernel's own PD: physical memory and all ports */
-	paddr_t pml4;         /* user page tables; the kernel half is shared */
+	bool is_kern; /* the kernel's own PD: physical memory and all ports */
+	paddr_t pml4; /* user page tables; the kernel half is shared */
 	struct capspace caps;
 	struct mdb *mem, *io; /* delegated ranges, sorted by base */
 	uint8_t *io_bitmap;   /* a clear bit allows the port; NULL: no port allowed */

@@ -16,9 +16,9 @@
 #include "timer.h"
 #include "x86.h"
 
-#define ROOT_PRIO       64
-#define ROOT_BUDGET_US  10000
-#define HIP_PAGES       ((sizeof(struct hip) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define ROOT_PRIO         64
+#define ROOT_BUDGET_US    10000
+#define HIP_PAGES         ((sizeof(struct hip) + PAGE_SIZE - 1) / PAGE_SIZE)
 #define DEFAULT_PHYS_BITS 36
 
 static struct hip *hip;
@@ -92,9 +92,8 @@ static paddr_t root_map_new(struct pd *pd, uint64_t va, uint64_t pages, unsigned
 	if (!pa)
 		panic("no room in user memory for the root task");
 	struct mdb *from = mdb_find(&pd_kern, CRD_MEM, pa >> PAGE_SHIFT, pages);
-	struct mdb *n = from ? mdb_alloc(pd, CRD_MEM, va >> PAGE_SHIFT, pages, pa >> PAGE_SHIFT,
-					 rights)
-			     : NULL;
+	struct mdb *n =
+	    from ? mdb_alloc(pd, CRD_MEM, va >> PAGE_SHIFT, pages, pa >> PAGE_SHIFT, rights) : NULL;
 	if (!n || mdb_overlaps(pd, CRD_MEM, va >> PAGE_SHIFT, pages))
 		panic("cannot map the root task at 0x%llx", (unsigned long long)va);
 	mdb_insert(n, from);
@@ -122,7 +121,7 @@ static uint64_t load_image(struct pd *pd, const struct boot_module *m)
 static void hip_add_mem(uint64_t base, uint64_t size, uint32_t type, uint32_t aux)
 {
 	if (size && hip->mem_count < HIP_MAX_MEM)
-		hip->mem[hip->mem_count++] = (struct hip_mem){ base, size, type, aux };
+		hip->mem[hip->mem_count++] = (struct hip_mem){base, size, type, aux};
 }
 
 static void hip_fill(const struct boot_info *bi, const struct acpi_info *ai, paddr_t rsdp)
@@ -147,7 +146,8 @@ static void hip_fill(const struct boot_info *bi, const struct acpi_info *ai, pad
 		hip_add_mem(k[i].base, k[i].size, HIP_MEM_KERNEL, 0);
 	for (unsigned i = 0; i < bi->mem_count; i++) {
 		if (bi->mem[i].type != MEM_USABLE)
-			hip_add_mem(bi->mem[i].base, bi->mem[i].size, HIP_MEM_FIRMWARE, bi->mem[i].type);
+			hip_add_mem(bi->mem[i].base, bi->mem[i].size, HIP_MEM_FIRMWARE,
+				    bi->mem[i].type);
 	}
 	for (unsigned i = 0; i < bi->mod_count && i < HIP_MAX_MODS; i++) {
 		const struct boot_module *m = &bi->mods[i];
@@ -155,15 +155,16 @@ static void hip_fill(const struct boot_info *bi, const struct acpi_info *ai, pad
 		hip->mods[i].size = m->end - m->start;
 		memcpy(hip->mods[i].cmdline, m->cmdline, sizeof(hip->mods[i].cmdline) - 1);
 		hip_add_mem(ALIGN_DOWN(m->start, PAGE_SIZE),
-			    ALIGN_UP(m->end, PAGE_SIZE) - ALIGN_DOWN(m->start, PAGE_SIZE), HIP_MEM_MODULE, i);
+			    ALIGN_UP(m->end, PAGE_SIZE) - ALIGN_DOWN(m->start, PAGE_SIZE),
+			    HIP_MEM_MODULE, i);
 	}
 	hip->mod_count = MIN(bi->mod_count, HIP_MAX_MODS);
 	if (bi->has_fb) {
 		const struct boot_fb *f = &bi->fb;
 		hip->has_fb = 1;
-		hip->fb = (struct hip_fb){ f->addr, f->pitch, f->width, f->height, f->bpp,
-					   f->kind, f->red_pos, f->red_size, f->green_pos,
-					   f->green_size, f->blue_pos, f->blue_size };
+		hip->fb = (struct hip_fb){f->addr,      f->pitch,      f->width,    f->height,
+					  f->bpp,       f->kind,       f->red_pos,  f->red_size,
+					  f->green_pos, f->green_size, f->blue_pos, f->blue_size};
 	}
 	memcpy(hip->cmdline, bi->cmdline, sizeof(hip->cmdline) - 1);
 }
@@ -229,9 +230,11 @@ void root_create(const struct boot_info *bi, struct mem_summary *ms, const struc
 	install(root, SEL_SC_SELF, &sc->obj, R_ALL);
 
 	for (unsigned i = 0; irq_sm_gsi(i); i++)
-		install(root, SEL_GSI_BASE + i, &irq_sm_gsi(i)->obj, R_SM_UP | R_SM_DOWN | R_SM_ASSIGN);
+		install(root, SEL_GSI_BASE + i, &irq_sm_gsi(i)->obj,
+			R_SM_UP | R_SM_DOWN | R_SM_ASSIGN);
 	for (unsigned i = 0; irq_sm_msi(i); i++)
-		install(root, SEL_MSI_BASE + i, &irq_sm_msi(i)->obj, R_SM_UP | R_SM_DOWN | R_SM_ASSIGN);
+		install(root, SEL_MSI_BASE + i, &irq_sm_msi(i)->obj,
+			R_SM_UP | R_SM_DOWN | R_SM_ASSIGN);
 
 	sched_ready(sc);
 	log_info("root task \"%s\" loaded, entry 0x%llx; %llu MiB of RAM left for it to hand out",

@@ -152,9 +152,16 @@ static void kick(unsigned cpu)
 		lapic_send_fixed(cpus[cpu].apic_id, VEC_RESCHED);
 }
 
+/* A killed SC still carries the call it lent to a handler to its end, so that a
+ * dying client cannot leave a server stuck half-way; then it stops. */
+static bool sc_usable(struct sc *sc)
+{
+	return !sc->obj.dead || sc_top(sc) != sc->ec;
+}
+
 void sched_ready(struct sc *sc)
 {
-	if (sc->obj.dead || sc->queued)
+	if (!sc_usable(sc) || sc->queued)
 		return;
 	struct ec *top = sc_top(sc);
 	if (top->state != EC_RUNNABLE)
@@ -203,7 +210,7 @@ static void pick(struct runq *rq)
 {
 	charge(rq);
 	struct sc *cur = rq->current;
-	if (cur && (cur->obj.dead || sc_top(cur)->state != EC_RUNNABLE)) {
+	if (cur && (!sc_usable(cur) || sc_top(cur)->state != EC_RUNNABLE)) {
 		rq->current = cur = NULL;
 	} else if (cur && sc_top(cur)->cpu != cpu_self()->id) {
 		/* A call or reply moved its work to another CPU: it goes there. */
@@ -232,12 +239,14 @@ static void pick(struct runq *rq)
 void sc_kill(struct sc *sc)
 {
 	sc->obj.dead = true;
-	if (sc->queued)
-		rq_remove(rq_of(sc->cpu), sc);
-	struct runq *rq = rq_of(sc->cpu);
-	if (rq->current == sc) {
-		rq->current = NULL;
-		kick(sc->cpu);
+	if (!sc_usable(sc)) {
+		if (sc->queued)
+			rq_remove(rq_of(sc->cpu), sc);
+		struct runq *rq = rq_of(sc->cpu);
+		if (rq->current == sc) {
+			rq->current = NULL;
+			kick(sc->cpu);
+		}
 	}
 	if (sc->ec && sc->ec->sc == sc)
 		sc->ec->sc = NULL;

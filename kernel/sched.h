@@ -9,12 +9,12 @@ struct ec;
 
 struct sc {
 	struct kobj obj;
-	struct ec *ec;      /* the global EC it runs (or the chain of calls from it) */
-	unsigned cpu;       /* where it is queued or running now */
+	struct ec *ec; /* the global EC it runs (or the chain of calls from it) */
+	unsigned cpu;  /* where it is queued or running now */
 	unsigned prio;
-	uint64_t budget;    /* TSC ticks per turn */
-	uint64_t left;      /* of the current turn */
-	uint64_t consumed;  /* TSC ticks in all */
+	uint64_t budget;   /* TSC ticks per turn */
+	uint64_t left;     /* of the current turn */
+	uint64_t consumed; /* TSC ticks in all */
 	struct sc *rq_next, *rq_prev;
 	bool queued;
 };

@@ -151,7 +151,7 @@ struct sm *irq_sm_msi(unsigned n)
 }
 
 /* MSI address and data (Intel SDM vol. 3, 10.11): fixed delivery, edge. */
-#define MSI_ADDR_BASE 0xfee00000ULL
+#define MSI_ADDR_BASE  0xfee00000ULL
 #define MSI_DEST_SHIFT 12
 
 int irq_assign(struct sm *sm, unsigned cpu, uint64_t *msi_addr, uint64_t *msi_data)

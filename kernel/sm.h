@@ -10,9 +10,9 @@ struct sm {
 	struct kobj obj;
 	uint64_t count;
 	struct ec *head, *tail; /* waiters, FIFO */
-	int32_t gsi;  /* interrupt line that ups it, or -1 */
-	int32_t msi;  /* MSI slot that ups it, or -1 */
-	bool level;   /* level-triggered: masked when it fires, unmasked at down */
+	int32_t gsi;            /* interrupt line that ups it, or -1 */
+	int32_t msi;            /* MSI slot that ups it, or -1 */
+	bool level;             /* level-triggered: masked when it fires, unmasked at down */
 	bool masked;
 	bool assigned;
 };

@@ -103,7 +103,7 @@ static void hc_create_pd(struct ec *cur, struct irq_frame *r)
 	struct mdb *n = reserve(cur, HC_SEL(r), r);
 	if (!n)
 		return;
-	char name[9] = { 0 };
+	char name[9] = {0};
 	uint64_t packed = A2(r);
 	for (unsigned i = 0; i < 8; i++) {
 		char c = (char)(packed >> (8 * i));
@@ -227,7 +227,8 @@ static int delegate_range(struct pd *src, struct pd *dst, unsigned space, unsign
 	uint64_t limit = space == CRD_MEM ? USER_END >> PAGE_SHIFT : IO_PORTS;
 	if ((sbase | dbase) & (count - 1) || dbase + count > limit || dbase + count < dbase)
 		return ST_BAD_PARAM;
-	if (space == CRD_IO && sbase + count > IO_PORTS)
+	/* Ports keep their numbers: an I/O bitmap cannot rename them. */
+	if (space == CRD_IO && (sbase + count > IO_PORTS || sbase != dbase))
 		return ST_BAD_PARAM;
 	struct mdb *from = mdb_find(src, space, sbase, count);
 	if (!from || from->pinned)
@@ -299,11 +300,10 @@ static void hc_delegate(struct ec *cur, struct irq_frame *r)
 		break;
 	case CRD_OBJ:
 		r->rax = order > MAX_OBJ_ORDER || src->is_kern
-				 ? ST_BAD_PARAM
-				 : (uint64_t)delegate_caps(src, dst, order, rights, A4(r), A5(r));
+			     ? ST_BAD_PARAM
+			     : (uint64_t)delegate_caps(src, dst, order, rights, A4(r), A5(r));
 		break;
-	default:
-		r->rax = ST_BAD_PARAM;
+	default: r->rax = ST_BAD_PARAM;
 	}
 }
 
@@ -344,11 +344,28 @@ static void hc_revoke(struct ec *cur, struct irq_frame *r)
 				mdb_revoke(n, rights, self);
 		}
 	} else {
-		uint64_t cursor = base, end = base + count;
+		uint64_t end = base + count;
+		/* Revocation works on whole delegations: with self, every range touched
+		 * must lie inside the named one (checked before anything changes). */
+		for (struct mdb *n = first_overlap(pd, space, base, end); self && n;
+		     n = first_overlap(pd, space, n->base + n->count, end)) {
+			if (!n->pinned && (n->base < base || n->base + n->count > end)) {
+				r->rax = ST_BAD_PARAM;
+				return;
+			}
+		}
+		uint64_t cursor = base;
 		struct mdb *n;
 		while ((n = first_overlap(pd, space, cursor, end))) {
 			cursor = n->base + n->count;
-			mdb_revoke(n, rights, self);
+			if (self || (n->base >= base && n->base + n->count <= end)) {
+				mdb_revoke(n, rights, self);
+			} else {
+				/* Only what was delegated from the named part of n. */
+				uint64_t lo = MAX(base, n->base), hi = MIN(end, n->base + n->count);
+				mdb_revoke_part(n, rights, n->phys + (lo - n->base),
+						n->phys + (hi - n->base));
+			}
 		}
 	}
 	r->rax = ST_OK;
@@ -436,20 +453,20 @@ static void hc_pd_info(struct ec *cur, struct irq_frame *r)
 }
 
 static const hc_fn hypercalls[HC_COUNT] = {
-	[HC_CALL] = hc_call,
-	[HC_REPLY] = hc_reply,
-	[HC_CREATE_PD] = hc_create_pd,
-	[HC_CREATE_EC] = hc_create_ec,
-	[HC_CREATE_SC] = hc_create_sc,
-	[HC_CREATE_PT] = hc_create_pt,
-	[HC_CREATE_SM] = hc_create_sm,
-	[HC_DELEGATE] = hc_delegate,
-	[HC_REVOKE] = hc_revoke,
-	[HC_SM_CTRL] = hc_sm_ctrl,
-	[HC_SC_CTRL] = hc_sc_ctrl,
-	[HC_ASSIGN_INT] = hc_assign_int,
-	[HC_LOG] = hc_log,
-	[HC_PD_INFO] = hc_pd_info,
+    [HC_CALL] = hc_call,
+    [HC_REPLY] = hc_reply,
+    [HC_CREATE_PD] = hc_create_pd,
+    [HC_CREATE_EC] = hc_create_ec,
+    [HC_CREATE_SC] = hc_create_sc,
+    [HC_CREATE_PT] = hc_create_pt,
+    [HC_CREATE_SM] = hc_create_sm,
+    [HC_DELEGATE] = hc_delegate,
+    [HC_REVOKE] = hc_revoke,
+    [HC_SM_CTRL] = hc_sm_ctrl,
+    [HC_SC_CTRL] = hc_sc_ctrl,
+    [HC_ASSIGN_INT] = hc_assign_int,
+    [HC_LOG] = hc_log,
+    [HC_PD_INFO] = hc_pd_info,
 };
 
 void syscall_from_user(struct irq_frame *r)
@@ -460,8 +477,8 @@ void syscall_from_user(struct irq_frame *r)
 	if (cur->state != EC_RUNNABLE)
 		sched_exit(); /* killed from another CPU on its way in */
 	/* Only these calls take flags; any other flag bits make the call unknown. */
-	bool flags_ok = HC_FLAGS(r) == 0 || nr == HC_CREATE_EC || nr == HC_REVOKE ||
-			nr == HC_SM_CTRL;
+	bool flags_ok =
+	    HC_FLAGS(r) == 0 || nr == HC_CREATE_EC || nr == HC_REVOKE || nr == HC_SM_CTRL;
 	if (nr < HC_COUNT && hypercalls[nr] && flags_ok)
 		hypercalls[nr](cur, r);
 	else

@@ -82,7 +82,8 @@ static bool option(const struct hip *hip, struct grant *g, const char *w, const 
 			return false;
 		if (b < a || b > 0xffff)
 			return false;
-		g->info.io[g->info.io_count++] = (struct launch_io){ (uint16_t)a, (uint16_t)(b - a + 1) };
+		g->info.io[g->info.io_count++] =
+		    (struct launch_io){(uint16_t)a, (uint16_t)(b - a + 1)};
 	} else if (starts(w, end, "irq=isa:") && parse_num(w + 8, end, &a) && a < 16 &&
 		   g->info.irq_count < LAUNCH_MAX_IRQS) {
 		g->info.irq_gsi[g->info.irq_count++] = hip->isa_gsi[a];
@@ -125,7 +126,8 @@ static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant
 		}
 	}
 	size_t n = strlen(cmdline);
-	memcpy(g->info.cmdline, cmdline, n < sizeof(g->info.cmdline) ? n : sizeof(g->info.cmdline) - 1);
+	memcpy(g->info.cmdline, cmdline,
+	       n < sizeof(g->info.cmdline) ? n : sizeof(g->info.cmdline) - 1);
 	return ok;
 }
 
@@ -145,8 +147,8 @@ static void unmap_module(const struct hip_module *m)
 	unsigned order = 0;
 	while ((1ULL << order) < pages)
 		order++;
-	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W | R_MEM_X), MODULE_WINDOW / PAGE,
-		  true);
+	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W | R_MEM_X),
+		  MODULE_WINDOW / PAGE, true);
 }
 
 static int load_segments(sel_t pd, const void *image, const struct elf_info *elf)
@@ -155,8 +157,8 @@ static int load_segments(sel_t pd, const void *image, const struct elf_info *elf
 		const struct elf_segment *s = &elf->segs[i];
 		uint64_t va = s->vaddr & ~(PAGE - 1);
 		uint64_t size = ((s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1)) - va;
-		int st = map_fresh(pd, va, size, s->flags | R_MEM_R, (const char *)image + s->offset,
-				   s->filesz, s->vaddr - va);
+		int st = map_fresh(pd, va, size, s->flags | R_MEM_R,
+				   (const char *)image + s->offset, s->filesz, s->vaddr - va);
 		if (st != ST_OK)
 			return st;
 	}
@@ -223,7 +225,8 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 			return st;
 	}
 	if ((st = hc_create_ec(ec, pd, g->cpu, LAUNCH_UTCB, LAUNCH_STACK_TOP, elf.entry, true)) ||
-	    (st = give_cap(pd, pd, LSEL_PD_SELF, R_ALL)) || (st = give_cap(pd, ec, LSEL_EC_SELF, R_ALL)))
+	    (st = give_cap(pd, pd, LSEL_PD_SELF, R_ALL)) ||
+	    (st = give_cap(pd, ec, LSEL_EC_SELF, R_ALL)))
 		return st;
 	/* The SC starts it: everything else must be in place before. */
 	if ((st = hc_create_sc(sc, ec, g->prio, DEFAULT_BUDGET)))
@@ -239,7 +242,8 @@ void launch_module(const struct hip *hip, unsigned index)
 		return;
 	if (g.mem > phys_free_bytes()) {
 		uprintf("module \"%s\": mem=%llu KiB is more than the %llu KiB left\n", m->cmdline,
-			(unsigned long long)(g.mem >> 10), (unsigned long long)(phys_free_bytes() >> 10));
+			(unsigned long long)(g.mem >> 10),
+			(unsigned long long)(phys_free_bytes() >> 10));
 		return;
 	}
 	int st = build(hip, m, &g);

@@ -37,7 +37,8 @@ uint64_t phys_alloc(unsigned order)
 			r->size -= size;
 		} else if (free_count < HIP_MAX_MEM) {
 			/* Keep the piece below as a range of its own. */
-			free_ram[free_count++] = (struct hip_mem){ r->base, start - r->base, HIP_MEM_RAM, 0 };
+			free_ram[free_count++] =
+			    (struct hip_mem){r->base, start - r->base, HIP_MEM_RAM, 0};
 			uint64_t end = r->base + r->size;
 			r->base = start + size;
 			r->size = end - r->base;
@@ -59,8 +60,8 @@ int map_phys(sel_t pd, uint64_t va, uint64_t phys, unsigned order, unsigned righ
 static unsigned piece_order(uint64_t a, uint64_t b, uint64_t pages_left)
 {
 	unsigned order = 0;
-	while (order < 9 && !(a & ((PAGE << (order + 1)) - 1)) && !(b & ((PAGE << (order + 1)) - 1)) &&
-	       (1ULL << (order + 1)) <= pages_left)
+	while (order < 9 && !(a & ((PAGE << (order + 1)) - 1)) &&
+	       !(b & ((PAGE << (order + 1)) - 1)) && (1ULL << (order + 1)) <= pages_left)
 		order++;
 	return order;
 }
@@ -101,9 +102,10 @@ int map_fresh(sel_t pd, uint64_t va, uint64_t size, unsigned rights, const void 
 		uint64_t lo = dst_off > done ? dst_off : done;
 		uint64_t hi = dst_off + len < done + chunk ? dst_off + len : done + chunk;
 		if (src && lo < hi)
-			memcpy((char *)SCRATCH + (lo - done), (const char *)src + (lo - dst_off), hi - lo);
-		hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W | R_MEM_X), SCRATCH / PAGE,
-			  true);
+			memcpy((char *)SCRATCH + (lo - done), (const char *)src + (lo - dst_off),
+			       hi - lo);
+		hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W | R_MEM_X),
+			  SCRATCH / PAGE, true);
 		if (pd != SEL_PD_SELF || va + done != SCRATCH) {
 			st = map_phys(pd, va + done, phys, order, rights);
 			if (st != ST_OK)

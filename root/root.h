@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <tandem/hip.h>
 
-#define PAGE       4096ULL
-#define SCRATCH    0x0000200000000000ULL /* root's window for filling pages */
-#define ROOT_HEAP  0x0000100000000000ULL
-#define HEAP_SIZE  (4ULL << 20)
+#define PAGE      4096ULL
+#define SCRATCH   0x0000200000000000ULL /* root's window for filling pages */
+#define ROOT_HEAP 0x0000100000000000ULL
+#define HEAP_SIZE (4ULL << 20)
 
 void phys_init(const struct hip *hip);
 uint64_t phys_alloc(unsigned order);

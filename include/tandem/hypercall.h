@@ -13,21 +13,21 @@
  * rcx and r11 are clobbered (SYSCALL's own use); all other registers are kept.
  */
 enum hc_number {
-	HC_CALL = 0,       /* sel: portal; a1: words in UTCB -> a1: words replied */
-	HC_REPLY = 1,      /* a1: words in UTCB; does not return */
-	HC_CREATE_PD = 2,  /* sel: new; a1: own PD (R_PD_CREATE); a2: name (8 chars) */
-	HC_CREATE_EC = 3,  /* sel: new; a1: PD; a2: CPU; a3: UTCB addr; a4: sp; a5: ip */
-	HC_CREATE_SC = 4,  /* sel: new; a1: EC (global); a2: priority; a3: budget (us) */
-	HC_CREATE_PT = 5,  /* sel: new; a1: EC (local); a2: ip; a3: id */
-	HC_CREATE_SM = 6,  /* sel: new; a1: initial count */
-	HC_DELEGATE = 7,   /* a1: src PD; a2: dst PD; a3: crd; a4: src base; a5: dst base */
-	HC_REVOKE = 8,     /* a1: PD; a2: crd (with HC_REVOKE_SELF in flags); a3: base */
-	HC_SM_CTRL = 9,    /* sel: SM; flags: SM_UP/SM_DOWN; a1: timeout (us, 0: none) */
-	HC_SC_CTRL = 10,   /* sel: SC -> a1: time consumed (ns) */
+	HC_CALL = 0,        /* sel: portal; a1: words in UTCB -> a1: words replied */
+	HC_REPLY = 1,       /* a1: words in UTCB; does not return */
+	HC_CREATE_PD = 2,   /* sel: new; a1: own PD (R_PD_CREATE); a2: name (8 chars) */
+	HC_CREATE_EC = 3,   /* sel: new; a1: PD; a2: CPU; a3: UTCB addr; a4: sp; a5: ip */
+	HC_CREATE_SC = 4,   /* sel: new; a1: EC (global); a2: priority; a3: budget (us) */
+	HC_CREATE_PT = 5,   /* sel: new; a1: EC (local); a2: ip; a3: id */
+	HC_CREATE_SM = 6,   /* sel: new; a1: initial count */
+	HC_DELEGATE = 7,    /* a1: src PD; a2: dst PD; a3: crd; a4: src base; a5: dst base */
+	HC_REVOKE = 8,      /* a1: PD; a2: crd (with HC_REVOKE_SELF in flags); a3: base */
+	HC_SM_CTRL = 9,     /* sel: SM; flags: SM_UP/SM_DOWN; a1: timeout (us, 0: none) */
+	HC_SC_CTRL = 10,    /* sel: SC -> a1: time consumed (ns) */
 	HC_ASSIGN_INT = 11, /* sel: interrupt SM; a1: CPU -> a1: MSI address; a2: MSI data */
-	HC_EC_CTRL = 12,   /* sel: EC; flags: EC_RECALL */
-	HC_LOG = 13,       /* a1: bytes in UTCB to print on the kernel log */
-	HC_PD_INFO = 14,   /* sel: any -> a1: object type; a2: rights (look a capability up) */
+	HC_EC_CTRL = 12,    /* sel: EC; flags: EC_RECALL */
+	HC_LOG = 13,        /* a1: bytes in UTCB to print on the kernel log */
+	HC_PD_INFO = 14,    /* sel: any -> a1: object type; a2: rights (look a capability up) */
 	HC_COUNT
 };
 
@@ -105,7 +105,7 @@ static inline uint64_t crd(enum crd_space space, unsigned order, unsigned rights
 	return (uint64_t)space | (uint64_t)(order & 0xff) << 8 | (uint64_t)(rights & 0xff) << 16;
 }
 
-#define CRD_SPACE(c)  ((unsigned)((c) & 0x3))
+#define CRD_SPACE(c)  ((unsigned)((c)&0x3))
 #define CRD_ORDER(c)  ((unsigned)(((c) >> 8) & 0xff))
 #define CRD_RIGHTS(c) ((unsigned)(((c) >> 16) & 0xff))
 

@@ -17,34 +17,34 @@ enum launch_sel {
 	LSEL_EC_SELF = 1, /* its first EC */
 	LSEL_SC_SELF = 2, /* that EC's SC */
 	/* 3 .. 15 reserved; 15 is SEL_EXC_PT, the exception portal, if it makes one */
-	LSEL_PARK = 14,   /* by convention: the semaphore idle threads sleep on */
+	LSEL_PARK = 14,     /* by convention: the semaphore idle threads sleep on */
 	LSEL_IRQ_BASE = 32, /* + i: the semaphore of the i-th interrupt it was granted */
 	LSEL_FIRST_FREE = 64,
 };
 
-#define LAUNCH_INFO      0x00007ffffff00000ULL
-#define LAUNCH_UTCB      0x00007ffffff10000ULL
-#define LAUNCH_STACK_TOP 0x00007fffffe00000ULL
+#define LAUNCH_INFO       0x00007ffffff00000ULL
+#define LAUNCH_UTCB       0x00007ffffff10000ULL
+#define LAUNCH_STACK_TOP  0x00007fffffe00000ULL
 #define LAUNCH_STACK_SIZE 0x10000ULL
-#define LAUNCH_HEAP      0x0000100000000000ULL /* its RAM, mapped read-write */
-#define LAUNCH_MAX_IRQS  16
-#define LAUNCH_MAX_IO    8
+#define LAUNCH_HEAP       0x0000100000000000ULL /* its RAM, mapped read-write */
+#define LAUNCH_MAX_IRQS   16
+#define LAUNCH_MAX_IO     8
 
 struct launch_io {
 	uint16_t base, count; /* I/O ports granted */
 };
 
 struct launch_info {
-	uint64_t magic;        /* LAUNCH_MAGIC */
-	uint32_t cpu_count;    /* CPUs 0 .. cpu_count-1 exist */
+	uint64_t magic;     /* LAUNCH_MAGIC */
+	uint32_t cpu_count; /* CPUs 0 .. cpu_count-1 exist */
 	uint32_t irq_count;
 	uint64_t tsc_hz;
-	uint64_t heap_size;    /* bytes at LAUNCH_HEAP */
+	uint64_t heap_size;                /* bytes at LAUNCH_HEAP */
 	uint32_t irq_gsi[LAUNCH_MAX_IRQS]; /* GSI of the semaphore at LSEL_IRQ_BASE + i */
 	uint32_t io_count;
 	struct launch_io io[LAUNCH_MAX_IO];
-	uint32_t isa_gsi[16];  /* the GSI each ISA IRQ arrives on */
-	char cmdline[128];     /* the module's command line */
+	uint32_t isa_gsi[16]; /* the GSI each ISA IRQ arrives on */
+	char cmdline[128];    /* the module's command line */
 };
 
 #define LAUNCH_MAGIC 0x48434e55414c4154ULL /* "TALAUNCH" */

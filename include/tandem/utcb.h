@@ -9,8 +9,8 @@
 #define UTCB_WORDS ((UTCB_SIZE - 64) / 8) /* message words after the header */
 
 struct utcb {
-	uint64_t words;    /* words of the current message (set by the kernel on delivery) */
-	uint64_t mtd;      /* message transfer descriptor (vCPU exits, later) */
+	uint64_t words; /* words of the current message (set by the kernel on delivery) */
+	uint64_t mtd;   /* message transfer descriptor (vCPU exits, later) */
 	uint64_t reserved[6];
 	uint64_t mr[UTCB_WORDS];
 };

@@ -11,7 +11,7 @@
 #include <tandem/utcb.h>
 #include <ulib.h>
 
-#define PAGE 4096ULL
+#define PAGE        4096ULL
 #define PAGE_NR(va) ((uint64_t)(va) >> 12)
 
 /* Virtual addresses ktest gives out (none is mapped at start). */
@@ -35,22 +35,22 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool test_failed(void);
 
 /* In test functions (returning void): stop the test at the first failed expectation. */
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fail_at(__LINE__, __VA_ARGS__);                                            \
-			return;                                                                    \
-		}                                                                                  \
+#define CHECK(cond, ...)                                \
+	do {                                            \
+		if (!(cond)) {                          \
+			fail_at(__LINE__, __VA_ARGS__); \
+			return;                         \
+		}                                       \
 	} while (0)
 
-#define CHECK_ST(expr, want)                                                                       \
-	do {                                                                                       \
-		enum hc_status st_ = (expr);                                                       \
-		if (st_ != (want)) {                                                               \
-			fail_at(__LINE__, "%s: %s, expected %s", #expr, hc_status_name(st_),       \
-				hc_status_name(want));                                             \
-			return;                                                                    \
-		}                                                                                  \
+#define CHECK_ST(expr, want)                                                                 \
+	do {                                                                                 \
+		enum hc_status st_ = (expr);                                                 \
+		if (st_ != (want)) {                                                         \
+			fail_at(__LINE__, "%s: %s, expected %s", #expr, hc_status_name(st_), \
+				hc_status_name(want));                                       \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
 
 /* ---------------------------------------------------------------- time */
@@ -102,8 +102,8 @@ struct thread {
 	uint64_t utcb;
 	uint64_t stack_lo, stack_top;
 	void (*fn)(struct thread *);
-	sel_t sm, sm2;           /* semaphores a test hands it */
-	uint64_t arg, arg2;      /* parameters a test hands it */
+	sel_t sm, sm2;      /* semaphores a test hands it */
+	uint64_t arg, arg2; /* parameters a test hands it */
 	volatile uint64_t counter;
 	volatile uint64_t stage;
 	volatile uint64_t result;
@@ -117,15 +117,19 @@ enum hc_status thread_start(struct thread *t, unsigned prio, uint64_t budget_us)
 /* Both in one; NULL on failure with the reason in *st. */
 struct thread *thread_spawn(void (*fn)(struct thread *), unsigned cpu, unsigned prio,
 			    uint64_t budget_us, enum hc_status *st);
+/* A thread function: counts in t->counter forever. */
+void spin_forever(struct thread *t);
 /* Revokes the thread's EC and SC capabilities; the status of the EC revocation. */
 enum hc_status thread_kill(struct thread *t);
 
 /* Portal handlers: local ECs whose portal id is their index in handlers[]. */
 enum handler_mode {
-	H_ADD_ONE,   /* adds 1 to every word and replies as many */
-	H_RECURSE,   /* calls its own portal (expects ST_BUSY), then like H_ADD_ONE */
-	H_FORWARD,   /* calls the portal of handlers[arg] with the words, adds 1, replies */
-	H_SLOW,      /* like H_ADD_ONE after busy-waiting arg microseconds */
+	H_ADD_ONE, /* adds 1 to every word and replies as many */
+	H_RECURSE, /* calls its own portal (expects ST_BUSY), then like H_ADD_ONE */
+	H_FORWARD, /* calls the portal of handlers[arg] with the words, adds 1, replies */
+	H_SLOW,    /* like H_ADD_ONE after busy-waiting arg microseconds */
+	H_BLOCK,   /* like H_ADD_ONE after a down (no timeout) on the semaphore arg */
+	H_FAULT,   /* reads kernel memory: its exception kills it */
 };
 
 struct handler {
@@ -157,11 +161,11 @@ enum probe_kind {
 };
 
 struct probe_result {
-	bool faulted;     /* the exception portal got an exception of the probe thread */
-	bool recovered;   /* and the thread went on at the recovery function */
-	bool finished;    /* the probe completed without an exception */
+	bool faulted;   /* the exception portal got an exception of the probe thread */
+	bool recovered; /* and the thread went on at the recovery function */
+	bool finished;  /* the probe completed without an exception */
 	uint64_t vector, error, rip, cr2, rsp;
-	uint64_t value;   /* what a read or inb returned */
+	uint64_t value;      /* what a read or inb returned */
 	uint64_t expect_rip; /* PROBE_UD2: the address of the ud2 */
 	uint64_t stack_lo, stack_top;
 };
@@ -190,7 +194,7 @@ void t_pd_info(void);
 void t_log(void);
 void t_delegate_revoke_caps(void);
 void t_child_pd(void);
-void t_ec_recall(void);
+void t_ec_ctrl_reserved(void);
 
 void t_ipc_same_cpu(void);
 void t_ipc_cross_cpu(void);
@@ -201,6 +205,10 @@ void t_ipc_recursive_busy(void);
 void t_ipc_nested(void);
 void t_ipc_queued_callers(void);
 void t_portal_handler_gone(void);
+void t_handler_exception(void);
+void t_caller_dies_in_call(void);
+void t_ipc_time_charged_to_caller(void);
+void t_ipc_caller_priority(void);
 
 void t_exception_portal(void);
 void t_revoked_memory_faults(void);
@@ -208,10 +216,13 @@ void t_kernel_memory_faults(void);
 void t_noncanonical_faults(void);
 void t_revoke_derived_only(void);
 void t_revoke_write_right(void);
+void t_revoke_sibling_kept(void);
+void t_revoke_partial_range(void);
 void t_exception_rip(void);
 void t_exception_divide(void);
 void t_exception_reply_kills(void);
 void t_io_port_fault(void);
+void t_io_alias_revoke(void);
 
 void t_sm_counting(void);
 void t_sm_wakeup(void);

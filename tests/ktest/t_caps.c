@@ -22,13 +22,13 @@ static bool info_is(sel_t sel, enum obj_type type, unsigned rights, enum obj_typ
 	return *got_type == type && (rights == ~0u || *got_rights == rights);
 }
 
-#define CHECK_INFO(sel, type, rights)                                                              \
-	do {                                                                                       \
-		enum obj_type ty_;                                                                 \
-		unsigned r_;                                                                       \
-		CHECK(info_is((sel), (type), (rights), &ty_, &r_),                                 \
-		      "hc_pd_info(%s): type %u rights %#x, expected type %u rights %#x", #sel,      \
-		      (unsigned)ty_, r_, (unsigned)(type), (unsigned)(rights));                     \
+#define CHECK_INFO(sel, type, rights)                                                          \
+	do {                                                                                   \
+		enum obj_type ty_;                                                             \
+		unsigned r_;                                                                   \
+		CHECK(info_is((sel), (type), (rights), &ty_, &r_),                             \
+		      "hc_pd_info(%s): type %u rights %#x, expected type %u rights %#x", #sel, \
+		      (unsigned)ty_, r_, (unsigned)(type), (unsigned)(rights));                \
 	} while (0)
 
 void t_bad_hypercall(void)
@@ -45,6 +45,15 @@ void t_bad_hypercall(void)
 		 ST_BAD_HC);
 	CHECK_ST(raw(HC_REVOKE, 2, 0, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), EMPTY_SEL, 0, 0),
 		 ST_BAD_HC);
+	/* Flags on calls that take none. */
+	CHECK_ST(raw(HC_PD_INFO, 1, LSEL_PD_SELF, 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(raw(HC_CREATE_SM, 1, sel_new(), 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(raw(HC_LOG, 0x80, 0, 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(raw(HC_CALL, 1, sm, 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(raw(HC_DELEGATE, 1, 0, LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), sm,
+		     EMPTY_SEL),
+		 ST_BAD_HC);
+	CHECK_ST(hc_pd_info(EMPTY_SEL, NULL, NULL), ST_OK);
 	/* The semaphore is untouched by the refused calls. */
 	CHECK_ST(hc_sm_down(sm, 1000), ST_OK);
 }
@@ -131,8 +140,9 @@ void t_missing_right(void)
 	struct thread *t = thread_new(NULL, 0, &st);
 	CHECK(t, "thread_new: %s", hc_status_name(st));
 	sel_t ec = sel_new();
-	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL & ~R_EC_SC), t->ec, ec),
-		 ST_OK);
+	CHECK_ST(
+	    hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL & ~R_EC_SC), t->ec, ec),
+	    ST_OK);
 	CHECK_ST(hc_create_sc(sel_new(), ec, 1, 1000), ST_BAD_RIGHTS);
 }
 
@@ -187,8 +197,10 @@ void t_bad_params(void)
 		 ST_BAD_PARAM);
 	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 0, 0x0000800000000000ULL, 0, 0, true),
 		 ST_BAD_PARAM);
-	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 0, utcb, KERNEL_ADDR, 0, true), ST_BAD_PARAM);
-	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 0, utcb, 0, KERNEL_ADDR, true), ST_BAD_PARAM);
+	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 0, utcb, KERNEL_ADDR, 0, true),
+		 ST_BAD_PARAM);
+	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 0, utcb, 0, KERNEL_ADDR, true),
+		 ST_BAD_PARAM);
 	/* Selectors beyond the capability space. */
 	CHECK_ST(hc_create_sm(131072, 0), ST_BAD_PARAM);
 	CHECK_ST(hc_create_sm(0xffffffff, 0), ST_BAD_PARAM);
@@ -202,8 +214,10 @@ void t_bad_params(void)
 	CHECK(pg, "heap exhausted");
 	uint64_t hp = PAGE_NR(pg), top = PAGE_NR(0x0000800000000000ULL);
 	const unsigned rw = R_MEM_R | R_MEM_W;
-	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, rw), hp, top), ST_BAD_PARAM);
-	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, rw), hp, top - 1 + (1ULL << 40)),
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, rw), hp, top),
+		 ST_BAD_PARAM);
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, rw), hp,
+			     top - 1 + (1ULL << 40)),
 		 ST_BAD_PARAM);
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, rw), top + 5,
 			     PAGE_NR(ALIAS_BASE)),
@@ -227,8 +241,9 @@ void t_bad_params(void)
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd((enum crd_space)0, 0, rw), hp,
 			     PAGE_NR(ALIAS_BASE)),
 		 ST_BAD_PARAM);
-	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, 0), hp, PAGE_NR(ALIAS_BASE)),
-		 ST_BAD_RIGHTS);
+	CHECK_ST(
+	    hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, 0), hp, PAGE_NR(ALIAS_BASE)),
+	    ST_BAD_RIGHTS);
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, R_MEM_X), hp,
 			     PAGE_NR(ALIAS_BASE)),
 		 ST_BAD_RIGHTS); /* the heap is not executable */
@@ -351,7 +366,8 @@ void t_child_pd(void)
 	const uint64_t where = 0x1000; /* page number in the child: 16 MiB */
 	const unsigned rw = R_MEM_R | R_MEM_W;
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, child, crd(CRD_MEM, 0, rw), PAGE_NR(pg), where), ST_OK);
-	CHECK_ST(hc_delegate(LSEL_PD_SELF, child, crd(CRD_MEM, 0, rw), PAGE_NR(pg), where), ST_BUSY);
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, child, crd(CRD_MEM, 0, rw), PAGE_NR(pg), where),
+		 ST_BUSY);
 	void *other = page_new();
 	CHECK(other, "heap exhausted");
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, child, crd(CRD_MEM, 0, R_MEM_R), PAGE_NR(other), where),
@@ -389,9 +405,10 @@ void t_child_pd(void)
 	if (exc_ready) {
 		struct probe_result r;
 		CHECK_ST(probe(0, PROBE_READ, alias, false, &r, NULL), ST_OK);
-		CHECK(r.faulted && r.vector == 14 && r.cr2 == alias,
-		      "reading the alias of the dead child's page: faulted %d vector %llu cr2 %#llx",
-		      r.faulted, (unsigned long long)r.vector, (unsigned long long)r.cr2);
+		CHECK(
+		    r.faulted && r.vector == 14 && r.cr2 == alias,
+		    "reading the alias of the dead child's page: faulted %d vector %llu cr2 %#llx",
+		    r.faulted, (unsigned long long)r.vector, (unsigned long long)r.cr2);
 	}
 	/* The selector is free for a new PD. */
 	CHECK_ST(hc_create_pd(child, LSEL_PD_SELF, "kchild2"), ST_OK);
@@ -402,15 +419,16 @@ static void park_fn(struct thread *t)
 	t->stage = 1;
 }
 
-void t_ec_recall(void)
+/* Number 12 is reserved for ec_ctrl (docs/abi.md): ST_BAD_HC until it exists. */
+void t_ec_ctrl_reserved(void)
 {
 	enum hc_status st;
 	struct thread *t = thread_spawn(park_fn, 0, 20, 10000, &st);
 	CHECK(t, "thread_spawn: %s", hc_status_name(st));
 	sleep_us(10000);
 	CHECK(t->stage == 1, "the thread did not run");
-	CHECK_ST(hc_ec_recall(t->ec), ST_OK);
-	sel_t sm = sm_new(0);
-	CHECK_ST(hc_ec_recall(sm), ST_BAD_CAP);
-	CHECK_ST(hc_ec_recall(EMPTY_SEL), ST_BAD_CAP);
+	CHECK_ST(hc_ec_recall(t->ec), ST_BAD_HC);
+	CHECK_ST(raw(HC_EC_CTRL, 0, t->ec, 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(hc_ec_recall(EMPTY_SEL), ST_BAD_HC);
+	CHECK_INFO(t->ec, OBJ_EC, R_ALL);
 }

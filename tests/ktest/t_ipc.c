@@ -18,7 +18,8 @@ static void call_three(unsigned cpu)
 	CHECK(main_utcb->mr[0] == 11 && main_utcb->mr[1] == 21 && main_utcb->mr[2] == 31,
 	      "reply %llu %llu %llu", (unsigned long long)main_utcb->mr[0],
 	      (unsigned long long)main_utcb->mr[1], (unsigned long long)main_utcb->mr[2]);
-	CHECK(main_utcb->mr[3] == 40, "word 3 changed to %llu", (unsigned long long)main_utcb->mr[3]);
+	CHECK(main_utcb->mr[3] == 40, "word 3 changed to %llu",
+	      (unsigned long long)main_utcb->mr[3]);
 	CHECK(h->calls == 1 && h->last_words == 3 && h->last_id == h->index,
 	      "handler saw %llu calls, %llu words, id %llu", (unsigned long long)h->calls,
 	      (unsigned long long)h->last_words, (unsigned long long)h->last_id);
@@ -63,9 +64,10 @@ void t_ipc_many_calls(void)
 			main_utcb->mr[2] = 3 * i;
 			uint64_t words = 0;
 			st = hc_call(x->pt, 3, &words);
-			CHECK(st == ST_OK, "call %llu: %s", (unsigned long long)i, hc_status_name(st));
-			CHECK(words == 3 && main_utcb->mr[0] == i + 1 && main_utcb->mr[1] == 2 * i + 1 &&
-				      main_utcb->mr[2] == 3 * i + 1,
+			CHECK(st == ST_OK, "call %llu: %s", (unsigned long long)i,
+			      hc_status_name(st));
+			CHECK(words == 3 && main_utcb->mr[0] == i + 1 &&
+				  main_utcb->mr[1] == 2 * i + 1 && main_utcb->mr[2] == 3 * i + 1,
 			      "call %llu: wrong reply", (unsigned long long)i);
 		}
 		uint64_t ns = us_since(t0); /* us for 1000 calls = ns per call */
@@ -197,8 +199,8 @@ void t_ipc_queued_callers(void)
 		CHECK_ST(thread_start(t[i], 20, 1000), ST_OK);
 	for (unsigned i = 0; i < 3; i++) {
 		st = hc_sm_down(done, 5000000);
-		CHECK(st == ST_OK, "caller %u of 3 did not finish (%s); calls done: %llu %llu %llu", i,
-		      hc_status_name(st), (unsigned long long)t[0]->counter,
+		CHECK(st == ST_OK, "caller %u of 3 did not finish (%s); calls done: %llu %llu %llu",
+		      i, hc_status_name(st), (unsigned long long)t[0]->counter,
 		      (unsigned long long)t[1]->counter, (unsigned long long)t[2]->counter);
 	}
 	for (unsigned i = 0; i < 3; i++)
@@ -228,4 +230,140 @@ void t_portal_handler_gone(void)
 	/* A new portal to the dead EC cannot be made. */
 	CHECK(hc_create_pt(sel_new(), h->ec, 0x400000, 0) == ST_BAD_CAP,
 	      "a portal to the dead EC was made");
+}
+
+void t_handler_exception(void)
+{
+	CHECK(exc_ready, "no exception portal (see test exception_portal)");
+	enum hc_status st;
+	struct handler *h = handler_new(other_cpu(), H_FAULT, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	uint64_t words;
+	main_utcb->mr[0] = 1;
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_ABORTED);
+	CHECK(h->calls == 1, "the handler ran %llu times", (unsigned long long)h->calls);
+	enum obj_type type = OBJ_EC;
+	CHECK_ST(hc_pd_info(h->ec, &type, NULL), ST_OK);
+	CHECK(type == OBJ_NONE, "the handler killed by its exception still has type %u", type);
+	CHECK_ST(hc_call(h->pt, 1, &words), ST_ABORTED);
+	/* The exception portal took the call in between and is free again. */
+	struct handler *ok = handler_new(0, H_ADD_ONE, &st);
+	CHECK(ok, "handler_new: %s", hc_status_name(st));
+	main_utcb->mr[0] = 1;
+	CHECK_ST(hc_call(ok->pt, 1, &words), ST_OK);
+	CHECK(main_utcb->mr[0] == 2, "reply %llu", (unsigned long long)main_utcb->mr[0]);
+}
+
+/* One call of one word to portal t->arg2; stage 1 during it, 2 after. */
+static void call_once_fn(struct thread *t)
+{
+	struct utcb *u = (struct utcb *)t->utcb;
+	u->mr[0] = 41;
+	uint64_t words = 0;
+	t->stage = 1;
+	t->status = hc_call((sel_t)t->arg2, 1, &words);
+	t->result = u->mr[0];
+	t->stage = 2;
+	hc_sm_up(t->sm2);
+}
+
+/*
+ * A caller dies while its handler serves it (blocked on a semaphore, on the caller's
+ * SC). Once the handler can go on, it must finish and take calls again: a client that
+ * dies must not wedge a server. Pass 0 revokes the caller's EC, pass 1 its EC and SC
+ * (as when its PD goes).
+ */
+void t_caller_dies_in_call(void)
+{
+	for (unsigned pass = 0; pass < 2; pass++) {
+		enum hc_status st;
+		sel_t block = sm_new(0), done = sm_new(0);
+		CHECK(block && done, "no semaphore");
+		struct handler *h = handler_new(0, H_BLOCK, &st);
+		CHECK(h, "handler_new: %s", hc_status_name(st));
+		h->arg = block;
+		struct thread *t = thread_new(call_once_fn, other_cpu(), &st);
+		CHECK(t, "thread_new: %s", hc_status_name(st));
+		t->arg2 = h->pt;
+		t->sm2 = done;
+		CHECK_ST(thread_start(t, 20, 10000), ST_OK);
+		sleep_us(20000);
+		CHECK(t->stage == 1 && h->calls == 1, "pass %u: the call is not under way", pass);
+		CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), t->ec, true), ST_OK);
+		if (pass == 1)
+			CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), t->sc, true),
+				 ST_OK);
+		sleep_us(5000);
+		h->mode = H_ADD_ONE;
+		CHECK_ST(hc_sm_up(block), ST_OK);
+		/* A new caller, from a thread: main must not hang if the server does. */
+		struct thread *t2 = thread_new(call_once_fn, 0, &st);
+		CHECK(t2, "thread_new: %s", hc_status_name(st));
+		t2->arg2 = h->pt;
+		t2->sm2 = done;
+		CHECK_ST(thread_start(t2, 20, 10000), ST_OK);
+		st = hc_sm_down(done, 1000000);
+		CHECK(st == ST_OK,
+		      "pass %u (caller's EC%s revoked): the handler takes no more calls (the next "
+		      "caller is still waiting after 1 s: %s)",
+		      pass, pass ? " and SC" : "", hc_status_name(st));
+		CHECK(t2->status == ST_OK && t2->result == 42, "pass %u: the next call: %s, %llu",
+		      pass, hc_status_name(t2->status), (unsigned long long)t2->result);
+		CHECK(t->stage == 1, "pass %u: the dead caller went on", pass);
+	}
+}
+
+/* Calls an H_SLOW handler of 20 ms on the other CPU: the time is the caller's. */
+void t_ipc_time_charged_to_caller(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(other_cpu(), H_SLOW, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	h->arg = 20000;
+	sel_t done = sm_new(0);
+	CHECK(done, "no semaphore");
+	struct thread *t = thread_new(call_once_fn, 0, &st);
+	CHECK(t, "thread_new: %s", hc_status_name(st));
+	t->arg2 = h->pt;
+	t->sm2 = done;
+	CHECK_ST(thread_start(t, 20, 10000), ST_OK);
+	CHECK_ST(hc_sm_down(done, 1000000), ST_OK);
+	CHECK(t->status == ST_OK && t->result == 42, "the call: %s, %llu",
+	      hc_status_name(t->status), (unsigned long long)t->result);
+	uint64_t ns = 0;
+	CHECK_ST(hc_sc_ctrl(t->sc, &ns), ST_OK);
+	CHECK(ns >= 15000000 && ns < 1000000000ULL,
+	      "the caller's SC was charged %llu us for a 20 ms call",
+	      (unsigned long long)ns / 1000);
+	note("%llu us", (unsigned long long)ns / 1000);
+}
+
+/* The handler runs at its caller's priority: a low-priority spinner on the handler's
+ * CPU does not hold up calls of a higher-priority caller. */
+void t_ipc_caller_priority(void)
+{
+	enum hc_status st;
+	unsigned cpu = other_cpu();
+	struct handler *h = handler_new(cpu, H_ADD_ONE, &st);
+	CHECK(h, "handler_new: %s", hc_status_name(st));
+	struct thread *spin = thread_new(spin_forever, cpu, &st);
+	CHECK(spin, "thread_new: %s", hc_status_name(st));
+	sel_t done = sm_new(0);
+	CHECK(done, "no semaphore");
+	struct thread *caller = thread_new(caller_fn, 0, &st);
+	CHECK(caller, "thread_new: %s", hc_status_name(st));
+	caller->arg = 200;
+	caller->arg2 = h->pt;
+	caller->sm2 = done;
+	CHECK_ST(thread_start(spin, 10, 10000), ST_OK);
+	sleep_us(10000);
+	CHECK(spin->counter > 0, "the spinner does not run");
+	uint64_t t0 = rdtsc();
+	CHECK_ST(thread_start(caller, 20, 10000), ST_OK);
+	st = hc_sm_down(done, 2000000);
+	uint64_t us = us_since(t0);
+	CHECK(st == ST_OK, "200 calls did not finish in 2 s (%s): %llu done", hc_status_name(st),
+	      (unsigned long long)caller->counter);
+	CHECK(caller->result == 0, "%llu wrong replies", (unsigned long long)caller->result);
+	note("200 calls in %llu us past a spinner", (unsigned long long)us);
 }

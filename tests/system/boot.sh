@@ -47,7 +47,7 @@ system_test bad-root-module t_bad_root
 iso_boot() {
 	local log=$1 timeout=$2
 	shift 2
-	qemu_boot "$log" "$timeout" "$BOOT_END" -cdrom "$ISO" "$@"
+	qemu_boot "$log" "$timeout" "root task: started|CPU [0-9]+ halted" -cdrom "$ISO" "$@"
 }
 
 t_iso_bios() {
@@ -56,7 +56,8 @@ t_iso_bios() {
 		expect "$1" 'booted by GRUB .* via Multiboot 2' &&
 		expect "$1" 'framebuffer: [0-9]+x[0-9]+, 32 bpp' 'a framebuffer from GRUB' &&
 		expect "$1" 'cpus: 3 online \(of 3' &&
-		expect "$1" 'ticking at [0-9]+ Hz on 3 of 3 CPUs'
+		expect "$1" 'ticking at [0-9]+ Hz on 3 of 3 CPUs' &&
+		expect "$1" 'root: Tandem root task: 3 CPUs'
 }
 system_test iso-bios t_iso_bios
 
@@ -67,7 +68,8 @@ t_iso_uefi() {
 		expect "$1" 'booted by GRUB .* via Multiboot 2' &&
 		expect "$1" 'ACPI .*\(revision 2\)' 'ACPI 2.0 tables from UEFI' &&
 		expect "$1" 'framebuffer: [0-9]+x[0-9]+, 32 bpp' 'a GOP framebuffer' &&
-		expect "$1" 'cpus: 3 online \(of 3'
+		expect "$1" 'cpus: 3 online \(of 3' &&
+		expect "$1" 'root: Tandem root task: 3 CPUs'
 }
 system_test iso-uefi t_iso_uefi
 

@@ -615,7 +615,7 @@ static void test_revoke_self(void)
 	CHECK(applied(s.a, true) == -1);
 	CHECK_EQ(s.g->rights, X);
 	CHECK(!touched(s.g)); /* it never had R or W */
-	CHECK_EQ(log_n, 7); /* a applied, six removed */
+	CHECK_EQ(log_n, 7);   /* a applied, six removed */
 	CHECK_EQ(check_tree(s.a), 2);
 	CHECK(s.a->child == s.g && s.g->sib_prev == NULL && s.g->sib_next == NULL);
 	for (unsigned i = 1; i <= 5; i++)
@@ -945,7 +945,6 @@ static void test_deep_chain(void)
 	finish();
 }
 
-
 /* ------------------------------------------------------------------ random model */
 
 /*
@@ -1051,8 +1050,8 @@ static void model_revoke(int top, unsigned rights, bool self)
 			continue;
 		/* Nodes without any of the rights are left alone, and so is everything
 		 * below them (a child never holds more than its parent). */
-		bool affected = ((int)i != top || (self && !mod[i].pinned)) &&
-				(mod[i].rights & rights);
+		bool affected =
+		    ((int)i != top || (self && !mod[i].pinned)) && (mod[i].rights & rights);
 		unsigned now = affected ? mod[i].rights & ~rights & 0xff : mod[i].rights;
 		bool gone = affected && !now;
 		if (affected && !seen[i])

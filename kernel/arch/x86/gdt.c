@@ -86,16 +86,16 @@ extern void syscall_entry(void);
 #define STAR_KERNEL_SHIFT 32
 #define STAR_USER_SHIFT   48
 #define FMASK_BITS        ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
-#define CR0_MP  (1u << 1)
-#define CR0_EM  (1u << 2)
-#define CR0_TS  (1u << 3)
-#define CR4_OSFXSR     (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
+#define CR0_MP            (1u << 1)
+#define CR0_EM            (1u << 2)
+#define CR0_TS            (1u << 3)
+#define CR4_OSFXSR        (1u << 9)
+#define CR4_OSXMMEXCPT    (1u << 10)
 
 void cpu_enable_features(void)
 {
-	wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << STAR_KERNEL_SHIFT |
-				(uint64_t)(SEL_KDATA | 3) << STAR_USER_SHIFT);
+	wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << STAR_KERNEL_SHIFT | (uint64_t)(SEL_KDATA | 3)
+								       << STAR_USER_SHIFT);
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	wrmsr(MSR_FMASK, FMASK_BITS);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);

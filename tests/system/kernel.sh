@@ -1,0 +1,36 @@
+# System tests of the kernel's interface at user level: the root task, and ktest
+# (tests/ktest), which exercises every hypercall and its error paths.
+
+KTEST_MODULE="build/ktest.elf mem=8M io=0x40-0x43 io=0x61 irq=isa:0"
+KTEST_END='ktest: [0-9]+ passed, [0-9]+ failed|PANIC|EXCEPTION'
+
+t_ktest() {
+	local cpus=$2
+	qemu_boot "$1" 300 "$KTEST_END" -m 256 -smp "$cpus" -kernel "$KERNEL" \
+		-initrd "build/root.elf,$KTEST_MODULE" &&
+		expect "$1" 'root: started ktest on CPU 0' &&
+		expect_number "$1" 'ktest: ([0-9]+) passed, 0 failed' 48 1000 &&
+		expect_not "$1" 'EXCEPTION|PANIC|ktest: FAIL'
+}
+system_test ktest-smp1 t_ktest 1
+system_test ktest-smp2 t_ktest 2
+system_test ktest-smp4 t_ktest 4
+
+t_root() {
+	qemu_boot "$1" 60 'root task: started|PANIC|EXCEPTION' -m 512 -smp 2 -kernel "$KERNEL" \
+		-initrd "build/root.elf" &&
+		expect "$1" 'root: Tandem root task: 2 CPUs, [0-9]+ MiB RAM to hand out, 1 modules, 24 GSIs' &&
+		expect_number "$1" 'root task: 2 CPUs, ([0-9]+) MiB RAM' 400 512
+}
+system_test root-task t_root
+
+t_root_grants() {
+	# A bad option stops that module only; a grant beyond the RAM left is refused.
+	qemu_boot "$1" 60 'root task: started|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/ipcbench.elf io=0x40-0x30,build/ipcbench.elf mem=100G,build/ipcbench.elf cpu=7" &&
+		expect "$1" 'bad option "io=0x40-0x30"' &&
+		expect "$1" 'mem=104857600 KiB is more than the [0-9]+ KiB left' &&
+		expect "$1" 'bad option "cpu=7"' &&
+		expect_not "$1" 'root: started ipcbench'
+}
+system_test root-grants t_root_grants
