@@ -455,6 +455,7 @@ static const struct test tests[] = {
     {"ipc_time_charged_to_caller", t_ipc_time_charged_to_caller},
     {"ipc_caller_priority", t_ipc_caller_priority},
     {"revoked_memory_faults", t_revoked_memory_faults},
+    {"tlb_shootdown", t_tlb_shootdown},
     {"kernel_memory_faults", t_kernel_memory_faults},
     {"noncanonical_faults", t_noncanonical_faults},
     {"revoke_derived_only", t_revoke_derived_only},

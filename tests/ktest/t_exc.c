@@ -333,3 +333,56 @@ void t_revoke_partial_range(void)
 		    "revoking page 1 of a 4-page alias also took page %u (vector %llu, cr2 %#llx)",
 		    i, (unsigned long long)r.vector, (unsigned long long)r.cr2);
 }
+
+/* Reads the alias (t->arg) over and over, counting: its TLB keeps the translation. */
+static void alias_reader(struct thread *t)
+{
+	volatile uint64_t *a = (volatile uint64_t *)t->arg;
+	for (;;) {
+		t->result = *a;
+		t->counter++;
+	}
+}
+
+/* A thread on another CPU uses a mapping while this one revokes it: the shootdown
+ * must reach that CPU at once, so the thread's next access faults (and the exception
+ * portal kills it). */
+void t_tlb_shootdown(void)
+{
+	CHECK_EXC_READY();
+	if (info->cpu_count < 2) {
+		note("skipped: 1 CPU");
+		return;
+	}
+	volatile uint64_t *pg = page_new();
+	CHECK(pg, "heap exhausted");
+	pg[0] = 0x5eed;
+	uint64_t alias = alias_va();
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_MEM, 0, R_MEM_R), PAGE_NR(pg),
+			     PAGE_NR(alias)),
+		 ST_OK);
+	enum hc_status st;
+	struct thread *t = thread_new(alias_reader, 1, &st);
+	CHECK(t, "thread: %s", hc_status_name(st));
+	t->arg = alias;
+	CHECK_ST(thread_start(t, 20, 1000), ST_OK);
+	uint64_t t0 = rdtsc();
+	while (t->counter < 1000 && us_since(t0) < 2000000)
+		;
+	CHECK(t->counter >= 1000 && t->result == 0x5eed, "the reader did not run (%llu reads)",
+	      (unsigned long long)t->counter);
+	CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_MEM, 0, R_MEM_R | R_MEM_W | R_MEM_X),
+			   PAGE_NR(alias), true),
+		 ST_OK);
+	sleep_us(20000);
+	uint64_t c1 = t->counter;
+	sleep_us(50000);
+	uint64_t c2 = t->counter;
+	enum obj_type type;
+	unsigned rights;
+	CHECK_ST(hc_pd_info(t->ec, &type, &rights), ST_OK);
+	CHECK(c1 == c2 && type == OBJ_NONE,
+	      "the reader on CPU 1 still reads the revoked page (%llu then %llu reads, EC type %u)",
+	      (unsigned long long)c1, (unsigned long long)c2, type);
+	thread_kill(t);
+}
