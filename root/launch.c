@@ -1,7 +1,8 @@
 /* Starting a boot module as a program: its own PD with its image, stack, launch page,
  * the RAM, I/O ports and interrupts its command line grants, and one thread.
  *
- * Module command line: NAME [mem=SIZE] [cpu=N] [prio=N] [io=PORT[-PORT]]... [irq=isa:N|gsi:N]...
+ * Module command line: NAME [mem=SIZE] [cpu=N] [prio=N] [io=PORT[-PORT]]...
+ *                     [irq=isa:N|gsi:N|msi]... [pci=VVVV:DDDD]...
  */
 #include <elf64.h>
 #include <hc.h>
@@ -13,6 +14,11 @@
 #define DEFAULT_MEM    (1ULL << 20)
 #define DEFAULT_PRIO   32
 #define DEFAULT_BUDGET 10000 /* us */
+
+static unsigned next_msi; /* MSI semaphores are handed out once each */
+
+#define PCI_CONFIG_PORT  0xcf8
+#define PCI_CONFIG_PORTS 8
 
 struct grant {
 	char name[9];
@@ -55,6 +61,60 @@ static bool parse_num(const char *s, const char *end, uint64_t *out)
 	return true;
 }
 
+static bool parse_hex16(const char *s, const char *end, uint16_t *out)
+{
+	unsigned v = 0;
+	if (end - s < 1 || end - s > 4)
+		return false;
+	for (; s < end; s++) {
+		unsigned d = *s >= '0' && *s <= '9'   ? (unsigned)(*s - '0')
+			     : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10)
+			     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
+						      : 16;
+		if (d > 15)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = (uint16_t)v;
+	return true;
+}
+
+/* pci=VVVV:DDDD: the next function with these ids not granted yet, its memory
+ * BARs, and the configuration ports. */
+static bool grant_pci(struct grant *g, const char *w, const char *end)
+{
+	static unsigned granted[LAUNCH_MAX_PCI * 8][2]; /* vendor:device, count so far */
+	const char *colon = w;
+	while (colon < end && *colon != ':')
+		colon++;
+	uint16_t vendor, device;
+	if (g->info.pci_count >= LAUNCH_MAX_PCI || !parse_hex16(w, colon, &vendor) ||
+	    colon == end || !parse_hex16(colon + 1, end, &device))
+		return false;
+	unsigned key = (unsigned)vendor << 16 | device, slot = 0;
+	while (slot < LAUNCH_MAX_PCI * 8 && granted[slot][0] && granted[slot][0] != key)
+		slot++;
+	if (slot == LAUNCH_MAX_PCI * 8)
+		return false;
+	struct launch_pci *p = &g->info.pci[g->info.pci_count];
+	if (!pci_find(vendor, device, granted[slot][1], p)) {
+		uprintf("no PCI device %04x:%04x (left) for \"%.*s\"\n", vendor, device,
+			(int)(end - w), w);
+		return false;
+	}
+	granted[slot][0] = key;
+	granted[slot][1]++;
+	pci_bars(p);
+	g->info.pci_count++;
+	bool have_ports = false;
+	for (unsigned i = 0; i < g->info.io_count; i++)
+		have_ports |= g->info.io[i].base == PCI_CONFIG_PORT;
+	if (!have_ports && g->info.io_count < LAUNCH_MAX_IO)
+		g->info.io[g->info.io_count++] =
+		    (struct launch_io){PCI_CONFIG_PORT, PCI_CONFIG_PORTS};
+	return true;
+}
+
 static bool starts(const char *w, const char *end, const char *key)
 {
 	size_t n = strlen(key);
@@ -90,6 +150,11 @@ static bool option(const struct hip *hip, struct grant *g, const char *w, const 
 	} else if (starts(w, end, "irq=gsi:") && parse_num(w + 8, end, &a) && a < hip->gsi_count &&
 		   g->info.irq_count < LAUNCH_MAX_IRQS) {
 		g->info.irq_gsi[g->info.irq_count++] = (uint32_t)a;
+	} else if (end - w == 7 && memcmp(w, "irq=msi", 7) == 0 && next_msi < hip->msi_count &&
+		   g->info.irq_count < LAUNCH_MAX_IRQS) {
+		g->info.irq_gsi[g->info.irq_count++] = LAUNCH_IRQ_MSI;
+	} else if (starts(w, end, "pci=")) {
+		return grant_pci(g, w + 4, end);
 	} else {
 		return false;
 	}
@@ -180,6 +245,29 @@ static int grant_io(sel_t pd, const struct launch_io *io)
 	return ST_OK;
 }
 
+/* Maps a granted device's memory BARs, uncached, into its window in pd. */
+static int map_bars(sel_t pd, struct launch_pci *p, unsigned index)
+{
+	uint64_t off = 0;
+	for (unsigned k = 0; k < LAUNCH_PCI_BARS; k++) {
+		if (!p->bar_size[k])
+			continue;
+		uint64_t first = p->bar_phys[k] & ~(PAGE - 1);
+		uint64_t pages = (p->bar_phys[k] + p->bar_size[k] - first + PAGE - 1) / PAGE;
+		uint64_t align = p->bar_size[k] > PAGE ? p->bar_size[k] : PAGE;
+		off = (off + align - 1) & ~(align - 1);
+		if (off + pages * PAGE > LAUNCH_PCI_SPAN)
+			return ST_NO_MEMORY;
+		uint64_t va = LAUNCH_PCI_BASE + index * LAUNCH_PCI_SPAN + off;
+		int st = map_range(pd, va, first, pages, R_MEM_R | R_MEM_W);
+		if (st != ST_OK)
+			return st;
+		p->bar_va[k] = va + (p->bar_phys[k] - first);
+		off += pages * PAGE;
+	}
+	return ST_OK;
+}
+
 static int give_cap(sel_t pd, sel_t from, sel_t to, unsigned rights)
 {
 	return hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, rights), from, to);
@@ -205,6 +293,11 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 	if (st != ST_OK)
 		return st;
 
+	/* map_bars fills in bar_va before the launch page is written. */
+	for (unsigned i = 0; i < g->info.pci_count; i++) {
+		if ((st = map_bars(pd, &g->info.pci[i], i)))
+			return st;
+	}
 	g->info.magic = LAUNCH_MAGIC;
 	g->info.cpu_count = hip->cpu_count;
 	g->info.tsc_hz = hip->tsc_hz;
@@ -220,8 +313,10 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 			return st;
 	}
 	for (unsigned i = 0; i < g->info.irq_count; i++) {
-		if ((st = give_cap(pd, SEL_GSI_BASE + g->info.irq_gsi[i], LSEL_IRQ_BASE + i,
-				   R_SM_UP | R_SM_DOWN | R_SM_ASSIGN)))
+		sel_t from = g->info.irq_gsi[i] == LAUNCH_IRQ_MSI
+				 ? SEL_MSI_BASE + next_msi++
+				 : SEL_GSI_BASE + g->info.irq_gsi[i];
+		if ((st = give_cap(pd, from, LSEL_IRQ_BASE + i, R_SM_UP | R_SM_DOWN | R_SM_ASSIGN)))
 			return st;
 	}
 	if ((st = hc_create_ec(ec, pd, g->cpu, LAUNCH_UTCB, LAUNCH_STACK_TOP, elf.entry, true)) ||
@@ -251,7 +346,8 @@ void launch_module(const struct hip *hip, unsigned index)
 		uprintf("module \"%s\": could not start it: %s\n", m->cmdline, hc_status_name(st));
 		return;
 	}
-	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts\n",
+	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts, "
+		"%u PCI functions\n",
 		g.name, g.cpu, g.prio, (unsigned long long)(g.mem >> 10), g.info.io_count,
-		g.info.irq_count);
+		g.info.irq_count, g.info.pci_count);
 }

@@ -24,6 +24,14 @@ int map_fresh(sel_t pd, uint64_t va, uint64_t size, unsigned rights, const void 
 /* Starts boot module index as a program in a PD of its own; logs why not. */
 void launch_module(const struct hip *hip, unsigned index);
 
+/* PCI configuration space (mechanism 1) and memory BARs. */
+#include <tandem/launch.h>
+uint32_t pci_read(unsigned bus, unsigned dev, unsigned fn, unsigned reg);
+void pci_write(unsigned bus, unsigned dev, unsigned fn, unsigned reg, uint32_t v);
+/* The skip-th function with vendor:device; fills bus, dev, fn and the ids. */
+bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci *out);
+void pci_bars(struct launch_pci *p);
+
 /* Selectors root hands out for the objects it makes. */
 sel_t sel_alloc(unsigned count);
 

@@ -29,9 +29,24 @@ enum launch_sel {
 #define LAUNCH_HEAP       0x0000100000000000ULL /* its RAM, mapped read-write */
 #define LAUNCH_MAX_IRQS   16
 #define LAUNCH_MAX_IO     8
+#define LAUNCH_MAX_PCI    4
+#define LAUNCH_PCI_BARS   6
+#define LAUNCH_PCI_BASE   0x0000400000000000ULL /* device registers, 256 MiB a device */
+#define LAUNCH_PCI_SPAN   0x0000000010000000ULL
+#define LAUNCH_IRQ_MSI    0xffffffffu /* irq_gsi[] value of an MSI semaphore */
 
 struct launch_io {
 	uint16_t base, count; /* I/O ports granted */
+};
+
+/* A PCI function granted with pci=VVVV:DDDD: its memory BARs are mapped (uncached) at
+ * bar_va[]; bar_size[] 0 means no memory BAR there. */
+struct launch_pci {
+	uint8_t bus, dev, fn, reserved;
+	uint16_t vendor, device;
+	uint64_t bar_phys[LAUNCH_PCI_BARS];
+	uint64_t bar_va[LAUNCH_PCI_BARS];
+	uint64_t bar_size[LAUNCH_PCI_BARS];
 };
 
 struct launch_info {
@@ -40,11 +55,14 @@ struct launch_info {
 	uint32_t irq_count;
 	uint64_t tsc_hz;
 	uint64_t heap_size;                /* bytes at LAUNCH_HEAP */
-	uint32_t irq_gsi[LAUNCH_MAX_IRQS]; /* GSI of the semaphore at LSEL_IRQ_BASE + i */
+	uint32_t irq_gsi[LAUNCH_MAX_IRQS]; /* GSI of the semaphore at LSEL_IRQ_BASE + i, or
+					    * LAUNCH_IRQ_MSI for an MSI semaphore */
 	uint32_t io_count;
 	struct launch_io io[LAUNCH_MAX_IO];
 	uint32_t isa_gsi[16]; /* the GSI each ISA IRQ arrives on */
-	char cmdline[128];    /* the module's command line */
+	uint32_t pci_count;
+	struct launch_pci pci[LAUNCH_MAX_PCI];
+	char cmdline[128]; /* the module's command line */
 };
 
 #define LAUNCH_MAGIC 0x48434e55414c4154ULL /* "TALAUNCH" */

@@ -456,6 +456,7 @@ static const struct test tests[] = {
     {"ipc_caller_priority", t_ipc_caller_priority},
     {"revoked_memory_faults", t_revoked_memory_faults},
     {"tlb_shootdown", t_tlb_shootdown},
+    {"msi", t_msi},
     {"kernel_memory_faults", t_kernel_memory_faults},
     {"noncanonical_faults", t_noncanonical_faults},
     {"revoke_derived_only", t_revoke_derived_only},

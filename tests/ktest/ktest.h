@@ -213,6 +213,7 @@ void t_ipc_caller_priority(void);
 void t_exception_portal(void);
 void t_revoked_memory_faults(void);
 void t_tlb_shootdown(void);
+void t_msi(void);
 void t_kernel_memory_faults(void);
 void t_noncanonical_faults(void);
 void t_revoke_derived_only(void);

@@ -1,12 +1,13 @@
 # System tests of the kernel's interface at user level: the root task, and ktest
 # (tests/ktest), which exercises every hypercall and its error paths.
 
-KTEST_MODULE="build/ktest.elf mem=8M io=0x40-0x43 io=0x61 irq=isa:0"
+KTEST_MODULE="build/ktest.elf mem=8M io=0x40-0x43 io=0x61 irq=isa:0 pci=1234:11e8 irq=msi"
 KTEST_END='ktest: [0-9]+ passed, [0-9]+ failed|PANIC|EXCEPTION'
 
 t_ktest() {
 	local cpus=$2
-	qemu_boot "$1" 300 "$KTEST_END" -m 256 -smp "$cpus" -kernel "$KERNEL" \
+	# QEMU's edu device gives the MSI test a device that interrupts on request.
+	qemu_boot "$1" 300 "$KTEST_END" -m 256 -smp "$cpus" -kernel "$KERNEL" -device edu \
 		-initrd "build/root.elf,$KTEST_MODULE" &&
 		expect "$1" 'root: started ktest on CPU 0' &&
 		expect_number "$1" 'ktest: ([0-9]+) passed, 0 failed' 48 1000 &&
