@@ -2,6 +2,7 @@
 #include "acpi_tables.h"
 
 #include <string.h>
+#include <unaligned.h>
 
 /* RSDP layout (ACPI 6.5 §5.2.5.3). */
 #define RSDP_SIGNATURE "RSD PTR "
@@ -124,28 +125,6 @@ enum {
 	MCFG_SEGMENT_OFF = 8,  /* §4.1.2: PCI Segment Group Number, u16 */
 };
 
-/* Unaligned little-endian reads: firmware tables pack fields at odd offsets. */
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static uint8_t byte_sum(const uint8_t *p, size_t len)
 {
 	uint8_t sum = 0;
@@ -169,7 +148,7 @@ bool acpi_rsdp_valid(const void *rsdp, size_t len)
 	 * the XSDT address, so a short copy is invalid rather than treated as revision 0. */
 	if (len < RSDP_V2_LEN)
 		return false;
-	uint32_t ext_len = rd32(p + RSDP_LENGTH_OFF);
+	uint32_t ext_len = le32(p + RSDP_LENGTH_OFF);
 	if (ext_len < RSDP_V2_LEN)
 		return false;
 	/* Only the 36-byte structure is defined; a longer Length is checked when the caller
@@ -188,7 +167,7 @@ static const uint8_t *map_table(const struct phys_view *view, paddr_t phys, uint
 	const uint8_t *hdr = phys_map(view, phys, SDT_HEADER_LEN);
 	if (!hdr)
 		return NULL;
-	uint32_t len = rd32(hdr + SDT_LENGTH_OFF);
+	uint32_t len = le32(hdr + SDT_LENGTH_OFF);
 	if (len < SDT_HEADER_LEN || len > SDT_MAX_LEN || phys > UINT64_MAX - len)
 		return NULL;
 	const uint8_t *t = phys_map(view, phys, len);
@@ -222,38 +201,38 @@ static void parse_madt_entry(const uint8_t *e, uint8_t len, struct acpi_info *ou
 
 	switch (e[MADT_TYPE_OFF]) {
 	case MADT_LAPIC:
-		if (len >= MADT_LAPIC_LEN && (rd32(e + LAPIC_FLAGS_OFF) & usable))
+		if (len >= MADT_LAPIC_LEN && (le32(e + LAPIC_FLAGS_OFF) & usable))
 			add_cpu(out, e[LAPIC_ID_OFF], e[LAPIC_UID_OFF], false);
 		break;
 	case MADT_X2APIC:
-		if (len >= MADT_X2APIC_LEN && (rd32(e + X2APIC_FLAGS_OFF) & usable))
-			add_cpu(out, rd32(e + X2APIC_ID_OFF), rd32(e + X2APIC_UID_OFF), true);
+		if (len >= MADT_X2APIC_LEN && (le32(e + X2APIC_FLAGS_OFF) & usable))
+			add_cpu(out, le32(e + X2APIC_ID_OFF), le32(e + X2APIC_UID_OFF), true);
 		break;
 	case MADT_IOAPIC:
 		if (len >= MADT_IOAPIC_LEN && out->ioapic_count < ACPI_MAX_IOAPICS)
 			out->ioapics[out->ioapic_count++] = (struct acpi_ioapic){
-			    e[IOAPIC_ID_OFF], rd32(e + IOAPIC_ADDR_OFF), rd32(e + IOAPIC_GSI_OFF)};
+			    e[IOAPIC_ID_OFF], le32(e + IOAPIC_ADDR_OFF), le32(e + IOAPIC_GSI_OFF)};
 		break;
 	case MADT_ISO:
 		if (len >= MADT_ISO_LEN && out->iso_count < ACPI_MAX_ISOS)
 			out->isos[out->iso_count++] =
 			    (struct acpi_iso){e[ISO_BUS_OFF], e[ISO_SOURCE_OFF],
-					      rd32(e + ISO_GSI_OFF), rd16(e + ISO_FLAGS_OFF)};
+					      le32(e + ISO_GSI_OFF), le16(e + ISO_FLAGS_OFF)};
 		break;
 	case MADT_LAPIC_NMI:
 		if (len >= MADT_LAPIC_NMI_LEN)
-			add_nmi(out, e[LAPIC_NMI_UID_OFF], rd16(e + LAPIC_NMI_FLAGS_OFF),
+			add_nmi(out, e[LAPIC_NMI_UID_OFF], le16(e + LAPIC_NMI_FLAGS_OFF),
 				e[LAPIC_NMI_LINT_OFF]);
 		break;
 	case MADT_X2APIC_NMI:
 		if (len >= MADT_X2APIC_NMI_LEN)
-			add_nmi(out, rd32(e + X2APIC_NMI_UID_OFF), rd16(e + X2APIC_NMI_FLAGS_OFF),
+			add_nmi(out, le32(e + X2APIC_NMI_UID_OFF), le16(e + X2APIC_NMI_FLAGS_OFF),
 				e[X2APIC_NMI_LINT_OFF]);
 		break;
 	case MADT_LAPIC_OVERRIDE:
 		/* A zero override would leave us with no usable local APIC; keep the 32-bit one. */
-		if (len >= MADT_LAPIC_OVERRIDE_LEN && rd64(e + LAPIC_OVERRIDE_ADDR_OFF) != 0)
-			out->lapic_addr = rd64(e + LAPIC_OVERRIDE_ADDR_OFF);
+		if (len >= MADT_LAPIC_OVERRIDE_LEN && le64(e + LAPIC_OVERRIDE_ADDR_OFF) != 0)
+			out->lapic_addr = le64(e + LAPIC_OVERRIDE_ADDR_OFF);
 		break;
 	default: break;
 	}
@@ -264,8 +243,8 @@ static void parse_madt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	if (len < MADT_ENTRIES_OFF)
 		return;
 	out->has_madt = true;
-	out->lapic_addr = rd32(t + MADT_LAPIC_ADDR_OFF);
-	out->pcat_compat = (rd32(t + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT) != 0;
+	out->lapic_addr = le32(t + MADT_LAPIC_ADDR_OFF);
+	out->pcat_compat = (le32(t + MADT_FLAGS_OFF) & MADT_PCAT_COMPAT) != 0;
 
 	uint32_t off = MADT_ENTRIES_OFF;
 	while (len - off >= MADT_ENTRY_HDR_LEN) {
@@ -284,7 +263,7 @@ static void parse_hpet(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	if (len < HPET_BASE_GAS_OFF + GAS_LEN)
 		return;
 	const uint8_t *gas = t + HPET_BASE_GAS_OFF;
-	uint64_t addr = rd64(gas + GAS_ADDR_OFF);
+	uint64_t addr = le64(gas + GAS_ADDR_OFF);
 	/* The HPET driver only does MMIO. */
 	if (gas[GAS_SPACE_OFF] != GAS_SPACE_MEMORY || addr == 0)
 		return;
@@ -297,18 +276,18 @@ static void parse_fadt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	if (len < FADT_V1_LEN)
 		return;
 	out->has_fadt = true;
-	uint64_t port = rd32(t + FADT_PM_TMR_BLK_OFF);
+	uint64_t port = le32(t + FADT_PM_TMR_BLK_OFF);
 	/* ACPI 2.0+ tables may carry the port in X_PM_TMR_BLK; prefer it when it is I/O. */
 	if (len >= FADT_X_PM_TMR_BLK_OFF + GAS_LEN) {
 		const uint8_t *gas = t + FADT_X_PM_TMR_BLK_OFF;
-		uint64_t xaddr = rd64(gas + GAS_ADDR_OFF);
+		uint64_t xaddr = le64(gas + GAS_ADDR_OFF);
 		if (gas[GAS_SPACE_OFF] == GAS_SPACE_IO && xaddr != 0 && xaddr <= IO_PORT_MAX)
 			port = xaddr;
 	}
 	if (t[FADT_PM_TMR_LEN_OFF] != FADT_PM_TMR_LEN || port > IO_PORT_MAX)
 		port = 0;
 	out->pm_tmr_port = (uint32_t)port;
-	out->pm_tmr_32bit = (rd32(t + FADT_FLAGS_OFF) & FADT_TMR_VAL_EXT) != 0;
+	out->pm_tmr_32bit = (le32(t + FADT_FLAGS_OFF) & FADT_TMR_VAL_EXT) != 0;
 }
 
 static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *out)
@@ -319,8 +298,8 @@ static void parse_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = t + MCFG_ENTRIES_OFF + i * MCFG_ENTRY_LEN;
 		/* The base address is defined as that of bus 0, whatever the start bus. */
-		uint64_t base = rd64(e + MCFG_BASE_OFF);
-		if (rd16(e + MCFG_SEGMENT_OFF) == 0 && base != 0) {
+		uint64_t base = le64(e + MCFG_BASE_OFF);
+		if (le16(e + MCFG_SEGMENT_OFF) == 0 && base != 0) {
 			out->has_mcfg = true;
 			out->mcfg_base = base;
 			return;
@@ -357,12 +336,12 @@ int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view, struc
 	const char *root_sig = SIG_RSDT;
 	/* acpi_rsdp_valid guarantees the 36 bytes for revision 2 and up. */
 	if (out->revision >= RSDP_XSDT_REVISION)
-		root = rd64(p + RSDP_XSDT_OFF);
+		root = le64(p + RSDP_XSDT_OFF);
 	if (root != 0) {
 		esz = XSDT_ENTRY_LEN;
 		root_sig = SIG_XSDT;
 	} else {
-		root = rd32(p + RSDP_RSDT_OFF);
+		root = le32(p + RSDP_RSDT_OFF);
 	}
 
 	uint32_t root_len;
@@ -378,7 +357,7 @@ int acpi_parse(const void *rsdp, size_t len, const struct phys_view *view, struc
 		const uint8_t *e = phys_map(view, root + SDT_HEADER_LEN + i * esz, esz);
 		if (!e)
 			break;
-		paddr_t addr = esz == XSDT_ENTRY_LEN ? rd64(e) : rd32(e);
+		paddr_t addr = esz == XSDT_ENTRY_LEN ? le64(e) : le32(e);
 		uint32_t tlen;
 		const uint8_t *tbl = map_table(view, addr, &tlen);
 		if (tbl)
@@ -411,7 +390,7 @@ paddr_t acpi_rsdp_scan(const struct phys_view *view)
 {
 	const uint8_t *seg = phys_map(view, BDA_EBDA_SEG_ADDR, sizeof(uint16_t));
 	if (seg) {
-		paddr_t ebda = (paddr_t)rd16(seg) << EBDA_SEG_SHIFT;
+		paddr_t ebda = (paddr_t)le16(seg) << EBDA_SEG_SHIFT;
 		paddr_t found = ebda ? scan_range(view, ebda, ebda + EBDA_SCAN_LEN) : 0;
 		if (found)
 			return found;

@@ -1,5 +1,6 @@
 /* Multiboot 1 and 2 boot information parser: loader structures into struct boot_info. */
 #include <string.h>
+#include <unaligned.h>
 
 #include "bootinfo.h"
 
@@ -67,21 +68,6 @@
 #define KIB     1024ULL
 #define ONE_MIB 0x100000ULL
 
-/* Both Multiboot structures are little-endian, as is x86; memcpy avoids unaligned access. */
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Copies len bytes at phys into dst; false when any of them is not accessible. */
 static bool read_phys(const struct phys_view *view, paddr_t phys, void *dst, size_t len)
 {
@@ -137,8 +123,7 @@ static void add_mem(struct boot_info *out, uint64_t base, uint64_t size, uint32_
 
 static void add_mem_entry(struct boot_info *out, const uint8_t *e)
 {
-	add_mem(out, get_u64(e + MMAP_OFF_BASE), get_u64(e + MMAP_OFF_LEN),
-		get_u32(e + MMAP_OFF_TYPE));
+	add_mem(out, le64(e + MMAP_OFF_BASE), le64(e + MMAP_OFF_LEN), le32(e + MMAP_OFF_TYPE));
 }
 
 /* Without a memory map, the basic counts still describe two usable ranges. */
@@ -167,10 +152,10 @@ static void fill_fb(struct boot_info *out, const uint8_t *fb, size_t len)
 		return;
 	/* A later tag replaces an earlier one whole, colour fields included. */
 	memset(f, 0, sizeof(*f));
-	f->addr = get_u64(fb + FB_OFF_ADDR);
-	f->pitch = get_u32(fb + FB_OFF_PITCH);
-	f->width = get_u32(fb + FB_OFF_WIDTH);
-	f->height = get_u32(fb + FB_OFF_HEIGHT);
+	f->addr = le64(fb + FB_OFF_ADDR);
+	f->pitch = le32(fb + FB_OFF_PITCH);
+	f->width = le32(fb + FB_OFF_WIDTH);
+	f->height = le32(fb + FB_OFF_HEIGHT);
 	f->bpp = fb[FB_OFF_BPP];
 	f->kind = kind;
 	if (kind == FB_RGB) {
@@ -268,7 +253,7 @@ static void mb2_mmap(const uint8_t *p, size_t len, struct boot_info *out)
 
 	if (len < MB2_MMAP_FIXED)
 		return;
-	entry_size = get_u32(p);
+	entry_size = le32(p);
 	/* Later versions may append fields, so entries are stepped by entry_size. */
 	if (entry_size < MB2_MMAP_ENTRY_MIN)
 		return;

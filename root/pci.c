@@ -2,14 +2,15 @@
  * finding a function by vendor and device, and sizing its memory BARs so that they
  * can be granted to a program. */
 #include <hc.h>
+#include <portio.h>
 #include "root.h"
 
-#define PCI_ADDR  0xcf8
-#define PCI_DATA  0xcfc
+#define PCI_ADDR   0xcf8
+#define PCI_DATA   0xcfc
 #define PCI_ENABLE 0x80000000u
-#define PCI_BUSES 256
-#define PCI_DEVS  32
-#define PCI_FNS   8
+#define PCI_BUSES  256
+#define PCI_DEVS   32
+#define PCI_FNS    8
 
 /* Configuration header registers (PCI spec 6.1). */
 #define REG_ID        0x00
@@ -23,18 +24,6 @@
 #define BAR_ADDR_MASK 0xfffffff0u
 
 static bool ports_ready;
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 /* The root task takes the configuration ports from the kernel PD on first use. */
 static bool pci_ports(void)
@@ -76,9 +65,11 @@ bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci
 					continue;
 				}
 				if ((id & 0xffff) == vendor && id >> 16 == device && skip-- == 0) {
-					*out = (struct launch_pci){ .bus = (uint8_t)bus, .dev = (uint8_t)dev,
-								    .fn = (uint8_t)fn, .vendor = vendor,
-								    .device = device };
+					*out = (struct launch_pci){.bus = (uint8_t)bus,
+								   .dev = (uint8_t)dev,
+								   .fn = (uint8_t)fn,
+								   .vendor = vendor,
+								   .device = device};
 					return true;
 				}
 				if (fn == 0 && !(pci_read(bus, dev, 0, REG_HEADER) & (0x80u << 16)))

@@ -4,6 +4,7 @@
 
 #include <hc.h>
 #include <heap.h>
+#include <portio.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,18 +70,6 @@ bool sleep_us(uint64_t us);
 void spin_us(uint64_t us);
 
 /* ---------------------------------------------------------------- I/O ports */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 bool port_granted(unsigned port);
 

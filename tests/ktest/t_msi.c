@@ -2,6 +2,7 @@
  * with pci=1234:11e8 irq=msi) is told to interrupt, with its MSI set up from what
  * assign_int returned. Skipped when no such device was granted. */
 #include "ktest.h"
+#include <portio.h>
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
@@ -23,18 +24,6 @@
 #define CAP_MSI         0x05
 #define MSI_CTRL_ENABLE (1u << 0)
 #define MSI_CTRL_64BIT  (1u << 7)
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static const struct launch_pci *dev;
 
@@ -96,7 +85,8 @@ void t_msi(void)
 	sel_t sm = LSEL_IRQ_BASE + (sel_t)msi;
 	uint64_t addr, data;
 	CHECK_ST(hc_assign_int(sm, 0, &addr, &data), ST_OK);
-	CHECK((addr & 0xfff00000ULL) == 0xfee00000ULL, "MSI address %#llx", (unsigned long long)addr);
+	CHECK((addr & 0xfff00000ULL) == 0xfee00000ULL, "MSI address %#llx",
+	      (unsigned long long)addr);
 
 	uint16_t ctrl = (uint16_t)cfg_read(cap + 2);
 	cfg_write32(cap + 4, (uint32_t)addr);

@@ -3,6 +3,7 @@
 #define TANDEM_X86_H
 
 #include "types.h"
+#include <portio.h>
 
 /* Control register and EFER bits (AMD APM vol. 2, 3.1 and 3.1.7). */
 #define CR0_PE   (1u << 0)
@@ -24,30 +25,6 @@
 #define MSR_FMASK     0xc0000084
 
 #define RFLAGS_IF (1u << 9)
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

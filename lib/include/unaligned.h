@@ -1,0 +1,30 @@
+/* Reads of little-endian fields at any alignment, as firmware and file formats pack
+ * them (x86 is little-endian; memcpy keeps the compiler from assuming alignment). */
+#ifndef TANDEM_LIB_UNALIGNED_H
+#define TANDEM_LIB_UNALIGNED_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint16_t le16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+#endif
