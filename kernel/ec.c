@@ -123,11 +123,8 @@ void ec_kill(struct ec *ec)
 			kobj_unref(&ec->pending_pt->obj);
 		ec->pending_pt = NULL;
 	}
-	if (ec->callee) {
-		/* Its handler finishes the call on the lent SC; the reply finds nobody
-		 * and unlinks the call chain (ipc_reply). */
-		ec->callee->caller = NULL;
-	}
+	/* With a callee it stays in its call chain (ipc_abort_handler): the handler
+	 * finishes the call on the lent SC and the reply unwinds through it. */
 	struct sc *sc = ec->cur_sc;
 	bool running = sc && sched_current() == ec;
 	ec->state = EC_DEAD;
@@ -157,6 +154,7 @@ static const char *const fault_names[] = {
 void ec_user_exception(struct ec *ec)
 {
 	int st;
+	ec->fault_cr2 = read_cr2();
 	struct pt *pt = (struct pt *)cap_lookup(&ec->pd->caps, SEL_EXC_PT, OBJ_PT, R_PT_CALL, &st);
 	if (pt && pt->ec != ec) {
 		ipc_call_exception(ec, pt);
@@ -167,6 +165,6 @@ void ec_user_exception(struct ec *ec)
 	    v < ARRAY_SIZE(fault_names) && fault_names[v] ? fault_names[v] : "exception";
 	log_warn("PD %s: %s (vector %u, error 0x%llx) at rip 0x%llx, cr2 0x%llx: EC killed",
 		 ec->pd->name, name, v, (unsigned long long)ec->regs.error,
-		 (unsigned long long)ec->regs.rip, (unsigned long long)read_cr2());
+		 (unsigned long long)ec->regs.rip, (unsigned long long)ec->fault_cr2);
 	ec_kill(ec);
 }

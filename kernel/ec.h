@@ -42,10 +42,11 @@ struct ec {
 	struct ec *queue;      /* callers waiting for this handler (FIFO) */
 	struct pt *pending_pt; /* EC_QUEUED: the portal it called */
 	uint64_t pending_words;
-	bool pending_exc;  /* EC_QUEUED: an exception, not a message */
-	bool exc_call;     /* EC_IN_CALL: the call carries an exception */
-	struct sm *sm;     /* EC_BLOCKED_SM: on which */
-	uint64_t deadline; /* TSC value; 0: no timeout */
+	bool pending_exc;   /* EC_QUEUED: an exception, not a message */
+	bool exc_call;      /* EC_IN_CALL: the call carries an exception */
+	uint64_t fault_cr2; /* CR2 when its last exception was taken */
+	struct sm *sm;      /* EC_BLOCKED_SM: on which */
+	uint64_t deadline;  /* TSC value; 0: no timeout */
 	struct ec *timeout_next;
 	uint8_t fpu[FPU_AREA] __attribute__((aligned(16)));
 };

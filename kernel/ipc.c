@@ -59,7 +59,7 @@ static void start_call(struct ec *c, struct ec *h, struct pt *pt, uint64_t words
 		hu->mr[0] = c->regs.vector;
 		hu->mr[1] = c->regs.error;
 		hu->mr[2] = c->regs.rip;
-		hu->mr[3] = read_cr2();
+		hu->mr[3] = c->fault_cr2;
 		hu->mr[4] = c->regs.rsp;
 		words = EXC_WORDS;
 	} else {
@@ -68,8 +68,12 @@ static void start_call(struct ec *c, struct ec *h, struct pt *pt, uint64_t words
 	hu->words = words;
 	c->exc_call = exc;
 	c->state = EC_IN_CALL;
+	/* Each link of a call chain holds a reference on the EC it points at, so that
+	 * an EC killed in the middle of a chain stays until the chain unwinds. */
 	c->callee = h;
 	h->caller = c;
+	kobj_ref(&h->obj);
+	kobj_ref(&c->obj);
 	h->cur_sc = c->cur_sc;
 	if (h->cur_sc)
 		kobj_ref(&h->cur_sc->obj);
@@ -132,7 +136,56 @@ void ipc_call_exception(struct ec *ec, struct pt *pt)
 	}
 }
 
-/* Takes the next queued caller of h, if any, into its call. */
+/* A caller that cannot get its reply: ST_ABORTED, or, when what it sent was an
+ * exception, death (its registers hold its own state, not a status). The kill is
+ * queued, not done here, so that chains of handlers never recurse in the kernel. */
+static void abort_caller(struct ec *c)
+{
+	if (c->exc_call || c->pending_exc) {
+		c->exc_call = c->pending_exc = false;
+		if (!c->obj.dead) {
+			kobj_ref(&c->obj);
+			kobj_kill(&c->obj);
+		}
+	} else {
+		ec_wake(c, ST_ABORTED);
+	}
+}
+
+static void drop_sc(struct ec *e)
+{
+	if (!e->global && e->cur_sc) {
+		kobj_unref(&e->cur_sc->obj);
+		e->cur_sc = NULL;
+	}
+}
+
+/*
+ * Unlinks h from its caller. A caller that died during the call was kept in the
+ * chain; it returns now as well, to its own caller, and so on. Returns the first
+ * live caller reached (h's own when alive), or NULL.
+ */
+static struct ec *unwind(struct ec *h)
+{
+	struct ec *c = h->caller;
+	while (c) {
+		struct ec *up = c->caller;
+		bool dead = c->state == EC_DEAD;
+		if (dead)
+			drop_sc(c);
+		c->callee = NULL;
+		h->caller = NULL;
+		kobj_unref(&h->obj);
+		kobj_unref(&c->obj); /* c stays while up's link holds it */
+		if (!dead)
+			return c;
+		h = c;
+		c = up;
+	}
+	return NULL;
+}
+
+/* Takes the next queued callers of h into their calls while h is free. */
 static void next_caller(struct ec *h)
 {
 	while (h->queue && h->state == EC_IDLE_HANDLER) {
@@ -143,7 +196,7 @@ static void next_caller(struct ec *h)
 		c->pending_pt = NULL;
 		/* A caller whose SC is gone could not carry the call: it is dropped. */
 		if (pt->obj.dead || !c->cur_sc || c->cur_sc->obj.dead)
-			ec_wake(c, ST_ABORTED);
+			abort_caller(c);
 		else
 			start_call(c, h, pt, c->pending_words, c->pending_exc);
 		kobj_unref(&pt->obj);
@@ -158,22 +211,21 @@ int ipc_reply(struct ec *h, uint64_t words)
 		words = UTCB_WORDS;
 	struct ec *c = h->caller;
 	struct sc *sc = h->cur_sc;
-	h->caller = NULL;
+	bool kill_c = false;
 	h->cur_sc = NULL;
 	h->state = EC_IDLE_HANDLER;
-	if (c) {
+	if (c && c->state != EC_DEAD) {
 		struct utcb *hu = ec_utcb(h);
-		c->callee = NULL;
-		c->state = EC_RUNNABLE;
 		if (c->exc_call) {
-			c->exc_call = false;
-			if (words >= 2) {
+			/* A non-canonical rip would make the return to user mode fault in
+			 * the kernel: such a reply kills the EC like an empty one. */
+			if (words >= 2 && hu->mr[0] < USER_END && hu->mr[1] < USER_END) {
 				c->regs.rip = hu->mr[0];
 				c->regs.rsp = hu->mr[1];
 			} else {
-				log_info("PD %s: EC killed by its exception handler", c->pd->name);
-				ec_kill(c);
+				kill_c = true;
 			}
+			c->exc_call = false;
 		} else {
 			memcpy(ec_utcb(c)->mr, hu->mr, words * sizeof(uint64_t));
 			ec_utcb(c)->words = words;
@@ -181,17 +233,25 @@ int ipc_reply(struct ec *h, uint64_t words)
 			c->regs.rsi = words;
 		}
 	}
-	if (!c && sc) {
-		/* The caller died during the call: unlink h from the dead chain. */
-		struct ec *e = sc->ec;
-		while (e && e->callee && e->callee != h)
-			e = e->callee;
-		if (e && e->callee == h)
-			e->callee = NULL;
+	struct ec *target = unwind(h);
+	if (target && target != c) {
+		/* Reached through callers that died: the call did not complete. */
+		if (target->exc_call)
+			kill_c = true, c = target;
+		else
+			target->regs.rax = ST_ABORTED;
+		target->exc_call = false;
 	}
-	/* The SC goes back with the reply to another CPU, or stops when the caller is
-	 * gone; on the same CPU it simply goes on with the caller. */
-	if (!c || c->cpu != h->cpu || (sc && sc->obj.dead))
+	if (target)
+		target->state = EC_RUNNABLE;
+	if (kill_c) {
+		log_info("PD %s: EC killed by its exception handler", c->pd->name);
+		ec_kill(c);
+	}
+	/* The SC goes back with the reply to another CPU, or stops when nobody is left
+	 * to run; on the same CPU it simply goes on with the caller. */
+	if (!target || target->state != EC_RUNNABLE || target->cpu != h->cpu ||
+	    (sc && sc->obj.dead))
 		follow(sc);
 	if (sc)
 		kobj_unref(&sc->obj);
@@ -201,16 +261,13 @@ int ipc_reply(struct ec *h, uint64_t words)
 
 void ipc_abort_handler(struct ec *h)
 {
-	struct ec *c = h->caller;
-	if (h->cur_sc && !h->global) {
-		kobj_unref(&h->cur_sc->obj);
-		h->cur_sc = NULL;
-	}
-	if (c) {
-		h->caller = NULL;
-		c->callee = NULL;
-		c->exc_call = false;
-		ec_wake(c, ST_ABORTED);
+	/* A dying EC in the middle of a chain stays linked: the reply from below
+	 * unwinds through it. Only the end of a chain returns at once. */
+	if (!h->callee) {
+		drop_sc(h);
+		struct ec *c = unwind(h);
+		if (c)
+			abort_caller(c);
 	}
 	while (h->queue) {
 		struct ec *q = h->queue;
@@ -220,6 +277,6 @@ void ipc_abort_handler(struct ec *h)
 			kobj_unref(&q->pending_pt->obj);
 			q->pending_pt = NULL;
 		}
-		ec_wake(q, ST_ABORTED);
+		abort_caller(q);
 	}
 }

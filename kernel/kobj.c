@@ -48,6 +48,17 @@ void kobj_cap_removed(struct kobj *o)
 	kobj_unref(o);
 }
 
+void kobj_kill(struct kobj *o)
+{
+	if (o->dead) {
+		kobj_unref(o);
+		return;
+	}
+	o->dead = true;
+	o->kill_next = kill_list;
+	kill_list = o;
+}
+
 void kobj_reap(void)
 {
 	while (kill_list) {

@@ -39,6 +39,10 @@ void kobj_unref(struct kobj *o);
 void kobj_cap_added(struct kobj *o);
 void kobj_cap_removed(struct kobj *o);
 
+/* Queues o to be killed although capabilities still name it; the caller passes a
+ * reference, dropped once it is killed. */
+void kobj_kill(struct kobj *o);
+
 /* Kills the queued objects (iteratively: killing one may queue others). Called at
  * the end of every hypercall that can remove capabilities. */
 void kobj_reap(void);

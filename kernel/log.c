@@ -99,3 +99,75 @@ void panic(const char *fmt, ...)
 	log_raw("\ntandem[cpu%u]: CPU %u halted\n", cpu_self()->id, cpu_self()->id);
 	cpu_stop();
 }
+
+/*
+ * User-level output (HC_LOG) goes through a ring: a hypercall only copies its
+ * lines in, and CPUs with nothing else to do write them out. A PD can thus not hold
+ * the kernel lock for the time a slow UART needs; when the ring is full, lines are
+ * dropped and counted.
+ */
+#define USER_LOG_SIZE 65536
+#define DRAIN_CHUNK   256 /* a line at most: kernel lines never land inside one */
+
+static char user_ring[USER_LOG_SIZE];
+static uint64_t ring_head, ring_tail; /* bytes written in, bytes drained */
+static uint64_t ring_dropped;
+static struct spinlock ring_lock;
+
+void log_user(const char *name, const char *text, size_t len)
+{
+	size_t name_len = strnlen(name, 16);
+	uint64_t flags = spin_lock(&ring_lock);
+	if (ring_head - ring_tail + name_len + len + 3 > USER_LOG_SIZE) {
+		ring_dropped += len;
+	} else {
+		for (size_t i = 0; i < name_len; i++)
+			user_ring[ring_head++ % USER_LOG_SIZE] = name[i];
+		user_ring[ring_head++ % USER_LOG_SIZE] = ':';
+		user_ring[ring_head++ % USER_LOG_SIZE] = ' ';
+		for (size_t i = 0; i < len; i++)
+			user_ring[ring_head++ % USER_LOG_SIZE] = text[i];
+		user_ring[ring_head++ % USER_LOG_SIZE] = '\n';
+	}
+	spin_unlock(&ring_lock, flags);
+}
+
+void log_drain(volatile bool *stop)
+{
+	/* One CPU at a time, so that chunks come out in order. */
+	static volatile bool draining;
+	if (__atomic_exchange_n(&draining, true, __ATOMIC_ACQUIRE))
+		return;
+	for (;;) {
+		char chunk[DRAIN_CHUNK];
+		size_t n = 0;
+		uint64_t dropped = 0;
+		uint64_t flags = spin_lock(&ring_lock);
+		while (n < DRAIN_CHUNK && ring_tail < ring_head) {
+			chunk[n++] = user_ring[ring_tail++ % USER_LOG_SIZE];
+			if (chunk[n - 1] == '\n')
+				break;
+		}
+		if (ring_tail == ring_head) {
+			dropped = ring_dropped;
+			ring_dropped = 0;
+		}
+		spin_unlock(&ring_lock, flags);
+		if (!n && !dropped)
+			break;
+		uint64_t lf;
+		bool locked = spin_lock_bounded(&log_lock, LOG_LOCK_SPINS, &lf);
+		for (size_t i = 0; i < n; i++)
+			serial_putc(chunk[i]);
+		if (dropped)
+			emit("tandem: %llu bytes of program output dropped (log full)\n",
+			     (unsigned long long)dropped);
+		if (locked)
+			spin_unlock(&log_lock, lf);
+		else
+			irq_restore(lf);
+		if (stop && *stop)
+			break;
+	}
+	__atomic_store_n(&draining, false, __ATOMIC_RELEASE);
+}

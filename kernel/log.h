@@ -24,6 +24,11 @@ void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/* Queues a line of program output "name: text" (text without its newline). */
+void log_user(const char *name, const char *text, size_t len);
+/* Writes queued program output to the console, until done or *stop turns true. */
+void log_drain(volatile bool *stop);
+
 /* A broken kernel invariant: logs and stops this CPU. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 

@@ -50,5 +50,7 @@ void mdb_revoke_part(struct mdb *top, unsigned rights, uint64_t lo, uint64_t hi)
 
 /* Applies a node's current rights to its PD (map, change or unmap). Set by pd.c. */
 void space_apply(struct mdb *n, bool removing);
+/* Applies a node just delegated (nothing was there before). */
+void space_apply_new(struct mdb *n);
 
 #endif

@@ -121,10 +121,14 @@ static bool map_pages(struct pd *pd, uint64_t vpn, uint64_t ppn, uint64_t pages,
 			uint64_t *e = user_entry(pd, va, 2);
 			if (!e)
 				return false;
-			if ((*e & PTE_P) && !(*e & PTE_PS))
-				page_free(*e & PTE_ADDR,
-					  0); /* a table of 4 KiB pages of this node */
+			uint64_t old = *e;
 			*e = pa | flags | PTE_PS;
+			if ((old & PTE_P) && !(old & PTE_PS)) {
+				/* A table of 4 KiB pages (of this node, or empty) gives way:
+				 * no CPU may still cache it when the page is reused. */
+				pd_flush_tlbs(pd);
+				page_free(old & PTE_ADDR, 0);
+			}
 			i += PAGES_PER_2M;
 		} else {
 			uint64_t *e = user_entry(pd, va, 1);
@@ -188,8 +192,9 @@ void space_apply(struct mdb *n, bool removing)
 			unmap_pages(pd, n->base, n->count);
 		else if (!map_pages(pd, n->base, n->phys, n->count, n->rights))
 			log_warn("PD %s: out of memory for page tables", pd->name);
-		if (removing || !(n->rights & R_MEM_W))
-			pd_flush_tlbs(pd);
+		/* Every change here takes something away (any right): translations
+		 * cached anywhere must go. */
+		pd_flush_tlbs(pd);
 		break;
 	case CRD_IO: io_apply(pd, n->phys, n->count, !removing && (n->rights & R_IO)); break;
 	case CRD_OBJ:
@@ -367,4 +372,15 @@ void pd_free(struct pd *pd)
 	}
 	free_tables(pd->pml4, 4);
 	kfree(pd, sizeof(*pd));
+}
+
+void space_apply_new(struct mdb *n)
+{
+	if (n->pd->is_kern || n->space != CRD_MEM) {
+		space_apply(n, false);
+		return;
+	}
+	/* Nothing was mapped there before (delegation refuses overlaps): no flush. */
+	if (!map_pages(n->pd, n->base, n->phys, n->count, n->rights))
+		log_warn("PD %s: out of memory for page tables", n->pd->name);
 }

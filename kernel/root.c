@@ -97,7 +97,7 @@ static paddr_t root_map_new(struct pd *pd, uint64_t va, uint64_t pages, unsigned
 	if (!n || mdb_overlaps(pd, CRD_MEM, va >> PAGE_SHIFT, pages))
 		panic("cannot map the root task at 0x%llx", (unsigned long long)va);
 	mdb_insert(n, from);
-	space_apply(n, false);
+	space_apply_new(n);
 	memset(phys_to_virt(pa), 0, pages * PAGE_SIZE);
 	return pa;
 }

@@ -19,12 +19,12 @@
 struct runq {
 	struct sc *head[NPRIO], *tail[NPRIO];
 	uint64_t bitmap[2];
-	struct sc *current;   /* the SC running (not in the queue), or NULL */
-	uint64_t since;       /* TSC when current started its stretch */
-	bool resched;         /* pick again before leaving the kernel */
-	struct ec *timeouts;  /* blocked ECs with a deadline, earliest first */
-	struct ec *fpu_owner; /* whose state the FPU holds */
-	uint64_t armed;       /* TSC deadline the timer is set for (0: none) */
+	struct sc *current;    /* the SC running (not in the queue), or NULL */
+	uint64_t since;        /* TSC when current started its stretch */
+	volatile bool resched; /* pick again before leaving the kernel */
+	struct ec *timeouts;   /* blocked ECs with a deadline, earliest first */
+	struct ec *fpu_owner;  /* whose state the FPU holds */
+	uint64_t armed;        /* TSC deadline the timer is set for (0: none) */
 };
 
 static struct runq rqs[MAX_CPUS];
@@ -369,7 +369,11 @@ static __attribute__((noreturn)) void idle(struct runq *rq)
 		}
 		arm_timer(rq);
 		bkl_unlock();
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		/* Idle time writes out program output, until there is work again. */
+		log_drain(&rq->resched);
+		irq_disable();
+		if (!rq->resched)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		bkl_lock();
 		expire_timeouts(rq);
 		kobj_reap();

@@ -53,9 +53,10 @@ void sm_dequeue(struct sm *sm, struct ec *ec)
 int sm_down(struct sm *sm, struct ec *ec, uint64_t timeout_us)
 {
 	/* A level-triggered line stays masked until its driver asks for the next one. */
+	(void)ec;
 	if (sm->masked && sm->gsi >= 0) {
 		sm->masked = false;
-		ioapic_unmask((uint32_t)sm->gsi, cpus[ec->cpu].apic_id);
+		ioapic_unmask((uint32_t)sm->gsi, sm->apic_id);
 	}
 	if (sm->count) {
 		sm->count--;
@@ -173,5 +174,6 @@ int irq_assign(struct sm *sm, unsigned cpu, uint64_t *msi_addr, uint64_t *msi_da
 		return ST_BAD_CAP;
 	}
 	sm->assigned = true;
+	sm->apic_id = apic;
 	return ST_OK;
 }

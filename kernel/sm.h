@@ -15,6 +15,7 @@ struct sm {
 	bool level;             /* level-triggered: masked when it fires, unmasked at down */
 	bool masked;
 	bool assigned;
+	uint32_t apic_id; /* where assign_int routed it */
 };
 
 #define SM_COUNT_MAX 0xffffffffULL

@@ -157,7 +157,9 @@ static void hc_create_sc(struct ec *cur, struct irq_frame *r)
 	struct ec *ec = lookup(cur, A1(r), OBJ_EC, R_EC_SC, r);
 	if (!ec)
 		return;
-	if (!ec->global || ec->sc) {
+	/* Nobody hands out more priority than it runs at: a program the root task
+	 * started cannot outrank the root task or the priority it was granted. */
+	if (!ec->global || ec->sc || !cur->cur_sc || A2(r) > cur->cur_sc->prio) {
 		r->rax = ST_BAD_PARAM;
 		return;
 	}
@@ -242,7 +244,7 @@ static int delegate_range(struct pd *src, struct pd *dst, unsigned space, unsign
 	if (!n)
 		return ST_NO_MEMORY;
 	mdb_insert(n, from);
-	space_apply(n, false);
+	space_apply_new(n);
 	return ST_OK;
 }
 
@@ -424,22 +426,17 @@ static void hc_log(struct ec *cur, struct irq_frame *r)
 		return;
 	}
 	const char *text = (const char *)ec_utcb(cur)->mr;
-	char line[LOG_LINE_MAX + 1];
+	char line[LOG_LINE_MAX];
 	size_t n = 0;
-	for (size_t i = 0; i < A1(r); i++) {
-		char c = text[i];
+	for (size_t i = 0; i <= A1(r); i++) {
+		char c = i < A1(r) ? text[i] : '\n';
 		if (c == '\n' || c == 0) {
-			line[n] = 0;
 			if (n)
-				log_raw("%s: %s\n", cur->pd->name, line);
+				log_user(cur->pd->name, line, n);
 			n = 0;
 			continue;
 		}
 		line[n++] = c >= ' ' && c < 127 ? c : '?';
-	}
-	if (n) {
-		line[n] = 0;
-		log_raw("%s: %s\n", cur->pd->name, line);
 	}
 	r->rax = ST_OK;
 }

@@ -276,6 +276,7 @@ static struct utcb *exc_utcb;
 
 /* The running probe: its thread's stack tells its exceptions from everybody else's. */
 static volatile bool fault_armed, fault_kill;
+volatile bool probe_bad_rip; /* the handler resumes the probe at a non-canonical rip */
 static volatile uint64_t fault_lo, fault_hi;
 static volatile enum probe_kind probe_kind_now;
 static volatile uint64_t probe_addr;
@@ -317,6 +318,14 @@ static void exc_entry(uint64_t id, uint64_t words)
 		probe_now.rip = rip;
 		probe_now.cr2 = cr2;
 		probe_now.rsp = rsp;
+		if (probe_bad_rip) {
+			/* The kernel must refuse to return there: it kills the EC instead. */
+			u->mr[0] = 0x8000000000000000ULL;
+			u->mr[1] = (rsp & ~15ULL) - 8;
+			hc_sm_up(probe_sm);
+			hc_reply(2);
+			thread_park();
+		}
 		if (fault_kill) {
 			hc_sm_up(probe_sm);
 			hc_reply(0);
@@ -480,6 +489,9 @@ static const struct test tests[] = {
     {"preemption", t_preemption},
     {"round_robin", t_round_robin},
     {"interrupt_to_semaphore", t_interrupt_to_semaphore},
+    {"nt_flag", t_nt_flag},
+    {"exception_reply_bad_rip", t_exception_reply_bad_rip},
+    {"chain_middle_dies", t_chain_middle_dies},
     {"hypercall_storm", t_hypercall_storm},
 };
 

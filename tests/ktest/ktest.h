@@ -227,5 +227,9 @@ void t_round_robin(void);
 void t_interrupt_to_semaphore(void);
 
 void t_hypercall_storm(void);
+void t_nt_flag(void);
+void t_exception_reply_bad_rip(void);
+void t_chain_middle_dies(void);
+extern volatile bool probe_bad_rip;
 
 #endif

@@ -179,6 +179,8 @@ void t_bad_params(void)
 	CHECK_ST(hc_create_sc(t->sc, t->ec, 0xffffffffu, 1000), ST_BAD_PARAM);
 	CHECK_ST(hc_create_sc(t->sc, t->ec, 1, 0), ST_BAD_PARAM);
 	CHECK_ST(hc_create_sc(t->sc, t->ec, 1, 10000001), ST_BAD_PARAM);
+	/* No more priority than the caller's own (root starts ktest at 32 or below). */
+	CHECK_ST(hc_create_sc(t->sc, t->ec, PRIO_MAX, 1000), ST_BAD_PARAM);
 	CHECK_ST(hc_create_sc(t->sc, LSEL_EC_SELF, 1, 1000), ST_BAD_PARAM);
 	struct handler *h = handler_new(0, H_ADD_ONE, &st);
 	CHECK(h, "handler_new: %s", hc_status_name(st));

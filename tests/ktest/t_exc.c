@@ -386,3 +386,26 @@ void t_tlb_shootdown(void)
 	      (unsigned long long)c1, (unsigned long long)c2, type);
 	thread_kill(t);
 }
+
+/* An exception handler that replies with a non-canonical rip gets its EC killed;
+ * the kernel's own return to user mode never sees such an address. */
+void t_exception_reply_bad_rip(void)
+{
+	CHECK_EXC_READY();
+	struct probe_result r;
+	sel_t ec;
+	probe_bad_rip = true;
+	enum hc_status st = probe(0, PROBE_UD2, 0, false, &r, &ec);
+	probe_bad_rip = false;
+	CHECK_ST(st, ST_OK);
+	CHECK(r.faulted && r.vector == VEC_UD, "no #UD seen (vector %llu)",
+	      (unsigned long long)r.vector);
+	sleep_us(10000);
+	enum obj_type type;
+	unsigned rights;
+	CHECK_ST(hc_pd_info(ec, &type, &rights), ST_OK);
+	CHECK(type == OBJ_NONE, "the EC lives on after a reply with a non-canonical rip");
+	/* And everything still works. */
+	CHECK_ST(probe(other_cpu(), PROBE_READ, (uint64_t)page_new(), false, &r, NULL), ST_OK);
+	CHECK(r.finished && !r.faulted, "a probe after it failed");
+}

@@ -367,3 +367,49 @@ void t_ipc_caller_priority(void)
 	CHECK(caller->result == 0, "%llu wrong replies", (unsigned long long)caller->result);
 	note("200 calls in %llu us past a spinner", (unsigned long long)us);
 }
+
+static void chain_caller(struct thread *t)
+{
+	struct utcb *u = (struct utcb *)t->utcb;
+	u->mr[0] = 7;
+	uint64_t w = 0;
+	t->status = hc_call((sel_t)t->arg, 1, &w);
+	t->stage = 1;
+	thread_park();
+}
+
+/* A calls c, c calls h; c dies while h serves. h finishes, its reply unwinds through
+ * the dead c, A gets ST_ABORTED, and h takes calls again (no stuck server). */
+void t_chain_middle_dies(void)
+{
+	enum hc_status st;
+	struct handler *h = handler_new(other_cpu(), H_SLOW, &st);
+	CHECK(h, "handler h: %s", hc_status_name(st));
+	h->arg = 100000; /* 100 ms */
+	struct handler *c = handler_new(0, H_FORWARD, &st);
+	CHECK(c, "handler c: %s", hc_status_name(st));
+	c->arg = h->index;
+	struct thread *a = thread_new(chain_caller, 0, &st);
+	CHECK(a, "thread: %s", hc_status_name(st));
+	a->arg = c->pt;
+	uint64_t h_calls = h->calls;
+	CHECK_ST(thread_start(a, 20, 10000), ST_OK);
+	uint64_t t0 = rdtsc();
+	while (h->calls == h_calls && us_since(t0) < 1000000)
+		sleep_us(1000);
+	CHECK(h->calls > h_calls, "h never got the forwarded call");
+	CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), c->ec, true), ST_OK);
+	t0 = rdtsc();
+	while (!a->stage && us_since(t0) < 2000000)
+		sleep_us(1000);
+	CHECK(a->stage, "A never returned from its call");
+	CHECK(a->status == ST_ABORTED, "A's call returned %s", hc_status_name(a->status));
+	/* h is free again. */
+	h->arg = 0;
+	main_utcb->mr[0] = 1;
+	uint64_t w = 0;
+	CHECK_ST(hc_call(h->pt, 1, &w), ST_OK);
+	CHECK(w == 1 && main_utcb->mr[0] == 2, "h replied %llu words, %llu", (unsigned long long)w,
+	      (unsigned long long)main_utcb->mr[0]);
+	thread_kill(a);
+}

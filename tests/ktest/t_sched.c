@@ -330,6 +330,9 @@ void t_interrupt_to_semaphore(void)
 		if (k == 3) /* the last one arrives on the other CPU */
 			CHECK_ST(hc_assign_int(sm, 1, NULL, NULL), ST_OK);
 		outb(PIT_CMD, 0x30); /* channel 0, low then high byte, mode 0 */
+		/* The control word stops whatever the PIT did before (firmware leaves it
+		 * periodic); an interrupt it raised just before may still be on its way. */
+		spin_us(2000);
 		unsigned stale = 0;
 		while (stale < 1000 && hc_sm_down(sm, 1) == ST_OK)
 			stale++;

@@ -208,3 +208,28 @@ void t_hypercall_storm(void)
 	     by_status[ST_BAD_CAP], by_status[ST_BAD_RIGHTS], by_status[ST_BAD_PARAM],
 	     by_status[ST_BUSY]);
 }
+
+/* User code sets NT (nested task) in RFLAGS before a hypercall: the kernel must not
+ * take it into its own return to user mode (an iretq with NT set faults). */
+void t_nt_flag(void)
+{
+	enum obj_type type = OBJ_NONE;
+	unsigned rights = 0;
+	for (int i = 0; i < 3; i++) {
+		uint64_t rdi = hc_word(HC_PD_INFO, 0, LSEL_PD_SELF), rsi = 0, rdx = 0, status;
+		__asm__ volatile("pushfq\n\t"
+				 "orq $0x4000, (%%rsp)\n\t"
+				 "popfq\n\t"
+				 "syscall\n\t"
+				 "pushfq\n\t"
+				 "andq $~0x4000, (%%rsp)\n\t"
+				 "popfq"
+				 : "=a"(status), "+S"(rsi), "+d"(rdx)
+				 : "D"(rdi)
+				 : "rcx", "r11", "r8", "r9", "r10", "memory", "cc");
+		CHECK(status == ST_OK && rsi == OBJ_PD,
+		      "pd_info with NT set: status %llu type %llu", (unsigned long long)status,
+		      (unsigned long long)rsi);
+	}
+	CHECK_ST(hc_pd_info(LSEL_PD_SELF, &type, &rights), ST_OK);
+}

@@ -85,12 +85,18 @@ extern void syscall_entry(void);
  * selectors from STAR[63:48] (+8 for SS, +16 for CS); IF, TF, DF and AC cleared. */
 #define STAR_KERNEL_SHIFT 32
 #define STAR_USER_SHIFT   48
-#define FMASK_BITS        ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18))
-#define CR0_MP            (1u << 1)
-#define CR0_EM            (1u << 2)
-#define CR0_TS            (1u << 3)
-#define CR4_OSFXSR        (1u << 9)
-#define CR4_OSXMMEXCPT    (1u << 10)
+/* IF, TF, DF, AC and NT: with NT left set by user code, the kernel's iretq would
+ * fault (it means a nested-task return). */
+#define FMASK_BITS     ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14))
+#define CR0_MP         (1u << 1)
+#define CR0_EM         (1u << 2)
+#define CR0_TS         (1u << 3)
+#define CR4_OSFXSR     (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_SMEP       (1u << 20)
+#define CR4_SMAP       (1u << 21)
+#define CPUID7_SMEP    (1u << 7) /* CPUID.(7,0):EBX */
+#define CPUID7_SMAP    (1u << 20)
 
 void cpu_enable_features(void)
 {
@@ -103,5 +109,12 @@ void cpu_enable_features(void)
 	uint64_t cr0 = read_cr0();
 	cr0 = (cr0 | CR0_MP) & ~(uint64_t)(CR0_EM | CR0_TS);
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	/* The kernel never executes or touches user pages (it reaches UTCBs and images
+	 * through the direct map): let the CPU enforce that where it can. */
+	if (cpuid(0, 0).a >= 7) {
+		uint32_t ebx = cpuid(7, 0).b;
+		cr4 |= (ebx & CPUID7_SMEP ? CR4_SMEP : 0) | (ebx & CPUID7_SMAP ? CR4_SMAP : 0);
+	}
+	write_cr4(cr4);
 }

@@ -124,6 +124,9 @@ static void dump_frame(const struct irq_frame *f)
 
 static void exception(struct irq_frame *f)
 {
+	/* A fault between swapgs and iretq leaves the user's GS base loaded. */
+	if ((int64_t)rdmsr(MSR_GS_BASE) >= 0)
+		__asm__ volatile("swapgs");
 	dump_frame(f);
 	log_raw("tandem[cpu%u]: CPU %u halted\n", cpu_self()->id, cpu_self()->id);
 	cpu_stop();
@@ -186,9 +189,12 @@ void interrupt_from_user(struct irq_frame *f)
 		ret_user(f);
 	}
 	bkl_lock();
-	if (vec < VEC_EXCEPTIONS)
-		ec_user_exception(ec);
-	else if (!spurious(vec)) {
+	/* Another CPU may have killed it on the way in: a dead EC's exception goes
+	 * nowhere (it must not come back to life through a call). */
+	if (vec < VEC_EXCEPTIONS) {
+		if (ec->state == EC_RUNNABLE)
+			ec_user_exception(ec);
+	} else if (!spurious(vec)) {
 		device_interrupt(vec, f);
 		lapic_eoi();
 	}
