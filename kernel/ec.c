@@ -13,6 +13,7 @@
 #include "pd.h"
 #include "sched.h"
 #include "sm.h"
+#include "vcpu.h"
 #include "x86.h"
 
 /* FXSAVE image defaults (AMD APM vol. 2, 11.4.4): x87 control word and MXCSR. */
@@ -141,7 +142,10 @@ void ec_kill(struct ec *ec)
 
 void ec_free(struct ec *ec)
 {
-	page_free(ec->utcb, 0);
+	if (ec->vcpu)
+		vcpu_free(ec);
+	else
+		page_free(ec->utcb, 0);
 	kobj_unref(&ec->pd->obj);
 	kfree(ec, sizeof(*ec));
 }

@@ -10,6 +10,7 @@ struct pd;
 struct sc;
 struct sm;
 struct pt;
+struct svm_vcpu;
 
 enum ec_state {
 	EC_RUNNABLE,     /* runs when its SC is picked */
@@ -45,8 +46,16 @@ struct ec {
 	bool pending_exc;   /* EC_QUEUED: an exception, not a message */
 	bool exc_call;      /* EC_IN_CALL: the call carries an exception */
 	uint64_t fault_cr2; /* CR2 when its last exception was taken */
-	struct sm *sm;      /* EC_BLOCKED_SM: on which */
-	uint64_t deadline;  /* TSC value; 0: no timeout */
+	/* vCPUs only (vcpu.c): */
+	struct svm_vcpu *vcpu; /* the vendor's state; NULL for threads and handlers */
+	struct pd *vmm_pd;     /* whose portals take its exits */
+	uint64_t evt_base;     /* exit class N goes to portal evt_base + N there */
+	bool vcpu_started;
+	volatile bool recall;
+	unsigned exit_class;
+	uint64_t exit_qual[2], exit_len;
+	struct sm *sm;     /* EC_BLOCKED_SM: on which */
+	uint64_t deadline; /* TSC value; 0: no timeout */
 	struct ec *timeout_next;
 	uint8_t fpu[FPU_AREA] __attribute__((aligned(16)));
 };

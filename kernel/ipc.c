@@ -10,9 +10,10 @@
 #include "layout.h"
 #include "pd.h"
 #include "sched.h"
+#include "vcpu.h"
 #include "x86.h"
 
-struct pt *pt_create(struct ec *handler, uint64_t ip, uint64_t id)
+struct pt *pt_create(struct ec *handler, uint64_t ip, uint64_t id, unsigned mtd)
 {
 	struct pt *pt = kmalloc(sizeof(*pt));
 	if (!pt)
@@ -22,6 +23,7 @@ struct pt *pt_create(struct ec *handler, uint64_t ip, uint64_t id)
 	kobj_ref(&handler->obj);
 	pt->ip = ip;
 	pt->id = id;
+	pt->mtd = mtd;
 	return pt;
 }
 
@@ -55,7 +57,10 @@ static void handler_entry(struct ec *h, struct pt *pt, uint64_t words)
 static void start_call(struct ec *c, struct ec *h, struct pt *pt, uint64_t words, bool exc)
 {
 	struct utcb *hu = ec_utcb(h);
-	if (exc) {
+	if (c->vcpu) {
+		vcpu_fill(c, hu, pt->mtd);
+		words = hu->words;
+	} else if (exc) {
 		hu->mr[0] = c->regs.vector;
 		hu->mr[1] = c->regs.error;
 		hu->mr[2] = c->regs.rip;
@@ -66,6 +71,8 @@ static void start_call(struct ec *c, struct ec *h, struct pt *pt, uint64_t words
 		memcpy(hu->mr, ec_utcb(c)->mr, words * sizeof(uint64_t));
 	}
 	hu->words = words;
+	if (!c->vcpu)
+		hu->mtd = 0;
 	c->exc_call = exc;
 	c->state = EC_IN_CALL;
 	/* Each link of a call chain holds a reference on the EC it points at, so that
@@ -119,6 +126,11 @@ static int call(struct ec *c, struct pt *pt, uint64_t words, bool exc)
 	return IPC_BLOCKED;
 }
 
+int ipc_call_vcpu(struct ec *vc, struct pt *pt)
+{
+	return call(vc, pt, 0, false);
+}
+
 int ipc_call(struct ec *c, struct pt *pt, uint64_t words)
 {
 	if (words > UTCB_WORDS)
@@ -141,7 +153,8 @@ void ipc_call_exception(struct ec *ec, struct pt *pt)
  * queued, not done here, so that chains of handlers never recurse in the kernel. */
 static void abort_caller(struct ec *c)
 {
-	if (c->exc_call || c->pending_exc) {
+	/* A vCPU whose VMM lost the handler cannot go on either. */
+	if (c->exc_call || c->pending_exc || c->vcpu) {
 		c->exc_call = c->pending_exc = false;
 		if (!c->obj.dead) {
 			kobj_ref(&c->obj);
@@ -216,7 +229,9 @@ int ipc_reply(struct ec *h, uint64_t words)
 	h->state = EC_IDLE_HANDLER;
 	if (c && c->state != EC_DEAD) {
 		struct utcb *hu = ec_utcb(h);
-		if (c->exc_call) {
+		if (c->vcpu) {
+			vcpu_reply(c, hu);
+		} else if (c->exc_call) {
 			/* A non-canonical rip would make the return to user mode fault in
 			 * the kernel: such a reply kills the EC like an empty one. */
 			if (words >= 2 && hu->mr[0] < USER_END && hu->mr[1] < USER_END) {
@@ -236,7 +251,7 @@ int ipc_reply(struct ec *h, uint64_t words)
 	struct ec *target = unwind(h);
 	if (target && target != c) {
 		/* Reached through callers that died: the call did not complete. */
-		if (target->exc_call)
+		if (target->exc_call || target->vcpu)
 			kill_c = true, c = target;
 		else
 			target->regs.rax = ST_ABORTED;

@@ -11,9 +11,10 @@ struct pt {
 	struct ec *ec; /* the local EC that handles calls */
 	uint64_t ip;   /* where the handler starts */
 	uint64_t id;   /* passed to the handler in rdi */
+	unsigned mtd;  /* vCPU exits: the guest state the handler gets (tandem/vcpu.h) */
 };
 
-struct pt *pt_create(struct ec *handler, uint64_t ip, uint64_t id);
+struct pt *pt_create(struct ec *handler, uint64_t ip, uint64_t id, unsigned mtd);
 void pt_free(struct pt *pt);
 
 #define IPC_BLOCKED (-1)
@@ -24,6 +25,9 @@ int ipc_call(struct ec *c, struct pt *pt, uint64_t words);
 
 /* Sends an exception of ec (its frame says which) to the portal as a call. */
 void ipc_call_exception(struct ec *ec, struct pt *pt);
+
+/* Sends a vCPU's exit (its ec->exit_*) to the portal as a call. */
+int ipc_call_vcpu(struct ec *vc, struct pt *pt);
 
 /* Replies with words of h's UTCB to its caller; h waits for its next call. */
 int ipc_reply(struct ec *h, uint64_t words);

@@ -11,6 +11,7 @@
 #include "paging.h"
 #include "root.h"
 #include "sched.h"
+#include "vcpu.h"
 #include "smp.h"
 #include "timer.h"
 #include "x86.h"
@@ -200,6 +201,10 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 		 (unsigned long long)(timer_rates.lapic_hz / 1000), timer_rates.reference);
 	timer_start_tick(TICK_HZ);
 
+	if (vcpu_init_cpu())
+		log_info("virtualization: AMD SVM with nested paging");
+	else
+		log_warn("no hardware virtualization: %s; VMs cannot run", vcpu_missing_reason());
 	unsigned online = smp_boot(&acpi_info, ms.trampoline);
 	log_info("cpus: %u online (of %u described by the firmware)", online,
 		 acpi_info.cpu_count ? acpi_info.cpu_count : 1);

@@ -33,7 +33,7 @@ void pd_kern_init(void)
 	kobj_ref(&pd_kern.obj); /* never freed */
 }
 
-struct pd *pd_create(const char *name)
+struct pd *pd_create(const char *name, bool vm)
 {
 	struct pd *pd = kmalloc(sizeof(*pd));
 	if (!pd)
@@ -46,8 +46,12 @@ struct pd *pd_create(const char *name)
 	kobj_init(&pd->obj, OBJ_PD);
 	for (unsigned i = 0; i < 8 && name[i]; i++)
 		pd->name[i] = name[i];
-	memcpy(table(pd->pml4) + KERNEL_HALF, table(kernel_cr3) + KERNEL_HALF,
-	       KERNEL_HALF * sizeof(uint64_t));
+	/* A VM's tables are its nested page tables: no kernel half there, or guest
+	 * physical addresses above 128 TiB would reach the kernel. */
+	pd->is_vm = vm;
+	if (!vm)
+		memcpy(table(pd->pml4) + KERNEL_HALF, table(kernel_cr3) + KERNEL_HALF,
+		       KERNEL_HALF * sizeof(uint64_t));
 	return pd;
 }
 

@@ -15,6 +15,7 @@ struct pd {
 	struct kobj obj;
 	char name[9];
 	bool is_kern; /* the kernel's own PD: physical memory and all ports */
+	bool is_vm;   /* a VM: the memory space is guest-physical (nested paging) */
 	paddr_t pml4; /* user page tables; the kernel half is shared */
 	struct capspace caps;
 	struct mdb *mem, *io; /* delegated ranges, sorted by base */
@@ -29,7 +30,7 @@ extern struct pd pd_kern;
 void pd_kern_init(void);
 
 /* A new, empty PD; NULL when out of memory. */
-struct pd *pd_create(const char *name);
+struct pd *pd_create(const char *name, bool vm);
 
 /* Kills a PD: every capability, mapping and EC of it goes. */
 void pd_kill(struct pd *pd);

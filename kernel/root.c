@@ -195,7 +195,7 @@ void root_create(const struct boot_info *bi, struct mem_summary *ms, const struc
 			  m->cmdline, elf_error_name(rc));
 		return;
 	}
-	struct pd *root = pd_create("root");
+	struct pd *root = pd_create("root", false);
 	if (!root)
 		panic("out of memory for the root PD");
 	install(root, SEL_PD_SELF, &root->obj, R_ALL);

@@ -12,6 +12,7 @@
 #include "pd.h"
 #include "spinlock.h"
 #include "timer.h"
+#include "vcpu.h"
 #include "x86.h"
 
 #define NPRIO (PRIO_MAX + 1)
@@ -344,6 +345,7 @@ static void resched_irq(struct irq_frame *f)
 /* ------------------------------------------------------------------ leaving */
 
 extern __attribute__((noreturn)) void ret_user(struct irq_frame *regs);
+extern __attribute__((noreturn)) void kernel_exit(void);
 
 static void fpu_switch(struct runq *rq, struct ec *ec)
 {
@@ -379,7 +381,7 @@ static __attribute__((noreturn)) void idle(struct runq *rq)
 		kobj_reap();
 		pick(rq);
 		if (rq->current)
-			sched_exit();
+			kernel_exit(); /* on a fresh stack: idle was called from sched_exit */
 	}
 }
 
@@ -394,6 +396,12 @@ void sched_exit(void)
 		idle(rq);
 
 	struct ec *ec = sc_top(rq->current);
+	if (ec->vcpu) {
+		/* A guest runs in the kernel's context: its PD's tables are nested ones. */
+		fpu_switch(rq, ec);
+		arm_timer(rq);
+		vcpu_resume(ec);
+	}
 	pd_activate(ec->pd);
 	fpu_switch(rq, ec);
 	c->rsp0 = (uintptr_t)(&ec->regs + 1);

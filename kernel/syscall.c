@@ -14,6 +14,8 @@
 #include "sched.h"
 #include "sm.h"
 #include "spinlock.h"
+#include "vcpu.h"
+#include <tandem/vcpu.h>
 #include "x86.h"
 
 void syscall_from_user(struct irq_frame *r);
@@ -111,7 +113,12 @@ static void hc_create_pd(struct ec *cur, struct irq_frame *r)
 		if (!c)
 			break;
 	}
-	struct pd *pd = pd_create(name[0] ? name : "pd");
+	if (HC_FLAGS(r) & ~PD_VM) {
+		kfree(n, sizeof(*n));
+		r->rax = ST_BAD_HC;
+		return;
+	}
+	struct pd *pd = pd_create(name[0] ? name : "pd", HC_FLAGS(r) & PD_VM);
 	if (!pd) {
 		kfree(n, sizeof(*n));
 		r->rax = ST_NO_MEMORY;
@@ -121,14 +128,42 @@ static void hc_create_pd(struct ec *cur, struct irq_frame *r)
 	r->rax = ST_OK;
 }
 
+static void create_vcpu(struct ec *cur, struct pd *vm, struct irq_frame *r)
+{
+	if (A2(r) > MAX_CPUS) {
+		r->rax = ST_BAD_CPU;
+		return;
+	}
+	struct mdb *n = reserve(cur, HC_SEL(r), r);
+	if (!n)
+		return;
+	int st;
+	struct ec *ec = vcpu_create(vm, cur->pd, (unsigned)A2(r), A3(r), &st);
+	if (!ec) {
+		kfree(n, sizeof(*n));
+		r->rax = (uint64_t)st;
+		return;
+	}
+	commit(cur, n, &ec->obj, R_ALL);
+	r->rax = ST_OK;
+}
+
 static void hc_create_ec(struct ec *cur, struct irq_frame *r)
 {
 	struct pd *pd = lookup(cur, A1(r), OBJ_PD, R_PD_CREATE, r);
 	if (!pd)
 		return;
 	unsigned flags = HC_FLAGS(r);
-	if (flags & ~EC_GLOBAL) {
+	if (flags & ~(EC_GLOBAL | EC_VCPU) || flags == (EC_GLOBAL | EC_VCPU)) {
 		r->rax = ST_BAD_HC;
+		return;
+	}
+	if (flags & EC_VCPU) {
+		create_vcpu(cur, pd, r);
+		return;
+	}
+	if (pd->is_vm) {
+		r->rax = ST_BAD_PARAM; /* a VM runs vCPUs only */
 		return;
 	}
 	if (!user_addr(A4(r)) || !user_addr(A5(r)) || A2(r) > MAX_CPUS) {
@@ -184,14 +219,14 @@ static void hc_create_pt(struct ec *cur, struct irq_frame *r)
 	struct ec *ec = lookup(cur, A1(r), OBJ_EC, R_EC_PT, r);
 	if (!ec)
 		return;
-	if (ec->global || !user_addr(A2(r))) {
+	if (ec->global || !user_addr(A2(r)) || (A4(r) & ~(uint64_t)MTD_ALL)) {
 		r->rax = ST_BAD_PARAM;
 		return;
 	}
 	struct mdb *n = reserve(cur, HC_SEL(r), r);
 	if (!n)
 		return;
-	struct pt *pt = pt_create(ec, A2(r), A3(r));
+	struct pt *pt = pt_create(ec, A2(r), A3(r), (unsigned)A4(r));
 	if (!pt) {
 		kfree(n, sizeof(*n));
 		r->rax = ST_NO_MEMORY;
@@ -441,6 +476,19 @@ static void hc_log(struct ec *cur, struct irq_frame *r)
 	r->rax = ST_OK;
 }
 
+static void hc_ec_ctrl(struct ec *cur, struct irq_frame *r)
+{
+	struct ec *ec = lookup(cur, HC_SEL(r), OBJ_EC, R_EC_CTRL, r);
+	if (!ec)
+		return;
+	if (HC_FLAGS(r) != EC_RECALL || !ec->vcpu) {
+		r->rax = HC_FLAGS(r) != EC_RECALL ? ST_BAD_HC : ST_BAD_PARAM;
+		return;
+	}
+	vcpu_recall(ec);
+	r->rax = ST_OK;
+}
+
 static void hc_pd_info(struct ec *cur, struct irq_frame *r)
 {
 	struct mdb *n = cap_get(&cur->pd->caps, HC_SEL(r));
@@ -450,19 +498,13 @@ static void hc_pd_info(struct ec *cur, struct irq_frame *r)
 }
 
 static const hc_fn hypercalls[HC_COUNT] = {
-    [HC_CALL] = hc_call,
-    [HC_REPLY] = hc_reply,
-    [HC_CREATE_PD] = hc_create_pd,
-    [HC_CREATE_EC] = hc_create_ec,
-    [HC_CREATE_SC] = hc_create_sc,
-    [HC_CREATE_PT] = hc_create_pt,
-    [HC_CREATE_SM] = hc_create_sm,
-    [HC_DELEGATE] = hc_delegate,
-    [HC_REVOKE] = hc_revoke,
-    [HC_SM_CTRL] = hc_sm_ctrl,
-    [HC_SC_CTRL] = hc_sc_ctrl,
-    [HC_ASSIGN_INT] = hc_assign_int,
-    [HC_LOG] = hc_log,
+    [HC_CALL] = hc_call,           [HC_REPLY] = hc_reply,
+    [HC_CREATE_PD] = hc_create_pd, [HC_CREATE_EC] = hc_create_ec,
+    [HC_CREATE_SC] = hc_create_sc, [HC_CREATE_PT] = hc_create_pt,
+    [HC_CREATE_SM] = hc_create_sm, [HC_DELEGATE] = hc_delegate,
+    [HC_REVOKE] = hc_revoke,       [HC_SM_CTRL] = hc_sm_ctrl,
+    [HC_SC_CTRL] = hc_sc_ctrl,     [HC_ASSIGN_INT] = hc_assign_int,
+    [HC_EC_CTRL] = hc_ec_ctrl,     [HC_LOG] = hc_log,
     [HC_PD_INFO] = hc_pd_info,
 };
 
@@ -474,8 +516,8 @@ void syscall_from_user(struct irq_frame *r)
 	if (cur->state != EC_RUNNABLE)
 		sched_exit(); /* killed from another CPU on its way in */
 	/* Only these calls take flags; any other flag bits make the call unknown. */
-	bool flags_ok =
-	    HC_FLAGS(r) == 0 || nr == HC_CREATE_EC || nr == HC_REVOKE || nr == HC_SM_CTRL;
+	bool flags_ok = HC_FLAGS(r) == 0 || nr == HC_CREATE_EC || nr == HC_REVOKE ||
+			nr == HC_SM_CTRL || nr == HC_CREATE_PD || nr == HC_EC_CTRL;
 	if (nr < HC_COUNT && hypercalls[nr] && flags_ok)
 		hypercalls[nr](cur, r);
 	else

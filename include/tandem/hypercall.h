@@ -44,6 +44,10 @@ enum hc_number {
 
 /* Flags of HC_CREATE_EC. */
 #define EC_GLOBAL 1 /* runs on its own SC (a thread); else local: a portal handler */
+#define EC_VCPU   2 /* a virtual CPU of a VM PD (tandem/vcpu.h); runs on its own SC */
+
+/* Flags of HC_CREATE_PD. */
+#define PD_VM 1 /* its memory space is a guest-physical space (nested paging) */
 
 /* Flags of HC_EC_CTRL. */
 #define EC_RECALL 1

@@ -478,7 +478,7 @@ static const struct test tests[] = {
     {"io_port_fault", t_io_port_fault},
     {"io_alias_revoke", t_io_alias_revoke},
     {"child_pd", t_child_pd},
-    {"ec_ctrl_reserved", t_ec_ctrl_reserved},
+    {"ec_ctrl", t_ec_ctrl},
     {"sm_counting", t_sm_counting},
     {"sm_wakeup", t_sm_wakeup},
     {"sm_timeout_zero_count", t_sm_timeout_zero_count},

@@ -183,7 +183,7 @@ void t_pd_info(void);
 void t_log(void);
 void t_delegate_revoke_caps(void);
 void t_child_pd(void);
-void t_ec_ctrl_reserved(void);
+void t_ec_ctrl(void);
 
 void t_ipc_same_cpu(void);
 void t_ipc_cross_cpu(void);

@@ -41,7 +41,7 @@ void t_bad_hypercall(void)
 	CHECK(sm, "no semaphore");
 	CHECK_ST(raw(HC_SM_CTRL, 2, sm, 0, 0, 0, 0, 0), ST_BAD_HC);
 	CHECK_ST(raw(HC_SM_CTRL, 0x80, sm, 0, 0, 0, 0, 0), ST_BAD_HC);
-	CHECK_ST(raw(HC_CREATE_EC, 2, sel_new(), LSEL_PD_SELF, 0, THREAD_UTCBS + 0xfff000, 0, 0),
+	CHECK_ST(raw(HC_CREATE_EC, 4, sel_new(), LSEL_PD_SELF, 0, THREAD_UTCBS + 0xfff000, 0, 0),
 		 ST_BAD_HC);
 	CHECK_ST(raw(HC_REVOKE, 2, 0, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), EMPTY_SEL, 0, 0),
 		 ST_BAD_HC);
@@ -422,15 +422,17 @@ static void park_fn(struct thread *t)
 }
 
 /* Number 12 is reserved for ec_ctrl (docs/abi.md): ST_BAD_HC until it exists. */
-void t_ec_ctrl_reserved(void)
+void t_ec_ctrl(void)
 {
 	enum hc_status st;
 	struct thread *t = thread_spawn(park_fn, 0, 20, 10000, &st);
 	CHECK(t, "thread_spawn: %s", hc_status_name(st));
 	sleep_us(10000);
 	CHECK(t->stage == 1, "the thread did not run");
-	CHECK_ST(hc_ec_recall(t->ec), ST_BAD_HC);
+	/* Recall is for vCPUs: a thread is the wrong kind of EC. */
+	CHECK_ST(hc_ec_recall(t->ec), ST_BAD_PARAM);
 	CHECK_ST(raw(HC_EC_CTRL, 0, t->ec, 0, 0, 0, 0, 0), ST_BAD_HC);
-	CHECK_ST(hc_ec_recall(EMPTY_SEL), ST_BAD_HC);
+	CHECK_ST(raw(HC_EC_CTRL, 2, t->ec, 0, 0, 0, 0, 0), ST_BAD_HC);
+	CHECK_ST(hc_ec_recall(EMPTY_SEL), ST_BAD_CAP);
 	CHECK_INFO(t->ec, OBJ_EC, R_ALL);
 }

@@ -137,3 +137,11 @@ ret_user:
 	addq $16, %rsp
 	swapgs
 	iretq
+
+/* kernel_exit(): sched_exit on this CPU's fresh kernel stack, for paths that do not
+ * leave the kernel between two decisions (the idle loop, vCPUs). */
+	.globl kernel_exit
+kernel_exit:
+	movq %gs:CPU_OFF_KSTACK, %rsp
+	xorl %ebp, %ebp
+	jmp sched_exit

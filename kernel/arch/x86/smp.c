@@ -12,6 +12,7 @@
 #include "timer.h"
 #include "x86.h"
 #include "sched.h"
+#include "vcpu.h"
 
 extern const char trampoline_start[], trampoline_end[];
 extern const char tramp_gdtr[], tramp_jump32[], tramp_jump64[], tramp_cr3[], tramp_efer[],
@@ -138,6 +139,7 @@ void ap_main(void)
 	cpu_setup(c);
 	lapic_enable();
 	timer_start_tick(TICK_HZ);
+	vcpu_init_cpu(); /* the boot CPU reported whether it can */
 	c->kstack_top = ap_boot_stack;
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
