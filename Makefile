@@ -90,10 +90,28 @@ $(BUILD)/ipcbench.elf: $(call uobjs,lib/crt0_launch.S bench/ipcbench.c $(ULIB_C)
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 
-USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C) bench/ipcbench.c)
+# Test guests: flat binaries, built into the VMM.
+$(BUILD)/guest/%.bin: guest/tests/%.S
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $@"
+	@$(CC) -m32 -c $< -o $(BUILD)/guest/$*.o
+	@$(LD) -m elf_i386 -Ttext=0x7c00 --oformat binary -o $@ $(BUILD)/guest/$*.o
+
+VMM_C := $(wildcard vmm/*.c)
+
+$(BUILD)/u/vmm/guests.S.o: vmm/guests.S $(BUILD)/guest/hello.bin
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) -DGUEST_HELLO='"$(BUILD)/guest/hello.bin"' -c $< -o $@
+
+$(BUILD)/vmm.elf: $(call uobjs,lib/crt0_launch.S $(VMM_C) vmm/guests.S $(ULIB_C)) lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
+
+USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C) bench/ipcbench.c $(VMM_C))
 -include $(USER_OBJ:.o=.d)
 
-user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
+user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
 
 # ---------------------------------------------------------------- ISO
 $(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf tools/mkiso

@@ -77,7 +77,7 @@ static bool make_portal(sel_t sel, unsigned cpu, unsigned n)
 	uint64_t sp = (uint64_t)(stack + STACK_SIZE) - 8;
 	return hc_create_ec(sel + 1, LSEL_PD_SELF, cpu, UTCB_BASE + n * 4096, sp, 0, false) ==
 		   ST_OK &&
-	       hc_create_pt(sel, sel + 1, (uint64_t)handler, n) == ST_OK;
+	       hc_create_pt(sel, sel + 1, (uint64_t)handler, n, 0) == ST_OK;
 }
 
 int main(const struct launch_info *info, struct utcb *utcb)

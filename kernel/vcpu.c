@@ -83,13 +83,13 @@ static void deliver(struct ec *ec, unsigned cls, const uint64_t qual[2], uint64_
 	ec->exit_qual[1] = qual[1];
 	ec->exit_len = len;
 	int st;
-	struct pt *pt = (struct pt *)cap_lookup(&ec->vmm_pd->caps, ec->evt_base + cls, OBJ_PT,
-						R_PT_CALL, &st);
+	struct pt *pt =
+	    (struct pt *)cap_lookup(&ec->vmm_pd->caps, ec->evt_base + cls, OBJ_PT, R_PT_CALL, &st);
 	if (pt)
 		st = ipc_call_vcpu(ec, pt);
 	if (st != IPC_BLOCKED) {
-		log_warn("vCPU of PD %s: no handler for exit %u (status %d): stopped", ec->pd->name, cls,
-			 st);
+		log_warn("vCPU of PD %s: no handler for exit %u (status %d): stopped", ec->pd->name,
+			 cls, st);
 		ec_kill(ec);
 	}
 }

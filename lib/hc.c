@@ -42,9 +42,20 @@ enum hc_status hc_create_sc(sel_t sel, sel_t ec, unsigned prio, uint64_t budget_
 	return hc_raw(hc_word(HC_CREATE_SC, 0, sel), ec, prio, budget_us, 0, 0, NULL, NULL);
 }
 
-enum hc_status hc_create_pt(sel_t sel, sel_t ec, uint64_t ip, uint64_t id)
+enum hc_status hc_create_pt(sel_t sel, sel_t ec, uint64_t ip, uint64_t id, unsigned mtd)
 {
-	return hc_raw(hc_word(HC_CREATE_PT, 0, sel), ec, ip, id, 0, 0, NULL, NULL);
+	return hc_raw(hc_word(HC_CREATE_PT, 0, sel), ec, ip, id, mtd, 0, NULL, NULL);
+}
+
+enum hc_status hc_create_vm(sel_t sel, sel_t own_pd, const char *name)
+{
+	return hc_raw(hc_word(HC_CREATE_PD, PD_VM, sel), own_pd, pack_name(name), 0, 0, 0, NULL,
+		      NULL);
+}
+
+enum hc_status hc_create_vcpu(sel_t sel, sel_t vm, unsigned cpu, sel_t evt_base)
+{
+	return hc_raw(hc_word(HC_CREATE_EC, EC_VCPU, sel), vm, cpu, evt_base, 0, 0, NULL, NULL);
 }
 
 enum hc_status hc_create_sm(sel_t sel, uint64_t count)

@@ -306,7 +306,7 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
 	    (st = map_fresh(pd, LAUNCH_STACK_TOP - LAUNCH_STACK_SIZE, LAUNCH_STACK_SIZE,
 			    R_MEM_R | R_MEM_W, NULL, 0, 0)) ||
-	    (st = map_fresh(pd, LAUNCH_HEAP, g->mem, R_MEM_R | R_MEM_W, NULL, 0, 0)))
+	    (st = map_fresh(pd, LAUNCH_HEAP, g->mem, R_MEM_R | R_MEM_W | R_MEM_X, NULL, 0, 0)))
 		return st;
 	for (unsigned i = 0; i < g->info.io_count; i++) {
 		if ((st = grant_io(pd, &g->info.io[i])))

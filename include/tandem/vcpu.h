@@ -16,35 +16,35 @@
  * HC_CREATE_PT's a4); the reply's utcb->mtd says which groups to write back.
  */
 enum vcpu_exit {
-	VEXIT_STARTUP = 0,   /* first run: the VMM sets the initial state */
+	VEXIT_STARTUP = 0, /* first run: the VMM sets the initial state */
 	VEXIT_CPUID = 1,
-	VEXIT_IO = 2,        /* qual[0]: port | size << 16 | in << 24 | string << 25 | rep << 26 */
-	VEXIT_MSR = 3,       /* qual[0]: 1 for WRMSR, 0 for RDMSR; the MSR is in rcx */
+	VEXIT_IO = 2,  /* qual[0]: port | size << 16 | in << 24 | string << 25 | rep << 26 */
+	VEXIT_MSR = 3, /* qual[0]: 1 for WRMSR, 0 for RDMSR; the MSR is in rcx */
 	VEXIT_HLT = 4,
-	VEXIT_NPF = 5,       /* qual[0]: guest-physical address, qual[1]: error code */
-	VEXIT_SHUTDOWN = 6,  /* triple fault: the guest cannot go on */
-	VEXIT_INTWIN = 7,    /* the guest can take an interrupt now (asked with VINJ_WINDOW) */
-	VEXIT_RECALL = 8,    /* HC_EC_CTRL recalled it */
-	VEXIT_INVALID = 9,   /* the state is not valid to run: the VMM must fix it */
+	VEXIT_NPF = 5,        /* qual[0]: guest-physical address, qual[1]: error code */
+	VEXIT_SHUTDOWN = 6,   /* triple fault: the guest cannot go on */
+	VEXIT_INTWIN = 7,     /* the guest can take an interrupt now (asked with VINJ_WINDOW) */
+	VEXIT_RECALL = 8,     /* HC_EC_CTRL recalled it */
+	VEXIT_INVALID = 9,    /* the state is not valid to run: the VMM must fix it */
 	VEXIT_EXCEPTION = 10, /* an intercepted guest exception (qual[0]: vector) */
 	VEXIT_COUNT = 16,
 };
 
 /* Message transfer descriptor: groups of guest state. */
-#define MTD_GPR     (1u << 0)  /* rax, rbx, rcx, rdx, rsi, rdi, rbp, r8-r15 */
-#define MTD_RSP     (1u << 1)
-#define MTD_RIP     (1u << 2)  /* rip, and inst_len (0 when unknown) */
-#define MTD_RFLAGS  (1u << 3)
-#define MTD_CR      (1u << 4)  /* cr0, cr2, cr3, cr4 */
-#define MTD_EFER    (1u << 5)
-#define MTD_SEG     (1u << 6)  /* es, cs, ss, ds, fs, gs, ldtr, tr */
-#define MTD_DTR     (1u << 7)  /* gdtr, idtr */
-#define MTD_INJ     (1u << 8)  /* inj: an event to deliver at the next entry */
-#define MTD_STA     (1u << 9)  /* interruptibility: intr_shadow */
-#define MTD_TSC     (1u << 10) /* tsc_offset */
-#define MTD_CTRL    (1u << 11) /* intercepts: ctrl */
-#define MTD_QUAL    (1u << 12) /* qual[]: what the exit is about (always filled in) */
-#define MTD_ALL     0x1fffu
+#define MTD_GPR    (1u << 0) /* rax, rbx, rcx, rdx, rsi, rdi, rbp, r8-r15 */
+#define MTD_RSP    (1u << 1)
+#define MTD_RIP    (1u << 2) /* rip, and inst_len (0 when unknown) */
+#define MTD_RFLAGS (1u << 3)
+#define MTD_CR     (1u << 4) /* cr0, cr2, cr3, cr4 */
+#define MTD_EFER   (1u << 5)
+#define MTD_SEG    (1u << 6)  /* es, cs, ss, ds, fs, gs, ldtr, tr */
+#define MTD_DTR    (1u << 7)  /* gdtr, idtr */
+#define MTD_INJ    (1u << 8)  /* inj: an event to deliver at the next entry */
+#define MTD_STA    (1u << 9)  /* interruptibility: intr_shadow */
+#define MTD_TSC    (1u << 10) /* tsc_offset */
+#define MTD_CTRL   (1u << 11) /* intercepts: ctrl */
+#define MTD_QUAL   (1u << 12) /* qual[]: what the exit is about (always filled in) */
+#define MTD_ALL    0x1fffu
 
 struct vcpu_seg {
 	uint16_t sel;
@@ -68,7 +68,7 @@ struct vcpu_seg {
 #define VCTRL_EXC_BITMAP_SHIFT 32 /* bits 63:32: guest exceptions that exit */
 
 struct vcpu_state {
-	uint64_t exit;      /* enum vcpu_exit */
+	uint64_t exit; /* enum vcpu_exit */
 	uint64_t qual[2];
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

@@ -49,10 +49,14 @@ enum hc_status hc_reply(uint64_t words);
 
 /* Object creation. name: up to 8 characters (shorter ones end at a NUL). */
 enum hc_status hc_create_pd(sel_t sel, sel_t own_pd, const char *name);
+/* A VM: a PD whose memory space is guest-physical (tandem/vcpu.h). */
+enum hc_status hc_create_vm(sel_t sel, sel_t own_pd, const char *name);
+/* A vCPU of VM vm on cpu; its exits go to portals at evt_base + exit class. */
+enum hc_status hc_create_vcpu(sel_t sel, sel_t vm, unsigned cpu, sel_t evt_base);
 enum hc_status hc_create_ec(sel_t sel, sel_t pd, unsigned cpu, uint64_t utcb, uint64_t sp,
 			    uint64_t ip, bool global);
 enum hc_status hc_create_sc(sel_t sel, sel_t ec, unsigned prio, uint64_t budget_us);
-enum hc_status hc_create_pt(sel_t sel, sel_t ec, uint64_t ip, uint64_t id);
+enum hc_status hc_create_pt(sel_t sel, sel_t ec, uint64_t ip, uint64_t id, unsigned mtd);
 enum hc_status hc_create_sm(sel_t sel, uint64_t count);
 
 /* Capability transfer: crd comes from crd() in tandem/hypercall.h. */

@@ -265,7 +265,7 @@ struct handler *handler_new(unsigned cpu, enum handler_mode mode, enum hc_status
 	*st = hc_create_ec(h->ec, LSEL_PD_SELF, cpu, (uint64_t)h->utcb,
 			   (uint64_t)stack + STACK_SIZE - 8, 0, false);
 	if (*st == ST_OK)
-		*st = hc_create_pt(h->pt, h->ec, (uint64_t)ipc_entry, h->index);
+		*st = hc_create_pt(h->pt, h->ec, (uint64_t)ipc_entry, h->index, 0);
 	return *st == ST_OK ? h : NULL;
 }
 
@@ -364,7 +364,7 @@ enum hc_status exc_portal_create(void)
 					 (uint64_t)stack + STACK_SIZE - 8, 0, false);
 	if (st != ST_OK)
 		return st;
-	st = hc_create_pt(SEL_EXC_PT, ec, (uint64_t)exc_entry, 0);
+	st = hc_create_pt(SEL_EXC_PT, ec, (uint64_t)exc_entry, 0, 0);
 	exc_ready = st == ST_OK;
 	return st;
 }

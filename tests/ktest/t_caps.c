@@ -73,7 +73,7 @@ void t_bad_selector(void)
 	CHECK_ST(hc_create_ec(sel_new(), EMPTY_SEL, 0, THREAD_UTCBS + 0xfff000, 0, 0, true),
 		 ST_BAD_CAP);
 	CHECK_ST(hc_create_sc(sel_new(), EMPTY_SEL, 1, 1000), ST_BAD_CAP);
-	CHECK_ST(hc_create_pt(sel_new(), EMPTY_SEL, 0x400000, 0), ST_BAD_CAP);
+	CHECK_ST(hc_create_pt(sel_new(), EMPTY_SEL, 0x400000, 0, 0), ST_BAD_CAP);
 	CHECK_ST(hc_delegate(EMPTY_SEL, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), 0, EMPTY_SEL),
 		 ST_BAD_CAP);
 	CHECK_ST(hc_delegate(LSEL_PD_SELF, EMPTY_SEL, crd(CRD_OBJ, 0, R_ALL), 0, 0), ST_BAD_CAP);
@@ -95,7 +95,7 @@ void t_wrong_type(void)
 	CHECK_ST(hc_create_pd(sel_new(), sm, "x"), ST_BAD_CAP);
 	CHECK_ST(hc_create_ec(sel_new(), sm, 0, THREAD_UTCBS + 0xfff000, 0, 0, true), ST_BAD_CAP);
 	CHECK_ST(hc_create_sc(sel_new(), LSEL_SC_SELF, 1, 1000), ST_BAD_CAP);
-	CHECK_ST(hc_create_pt(sel_new(), LSEL_PD_SELF, 0x400000, 0), ST_BAD_CAP);
+	CHECK_ST(hc_create_pt(sel_new(), LSEL_PD_SELF, 0x400000, 0, 0), ST_BAD_CAP);
 	CHECK_ST(hc_delegate(sm, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), sm, EMPTY_SEL), ST_BAD_CAP);
 	CHECK_ST(hc_revoke(LSEL_EC_SELF, crd(CRD_OBJ, 0, R_ALL), EMPTY_SEL, true), ST_BAD_CAP);
 }
@@ -186,8 +186,8 @@ void t_bad_params(void)
 	CHECK(h, "handler_new: %s", hc_status_name(st));
 	CHECK_ST(hc_create_sc(t->sc, h->ec, 1, 1000), ST_BAD_PARAM); /* a local EC */
 	/* create_pt: to a global EC, or with an ip outside the user half. */
-	CHECK_ST(hc_create_pt(sel_new(), t->ec, 0x400000, 0), ST_BAD_PARAM);
-	CHECK_ST(hc_create_pt(sel_new(), h->ec, KERNEL_ADDR, 0), ST_BAD_PARAM);
+	CHECK_ST(hc_create_pt(sel_new(), t->ec, 0x400000, 0, 0), ST_BAD_PARAM);
+	CHECK_ST(hc_create_pt(sel_new(), h->ec, KERNEL_ADDR, 0, 0), ST_BAD_PARAM);
 	/* create_ec: CPU, UTCB, sp and ip. */
 	CHECK_ST(hc_create_ec(sel_new(), LSEL_PD_SELF, 1000, utcb, 0, 0, true), ST_BAD_CPU);
 	if (info->cpu_count < 64)

@@ -228,7 +228,7 @@ void t_portal_handler_gone(void)
 	CHECK_ST(hc_revoke(LSEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), h->pt, true), ST_OK);
 	CHECK_ST(hc_call(h->pt, 1, &words), ST_BAD_CAP);
 	/* A new portal to the dead EC cannot be made. */
-	CHECK(hc_create_pt(sel_new(), h->ec, 0x400000, 0) == ST_BAD_CAP,
+	CHECK(hc_create_pt(sel_new(), h->ec, 0x400000, 0, 0) == ST_BAD_CAP,
 	      "a portal to the dead EC was made");
 }
 

@@ -35,3 +35,25 @@ t_root_grants() {
 		expect_not "$1" 'root: started ipcbench'
 }
 system_test root-grants t_root_grants
+
+t_vm_hello() {
+	# A real-mode guest on an SVM vCPU: port I/O and CPUID exits handled by the
+	# user-level VMM, HLT stopping it.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -smp 2 \
+		-kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M" &&
+		expect "$1" 'virtualization: AMD SVM with nested paging' &&
+		expect "$1" 'vmm: guest: Hello from a Tandem VM' &&
+		expect "$1" 'vmm: guest: CPU vendor: TandemVirtVM' &&
+		expect "$1" 'vmm: guest halted at rip 0x7c2a' &&
+		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
+}
+system_test vm-hello t_vm_hello
+
+t_no_svm() {
+	# Without SVM the kernel says so at boot, and a VMM cannot make a vCPU.
+	QEMU_CPU=EPYC,-svm qemu_boot "$1" 120 'create the vCPU|VM started|PANIC|EXCEPTION' \
+		-m 256 -kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M" &&
+		expect "$1" 'warning: no hardware virtualization: this CPU has no AMD-V \(SVM\)' &&
+		expect "$1" 'vmm: create the vCPU: ST_BAD_HC'
+}
+system_test no-svm t_no_svm

@@ -14,8 +14,8 @@
 #define MSR_VM_HSAVE_PA 0xc0010117
 #define VM_CR_SVMDIS    (1u << 4)
 #define EFER_SVME       (1u << 12)
-#define CPUID_SVM       (1u << 2)  /* 0x80000001 ECX */
-#define CPUID_NP        (1u << 0)  /* 0x8000000A EDX */
+#define CPUID_SVM       (1u << 2) /* 0x80000001 ECX */
+#define CPUID_NP        (1u << 0) /* 0x8000000A EDX */
 
 /* VMCB control area offsets (APM vol. 2, table B-1). */
 enum {
@@ -42,40 +42,53 @@ enum {
 
 /* State save area offsets (APM vol. 2, table B-2). */
 enum {
-	VMCB_ES = 0x400, VMCB_CS = 0x410, VMCB_SS = 0x420, VMCB_DS = 0x430,
-	VMCB_FS = 0x440, VMCB_GS = 0x450, VMCB_GDTR = 0x460, VMCB_LDTR = 0x470,
-	VMCB_IDTR = 0x480, VMCB_TR = 0x490,
+	VMCB_ES = 0x400,
+	VMCB_CS = 0x410,
+	VMCB_SS = 0x420,
+	VMCB_DS = 0x430,
+	VMCB_FS = 0x440,
+	VMCB_GS = 0x450,
+	VMCB_GDTR = 0x460,
+	VMCB_LDTR = 0x470,
+	VMCB_IDTR = 0x480,
+	VMCB_TR = 0x490,
 	VMCB_CPL = 0x4cb,
 	VMCB_EFER = 0x4d0,
-	VMCB_CR4 = 0x548, VMCB_CR3 = 0x550, VMCB_CR0 = 0x558,
-	VMCB_DR7 = 0x560, VMCB_DR6 = 0x568,
-	VMCB_RFLAGS = 0x570, VMCB_RIP = 0x578, VMCB_RSP = 0x5d8, VMCB_RAX = 0x5f8,
+	VMCB_CR4 = 0x548,
+	VMCB_CR3 = 0x550,
+	VMCB_CR0 = 0x558,
+	VMCB_DR7 = 0x560,
+	VMCB_DR6 = 0x568,
+	VMCB_RFLAGS = 0x570,
+	VMCB_RIP = 0x578,
+	VMCB_RSP = 0x5d8,
+	VMCB_RAX = 0x5f8,
 	VMCB_CR2 = 0x640,
 	VMCB_GPAT = 0x668,
 };
 
 /* Intercepts (APM vol. 2, 15.9-15.13). */
-#define INTERCEPT_INTR     (1u << 0)
-#define INTERCEPT_NMI      (1u << 1)
-#define INTERCEPT_SMI      (1u << 2)
-#define INTERCEPT_INIT     (1u << 3)
-#define INTERCEPT_VINTR    (1u << 4)
-#define INTERCEPT_CPUID    (1u << 18)
-#define INTERCEPT_HLT      (1u << 24)
-#define INTERCEPT_IOIO     (1u << 27)
-#define INTERCEPT_MSR      (1u << 28)
-#define INTERCEPT_SHUTDOWN (1u << 31)
+#define INTERCEPT_INTR      (1u << 0)
+#define INTERCEPT_NMI       (1u << 1)
+#define INTERCEPT_SMI       (1u << 2)
+#define INTERCEPT_INIT      (1u << 3)
+#define INTERCEPT_VINTR     (1u << 4)
+#define INTERCEPT_CPUID     (1u << 18)
+#define INTERCEPT_HLT       (1u << 24)
+#define INTERCEPT_IOIO      (1u << 27)
+#define INTERCEPT_MSR       (1u << 28)
+#define INTERCEPT_SHUTDOWN  (1u << 31)
 #define INTERCEPT_SVM_INSNS 0x3fu /* VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI */
-#define INTERCEPT_MONITOR  (3u << 10)
+#define INTERCEPT_MONITOR   (3u << 10)
 
-#define VINTR_V_IRQ     (1ULL << 8)
-#define VINTR_IGN_TPR   (1ULL << 20)
-#define VINTR_MASKING   (1ULL << 24)
-#define TLB_FLUSH_ALL   1
-#define GPAT_DEFAULT    0x0007040600070406ULL
-#define EVENT_VALID     (1ULL << 31)
-#define EVENT_TYPE_EXC  (3ULL << 8)
-#define VEC_UD          6
+#define VINTR_V_IRQ    (1ULL << 8)
+#define VINTR_IGN_TPR  (1ULL << 20)
+#define VINTR_MASKING  (1ULL << 24)
+#define TLB_FLUSH_ALL  1
+#define GPAT_DEFAULT   0x0007040600070406ULL
+#define EVENT_VALID    (1ULL << 31)
+#define EVENT_TYPE_EXC (3ULL << 8)
+#define VEC_UD         6
 
 /* Exit codes (APM vol. 2, appendix C). */
 enum {
@@ -99,9 +112,9 @@ enum {
 };
 
 /* IOIO exit information 1 (APM vol. 2, 15.10.2). */
-#define IOIO_IN    (1u << 0)
-#define IOIO_STR   (1u << 2)
-#define IOIO_REP   (1u << 3)
+#define IOIO_IN         (1u << 0)
+#define IOIO_STR        (1u << 2)
+#define IOIO_REP        (1u << 3)
 #define IOIO_SIZE_SHIFT 4
 
 static bool present;
@@ -137,7 +150,8 @@ bool svm_init_cpu(void)
 		return false;
 	}
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-		missing = "AMD-V (SVM) is disabled by the firmware: switch on \"SVM mode\" in its setup";
+		missing =
+		    "AMD-V (SVM) is disabled by the firmware: switch on \"SVM mode\" in its setup";
 		return false;
 	}
 	struct cpuid f = cpuid(0x8000000a, 0);
@@ -353,24 +367,21 @@ unsigned svm_run(struct svm_vcpu *v, uint64_t qual[2], uint64_t *inst_len)
 		case EXIT_INTR:
 		case EXIT_NMI:
 		case EXIT_SMI:
-		case EXIT_INIT:
-			return VEXIT_COUNT; /* the host's business: the caller lets it in */
+		case EXIT_INIT: return VEXIT_COUNT; /* the host's business: the caller lets it in */
 		case EXIT_VINTR: {
 			*u32_at(b, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_VINTR;
 			*u64_at(b, VMCB_VINTR) &= ~(VINTR_V_IRQ | VINTR_IGN_TPR);
 			return VEXIT_INTWIN;
 		}
-		case EXIT_CPUID:
-			*inst_len = 2;
-			return VEXIT_CPUID;
-		case EXIT_HLT:
-			*inst_len = 1;
-			return VEXIT_HLT;
+		case EXIT_CPUID: *inst_len = 2; return VEXIT_CPUID;
+		case EXIT_HLT: *inst_len = 1; return VEXIT_HLT;
 		case EXIT_IOIO: {
-			unsigned size = (info1 >> IOIO_SIZE_SHIFT) & 7; /* one-hot: 1, 2 or 4 bytes */
+			unsigned size =
+			    (info1 >> IOIO_SIZE_SHIFT) & 7; /* one-hot: 1, 2 or 4 bytes */
 			qual[0] = (info1 >> 16 & 0xffff) | (uint64_t)(size == 4 ? 4 : size) << 16 |
-				  (uint64_t)(info1 & IOIO_IN) << 24 | (uint64_t)!!(info1 & IOIO_STR) << 25 |
-				  (uint64_t)!!(info1 & IOIO_REP) << 26;
+				  (uint64_t)(info1 & IOIO_IN) << 24 |
+				  (uint64_t) !!(info1 & IOIO_STR) << 25 |
+				  (uint64_t) !!(info1 & IOIO_REP) << 26;
 			/* EXITINFO2 holds the next rip for I/O exits, with or without nRIP. */
 			*inst_len = info2 - *u64_at(b, VMCB_RIP);
 			return VEXIT_IO;
@@ -383,8 +394,7 @@ unsigned svm_run(struct svm_vcpu *v, uint64_t qual[2], uint64_t *inst_len)
 			qual[0] = info2;
 			qual[1] = info1;
 			return VEXIT_NPF;
-		case EXIT_SHUTDOWN:
-			return VEXIT_SHUTDOWN;
+		case EXIT_SHUTDOWN: return VEXIT_SHUTDOWN;
 		default:
 			if (code >= EXIT_EXC_BASE && code < EXIT_EXC_BASE + 32) {
 				qual[0] = code - EXIT_EXC_BASE;

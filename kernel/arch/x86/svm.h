@@ -14,7 +14,7 @@ struct svm_gprs {
 };
 
 struct svm_vcpu {
-	paddr_t vmcb;      /* the VMCB page */
+	paddr_t vmcb; /* the VMCB page */
 	struct svm_gprs gprs;
 };
 

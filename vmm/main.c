@@ -1,0 +1,167 @@
+/* Tandem's virtual machine monitor, first slice: one VM with guest RAM from the
+ * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
+ * CPUID and HLT. The device models and the instruction emulator come next. */
+#include <hc.h>
+#include <heap.h>
+#include <string.h>
+#include <tandem/launch.h>
+#include <tandem/vcpu.h>
+#include <ulib.h>
+
+int main(const struct launch_info *info, struct utcb *utcb);
+
+extern const char guest_hello[], guest_hello_end[];
+
+#define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
+#define GUEST_LOAD      0x7c00
+#define HANDLER_UTCB    0x0000200000000000ULL
+#define HANDLER_STACK   16384
+#define COM1            0x3f8
+#define COM1_LSR        (COM1 + 5)
+#define LSR_THR_EMPTY   0x60
+
+enum vmm_sel {
+	SEL_VM = LSEL_FIRST_FREE,
+	SEL_HANDLER,
+	SEL_VCPU,
+	SEL_VCPU_SC,
+	SEL_EVT_BASE = LSEL_FIRST_FREE + 64, /* + exit class: the exit portals */
+};
+
+static struct utcb *const handler_utcb = (struct utcb *)HANDLER_UTCB;
+static struct heap heap;
+static char line[128];
+static unsigned line_len;
+
+/* Real mode at GUEST_LOAD, as a boot sector starts. */
+static void startup(struct vcpu_state *s)
+{
+	static const struct vcpu_seg data = { 0, 0x93, 0xffff, 0 };
+	memset(s, 0, sizeof(*s));
+	s->cs = (struct vcpu_seg){ 0, 0x9b, 0xffff, 0 };
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->ldtr = (struct vcpu_seg){ 0, 0x82, 0xffff, 0 };
+	s->tr = (struct vcpu_seg){ 0, 0x8b, 0xffff, 0 };
+	s->gdtr = s->idtr = (struct vcpu_seg){ 0, 0, 0xffff, 0 };
+	s->rip = GUEST_LOAD;
+	s->rflags = 2;
+	s->cr0 = 0x10; /* ET: real mode, no paging */
+	handler_utcb->mtd = MTD_ALL & ~MTD_QUAL;
+}
+
+static void com1_out(char c)
+{
+	if (c == '\n' || line_len == sizeof(line) - 1) {
+		line[line_len] = 0;
+		uprintf_utcb(handler_utcb, "guest: %s\n", line);
+		line_len = 0;
+		if (c == '\n')
+			return;
+	}
+	line[line_len++] = c;
+}
+
+static void io(struct vcpu_state *s)
+{
+	unsigned port = s->qual[0] & 0xffff, size = (s->qual[0] >> 16) & 0xff;
+	bool in = s->qual[0] >> 24 & 1;
+	uint64_t mask = size >= 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+	if (in) {
+		uint64_t v = port == COM1_LSR ? LSR_THR_EMPTY : mask; /* nothing else: floating bus */
+		s->rax = (s->rax & ~mask) | (v & mask);
+	} else if (port == COM1) {
+		com1_out((char)s->rax);
+	}
+	s->rip += s->inst_len;
+	handler_utcb->mtd = MTD_RIP | MTD_GPR;
+}
+
+static void cpuid(struct vcpu_state *s)
+{
+	/* "TandemVirtVM" as the vendor; nothing else offered yet. */
+	if ((uint32_t)s->rax == 0) {
+		s->rax = 0;
+		s->rbx = 0x646e6154; /* "Tand" */
+		s->rdx = 0x69566d65; /* "emVi" */
+		s->rcx = 0x4d567472; /* "rtVM" */
+	} else {
+		s->rax = s->rbx = s->rcx = s->rdx = 0;
+	}
+	s->rip += s->inst_len;
+	handler_utcb->mtd = MTD_RIP | MTD_GPR;
+}
+
+/* Every exit portal enters here, with the exit class as its id. */
+static void exit_handler(uint64_t cls, uint64_t words)
+{
+	(void)words;
+	struct vcpu_state *s = (struct vcpu_state *)handler_utcb->mr;
+	switch (cls) {
+	case VEXIT_STARTUP: startup(s); break;
+	case VEXIT_IO: io(s); break;
+	case VEXIT_CPUID: cpuid(s); break;
+	case VEXIT_HLT:
+		uprintf_utcb(handler_utcb, "guest halted at rip %#llx: the VM stops\n",
+			     (unsigned long long)s->rip);
+		thread_park();
+	case VEXIT_SHUTDOWN:
+		uprintf_utcb(handler_utcb, "guest triple-faulted at rip %#llx: the VM stops\n",
+			     (unsigned long long)s->rip);
+		thread_park();
+	default:
+		uprintf_utcb(handler_utcb,
+			     "exit %llu (qualification %#llx %#llx) at rip %#llx not handled yet: "
+			     "the VM stops\n",
+			     (unsigned long long)cls, (unsigned long long)s->qual[0],
+			     (unsigned long long)s->qual[1], (unsigned long long)s->rip);
+		thread_park();
+	}
+	hc_reply(0);
+	thread_park();
+}
+
+static bool check(enum hc_status st, const char *what)
+{
+	if (st != ST_OK)
+		uprintf("%s: %s\n", what, hc_status_name(st));
+	return st == ST_OK;
+}
+
+int main(const struct launch_info *info, struct utcb *utcb)
+{
+	ulib_init(utcb);
+	heap_init(&heap, (void *)LAUNCH_HEAP, info->heap_size);
+	uint64_t ram_size = 4096ULL << GUEST_RAM_ORDER;
+	char *ram = heap_alloc_aligned(&heap, ram_size, ram_size);
+	char *stack = heap_alloc(&heap, HANDLER_STACK);
+	if (!ram || !stack) {
+		uprintf("not enough memory for the VM (give mem=%lluK or more)\n",
+			(unsigned long long)(ram_size * 2 >> 10));
+		return 1;
+	}
+	memset(ram, 0, ram_size);
+	size_t image = (size_t)(guest_hello_end - guest_hello);
+	memcpy(ram + GUEST_LOAD, guest_hello, image);
+
+	if (!check(hc_create_vm(SEL_VM, LSEL_PD_SELF, "vm"), "create the VM") ||
+	    !check(hc_delegate(LSEL_PD_SELF, SEL_VM,
+			       crd(CRD_MEM, GUEST_RAM_ORDER, R_MEM_R | R_MEM_W | R_MEM_X),
+			       (uint64_t)ram >> 12, 0),
+		   "give the VM its RAM") ||
+	    !check(hc_create_ec(SEL_HANDLER, LSEL_PD_SELF, 0, HANDLER_UTCB,
+				(uint64_t)(stack + HANDLER_STACK) - 8, 0, false),
+		   "create the exit handler"))
+		return 1;
+	for (unsigned cls = 0; cls < VEXIT_COUNT; cls++) {
+		if (!check(hc_create_pt(SEL_EVT_BASE + cls, SEL_HANDLER, (uint64_t)exit_handler, cls,
+					MTD_ALL),
+			   "create an exit portal"))
+			return 1;
+	}
+	if (!check(hc_create_vcpu(SEL_VCPU, SEL_VM, 0, SEL_EVT_BASE), "create the vCPU") ||
+	    !check(hc_create_sc(SEL_VCPU_SC, SEL_VCPU, 20, 10000), "start the vCPU"))
+		return 1;
+	uprintf("VM started: %llu KiB of RAM, a %zu-byte guest at %#x\n",
+		(unsigned long long)(ram_size >> 10), image, GUEST_LOAD);
+	return 0;
+}
