@@ -99,10 +99,12 @@ $(BUILD)/guest/%.bin: guest/tests/%.S
 
 VMM_C := $(wildcard vmm/*.c)
 
-$(BUILD)/u/vmm/guests.S.o: vmm/guests.S $(BUILD)/guest/hello.bin
+GUESTS := $(patsubst guest/tests/%.S,$(BUILD)/guest/%.bin,$(wildcard guest/tests/*.S))
+
+$(BUILD)/u/vmm/guests.S.o: vmm/guests.S $(GUESTS)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC) -DGUEST_HELLO='"$(BUILD)/guest/hello.bin"' -c $< -o $@
+	@$(CC) -Wa,-I$(BUILD)/guest -c $< -o $@
 
 $(BUILD)/vmm.elf: $(call uobjs,lib/crt0_launch.S $(VMM_C) vmm/guests.S $(ULIB_C)) lib/user.ld
 	@echo "  LD      $@"

@@ -2,7 +2,8 @@
  * the RAM, I/O ports and interrupts its command line grants, and one thread.
  *
  * Module command line: NAME [mem=SIZE] [cpu=N] [prio=N] [io=PORT[-PORT]]...
- *                     [irq=isa:N|gsi:N|msi]... [pci=VVVV:DDDD]...
+ *                     [irq=isa:N|gsi:N|msi]... [pci=VVVV:DDDD]... [name=NAME] [heap=rwx]
+ *                     [-- the program's own arguments]
  */
 #include <elf64.h>
 #include <hc.h>
@@ -22,6 +23,7 @@ static unsigned next_msi; /* MSI semaphores are handed out once each */
 
 struct grant {
 	char name[9];
+	bool exec_heap; /* heap=rwx: a VMM gives guests executable RAM from it */
 	uint64_t mem;
 	unsigned cpu, prio;
 	struct launch_info info;
@@ -155,6 +157,11 @@ static bool option(const struct hip *hip, struct grant *g, const char *w, const 
 		g->info.irq_gsi[g->info.irq_count++] = LAUNCH_IRQ_MSI;
 	} else if (starts(w, end, "pci=")) {
 		return grant_pci(g, w + 4, end);
+	} else if (end - w == 8 && memcmp(w, "heap=rwx", 8) == 0) {
+		g->exec_heap = true;
+	} else if (starts(w, end, "name=") && end - w <= 5 + 8) {
+		memset(g->name, 0, sizeof(g->name));
+		memcpy(g->name, w + 5, (size_t)(end - w - 5));
 	} else {
 		return false;
 	}
@@ -176,6 +183,8 @@ static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant
 			p++;
 		if (w == p)
 			break;
+		if (p - w == 2 && w[0] == '-' && w[1] == '-')
+			break; /* the rest is the program's own */
 		if (first) {
 			/* The name: the file name without directories and extension. */
 			const char *base = w;
@@ -306,7 +315,8 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
 	    (st = map_fresh(pd, LAUNCH_STACK_TOP - LAUNCH_STACK_SIZE, LAUNCH_STACK_SIZE,
 			    R_MEM_R | R_MEM_W, NULL, 0, 0)) ||
-	    (st = map_fresh(pd, LAUNCH_HEAP, g->mem, R_MEM_R | R_MEM_W | R_MEM_X, NULL, 0, 0)))
+	    (st = map_fresh(pd, LAUNCH_HEAP, g->mem,
+			    R_MEM_R | R_MEM_W | (g->exec_heap ? R_MEM_X : 0), NULL, 0, 0)))
 		return st;
 	for (unsigned i = 0; i < g->info.io_count; i++) {
 		if ((st = grant_io(pd, &g->info.io[i])))

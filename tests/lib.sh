@@ -12,7 +12,8 @@ BOOT_END='boot complete|CPU [0-9]+ halted|Halted\.'
 
 # qemu_boot LOG TIMEOUT END_REGEX QEMU-ARGS...
 # Boots QEMU (software emulation, AMD CPU with SVM) with its first serial port in LOG,
-# until END_REGEX appears in the log or TIMEOUT seconds pass; then stops it.
+# until END_REGEX appears in the log (on END_COUNT lines, default 1) or TIMEOUT
+# seconds pass; then stops it.
 # Returns 0 when END_REGEX was seen, 1 on timeout.
 qemu_boot() {
 	local log=$1 timeout=$2 end=$3
@@ -22,7 +23,7 @@ qemu_boot() {
 		-serial "file:$log" "$@" 2>"$log.stderr" &
 	local pid=$! waited=0 rc=1
 	while [ "$waited" -lt $((timeout * 4)) ]; do
-		if grep -Eq "$end" "$log" 2>/dev/null; then
+		if [ "$(grep -Ec "$end" "$log" 2>/dev/null)" -ge "${END_COUNT:-1}" ]; then
 			rc=0
 			sleep 0.3 # let the last lines arrive
 			break

@@ -1,7 +1,18 @@
-/* Test guests built into the VMM (built by make from guest/tests/). */
+/* Test guests built into the VMM: make builds guest/tests/NAME.S into NAME.bin and
+ * assembles this file with that folder on the include path. */
 	.section .rodata
-	.globl guest_hello, guest_hello_end
 	.balign 16
+	.globl guest_hello, guest_hello_end
 guest_hello:
-	.incbin GUEST_HELLO
+	.incbin "hello.bin"
 guest_hello_end:
+	.balign 16
+	.globl guest_triple, guest_triple_end
+guest_triple:
+	.incbin "triple.bin"
+guest_triple_end:
+	.balign 16
+	.globl guest_ticker, guest_ticker_end
+guest_ticker:
+	.incbin "ticker.bin"
+guest_ticker_end:

@@ -1,6 +1,8 @@
 /* Tandem's virtual machine monitor, first slice: one VM with guest RAM from the
  * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
- * CPUID and HLT. The device models and the instruction emulator come next. */
+ * CPUID and HLT. The device models and the instruction emulator come next.
+ * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
+ * module's command line, guest=hello|triple|ticker and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -10,7 +12,18 @@
 
 int main(const struct launch_info *info, struct utcb *utcb);
 
-extern const char guest_hello[], guest_hello_end[];
+extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
+    guest_ticker[], guest_ticker_end[];
+
+/* The built-in test guests, chosen with guest=NAME on the module's command line. */
+static const struct {
+	const char *name;
+	const char *start, *end;
+} guests[] = {
+    {"hello", guest_hello, guest_hello_end},
+    {"triple", guest_triple, guest_triple_end},
+    {"ticker", guest_ticker, guest_ticker_end},
+};
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
 #define GUEST_LOAD      0x7c00
@@ -36,13 +49,13 @@ static unsigned line_len;
 /* Real mode at GUEST_LOAD, as a boot sector starts. */
 static void startup(struct vcpu_state *s)
 {
-	static const struct vcpu_seg data = { 0, 0x93, 0xffff, 0 };
+	static const struct vcpu_seg data = {0, 0x93, 0xffff, 0};
 	memset(s, 0, sizeof(*s));
-	s->cs = (struct vcpu_seg){ 0, 0x9b, 0xffff, 0 };
+	s->cs = (struct vcpu_seg){0, 0x9b, 0xffff, 0};
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->ldtr = (struct vcpu_seg){ 0, 0x82, 0xffff, 0 };
-	s->tr = (struct vcpu_seg){ 0, 0x8b, 0xffff, 0 };
-	s->gdtr = s->idtr = (struct vcpu_seg){ 0, 0, 0xffff, 0 };
+	s->ldtr = (struct vcpu_seg){0, 0x82, 0xffff, 0};
+	s->tr = (struct vcpu_seg){0, 0x8b, 0xffff, 0};
+	s->gdtr = s->idtr = (struct vcpu_seg){0, 0, 0xffff, 0};
 	s->rip = GUEST_LOAD;
 	s->rflags = 2;
 	s->cr0 = 0x10; /* ET: real mode, no paging */
@@ -67,7 +80,8 @@ static void io(struct vcpu_state *s)
 	bool in = s->qual[0] >> 24 & 1;
 	uint64_t mask = size >= 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
 	if (in) {
-		uint64_t v = port == COM1_LSR ? LSR_THR_EMPTY : mask; /* nothing else: floating bus */
+		uint64_t v =
+		    port == COM1_LSR ? LSR_THR_EMPTY : mask; /* nothing else: floating bus */
 		s->rax = (s->rax & ~mask) | (v & mask);
 	} else if (port == COM1) {
 		com1_out((char)s->rax);
@@ -120,6 +134,24 @@ static void exit_handler(uint64_t cls, uint64_t words)
 	thread_park();
 }
 
+/* The value after key in a command line ("key=value ..."), or NULL. */
+static const char *option(const char *cmdline, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = cmdline; *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && strncmp(p, key, n) == 0)
+			return p + n;
+	}
+	return NULL;
+}
+
+/* Whether the word at p (up to a space or the end) is w. */
+static bool word_is(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+	return strncmp(p, w, n) == 0 && (p[n] == 0 || p[n] == ' ');
+}
+
 static bool check(enum hc_status st, const char *what)
 {
 	if (st != ST_OK)
@@ -140,28 +172,41 @@ int main(const struct launch_info *info, struct utcb *utcb)
 		return 1;
 	}
 	memset(ram, 0, ram_size);
-	size_t image = (size_t)(guest_hello_end - guest_hello);
-	memcpy(ram + GUEST_LOAD, guest_hello, image);
+	const char *want = option(info->cmdline, "guest=");
+	unsigned g = 0;
+	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
+		g++;
+	if (g == sizeof(guests) / sizeof(guests[0])) {
+		uprintf("unknown guest in \"%s\" (hello, triple, ticker)\n", info->cmdline);
+		return 1;
+	}
+	/* cpu=N: where the vCPU (and its exit handler) run. */
+	unsigned cpu = 0;
+	const char *c = option(info->cmdline, "cpu=");
+	if (c && *c >= '0' && *c <= '9' && (unsigned)(*c - '0') < info->cpu_count)
+		cpu = (unsigned)(*c - '0');
+	size_t image = (size_t)(guests[g].end - guests[g].start);
+	memcpy(ram + GUEST_LOAD, guests[g].start, image);
 
 	if (!check(hc_create_vm(SEL_VM, LSEL_PD_SELF, "vm"), "create the VM") ||
 	    !check(hc_delegate(LSEL_PD_SELF, SEL_VM,
 			       crd(CRD_MEM, GUEST_RAM_ORDER, R_MEM_R | R_MEM_W | R_MEM_X),
 			       (uint64_t)ram >> 12, 0),
 		   "give the VM its RAM") ||
-	    !check(hc_create_ec(SEL_HANDLER, LSEL_PD_SELF, 0, HANDLER_UTCB,
+	    !check(hc_create_ec(SEL_HANDLER, LSEL_PD_SELF, cpu, HANDLER_UTCB,
 				(uint64_t)(stack + HANDLER_STACK) - 8, 0, false),
 		   "create the exit handler"))
 		return 1;
 	for (unsigned cls = 0; cls < VEXIT_COUNT; cls++) {
-		if (!check(hc_create_pt(SEL_EVT_BASE + cls, SEL_HANDLER, (uint64_t)exit_handler, cls,
-					MTD_ALL),
+		if (!check(hc_create_pt(SEL_EVT_BASE + cls, SEL_HANDLER, (uint64_t)exit_handler,
+					cls, MTD_ALL),
 			   "create an exit portal"))
 			return 1;
 	}
-	if (!check(hc_create_vcpu(SEL_VCPU, SEL_VM, 0, SEL_EVT_BASE), "create the vCPU") ||
+	if (!check(hc_create_vcpu(SEL_VCPU, SEL_VM, cpu, SEL_EVT_BASE), "create the vCPU") ||
 	    !check(hc_create_sc(SEL_VCPU_SC, SEL_VCPU, 20, 10000), "start the vCPU"))
 		return 1;
-	uprintf("VM started: %llu KiB of RAM, a %zu-byte guest at %#x\n",
-		(unsigned long long)(ram_size >> 10), image, GUEST_LOAD);
+	uprintf("VM started: %llu KiB of RAM, guest \"%s\" (%zu bytes) at %#x, on CPU %u\n",
+		(unsigned long long)(ram_size >> 10), guests[g].name, image, GUEST_LOAD, cpu);
 	return 0;
 }

@@ -40,7 +40,7 @@ t_vm_hello() {
 	# A real-mode guest on an SVM vCPU: port I/O and CPUID exits handled by the
 	# user-level VMM, HLT stopping it.
 	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -smp 2 \
-		-kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M" &&
+		-kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx" &&
 		expect "$1" 'virtualization: AMD SVM with nested paging' &&
 		expect "$1" 'vmm: guest: Hello from a Tandem VM' &&
 		expect "$1" 'vmm: guest: CPU vendor: TandemVirtVM' &&
@@ -52,8 +52,54 @@ system_test vm-hello t_vm_hello
 t_no_svm() {
 	# Without SVM the kernel says so at boot, and a VMM cannot make a vCPU.
 	QEMU_CPU=EPYC,-svm qemu_boot "$1" 120 'create the vCPU|VM started|PANIC|EXCEPTION' \
-		-m 256 -kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M" &&
+		-m 256 -kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx" &&
 		expect "$1" 'warning: no hardware virtualization: this CPU has no AMD-V \(SVM\)' &&
 		expect "$1" 'vmm: create the vCPU: ST_BAD_HC'
 }
 system_test no-svm t_no_svm
+
+# Line number of the first line matching a pattern (0 when none).
+line_of() {
+	grep -n -m1 -E -- "$2" "$1" | cut -d: -f1 || true
+}
+
+t_vm_triple_fault() {
+	# One VM triple-faults and stops; another on the same CPU runs on to its end.
+	qemu_boot "$1" 180 'vm2: guest halted|PANIC|EXCEPTION' -m 256 -smp 2 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx name=vm1 -- guest=triple,build/vmm.elf mem=4M heap=rwx name=vm2 -- guest=ticker" &&
+		expect "$1" 'vm1: guest triple-faulted at rip 0x7c18: the VM stops' &&
+		expect "$1" 'vm2: guest: tick t' &&
+		expect_not "$1" 'vm1: guest: tick|EXCEPTION|PANIC' || return 1
+	local tf last
+	tf=$(line_of "$1" 'triple-faulted')
+	last=$(line_of "$1" 'vm2: guest: tick t')
+	[ "${tf:-0}" -gt 0 ] && [ "${last:-0}" -gt "$tf" ] ||
+		{ echo "  vm2 did not go on after vm1 stopped"; return 1; }
+}
+system_test vm-triple-fault t_vm_triple_fault
+
+t_vms_share() {
+	# VMs on one CPU (and on two) all make progress side by side: none finishes
+	# before every other one is well under way.
+	local cpus=$2 n=$3 mods="build/root.elf" i
+	for i in $(seq 1 "$n"); do
+		mods+=",build/vmm.elf mem=4M heap=rwx name=vm$i -- guest=ticker cpu=$(((i - 1) % cpus))"
+	done
+	END_COUNT=$n qemu_boot "$1" 300 "guest halted|PANIC|EXCEPTION" \
+		-m 512 -smp "$cpus" -kernel "$KERNEL" -initrd "$mods" || return 1
+	local first_done=999999
+	for i in $(seq 1 "$n"); do
+		expect "$1" "vm$i: guest halted" || return 1
+		local d
+		d=$(line_of "$1" "vm$i: guest halted")
+		[ "$d" -lt "$first_done" ] && first_done=$d
+	done
+	for i in $(seq 1 "$n"); do
+		local e
+		e=$(line_of "$1" "vm$i: guest: tick e")
+		[ "${e:-0}" -gt 0 ] && [ "$e" -lt "$first_done" ] ||
+			{ echo "  vm$i had not got to tick e when the first VM finished"; return 1; }
+	done
+}
+system_test vms-4-on-1-cpu t_vms_share 1 4
+system_test vms-2-on-2-cpus t_vms_share 2 2
