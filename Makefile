@@ -94,8 +94,8 @@ $(BUILD)/ipcbench.elf: $(call uobjs,lib/crt0_launch.S bench/ipcbench.c $(ULIB_C)
 $(BUILD)/guest/%.bin: guest/tests/%.S
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(CC) -m32 -c $< -o $(BUILD)/guest/$*.o
-	@$(LD) -m elf_i386 -Ttext=0x7c00 --oformat binary -o $@ $(BUILD)/guest/$*.o
+	@$(CC) -c $< -o $(BUILD)/guest/$*.o
+	@$(LD) -Ttext=0x7c00 --oformat binary -o $@ $(BUILD)/guest/$*.o
 
 VMM_C := $(wildcard vmm/*.c)
 

@@ -16,3 +16,8 @@ guest_triple_end:
 guest_ticker:
 	.incbin "ticker.bin"
 guest_ticker_end:
+	.balign 16
+	.globl guest_modes, guest_modes_end
+guest_modes:
+	.incbin "modes.bin"
+guest_modes_end:

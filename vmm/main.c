@@ -2,7 +2,7 @@
  * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
  * CPUID and HLT. The device models and the instruction emulator come next.
  * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
- * module's command line, guest=hello|triple|ticker and cpu=N for the vCPU. */
+ * module's command line, guest=hello|triple|ticker|modes and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 int main(const struct launch_info *info, struct utcb *utcb);
 
 extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
-    guest_ticker[], guest_ticker_end[];
+    guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[];
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
 static const struct {
@@ -23,6 +23,7 @@ static const struct {
     {"hello", guest_hello, guest_hello_end},
     {"triple", guest_triple, guest_triple_end},
     {"ticker", guest_ticker, guest_ticker_end},
+    {"modes", guest_modes, guest_modes_end},
 };
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
@@ -105,6 +106,43 @@ static void cpuid(struct vcpu_state *s)
 	handler_utcb->mtd = MTD_RIP | MTD_GPR;
 }
 
+#define MSR_EFER      0xc0000080
+#define EFER_LMA      (1u << 10)
+#define EFER_WRITABLE 0x901u /* SCE, LME, NXE (SVME is the host's business) */
+
+/* MSRs: EFER is the guest's own; the others read as zero and ignore writes, as the
+ * machine-check and feature MSRs of a minimal CPU do (logged once each). */
+static void msr(struct vcpu_state *s)
+{
+	static uint32_t logged[16];
+	static unsigned nlogged;
+	uint32_t index = (uint32_t)s->rcx;
+	bool write = s->qual[0] & 1;
+	uint64_t value = (s->rdx << 32) | (uint32_t)s->rax;
+	if (index == MSR_EFER) {
+		if (write)
+			s->efer = (value & EFER_WRITABLE) | (s->efer & EFER_LMA);
+		else
+			value = s->efer;
+	} else {
+		bool seen = false;
+		for (unsigned i = 0; i < nlogged; i++)
+			seen |= logged[i] == index;
+		if (!seen && nlogged < 16) {
+			logged[nlogged++] = index;
+			uprintf_utcb(handler_utcb, "guest %s MSR %#x: not modelled (%s)\n",
+				     write ? "wrote" : "read", index, write ? "ignored" : "0");
+		}
+		value = 0;
+	}
+	if (!write) {
+		s->rax = (uint32_t)value;
+		s->rdx = value >> 32;
+	}
+	s->rip += s->inst_len;
+	handler_utcb->mtd = MTD_RIP | MTD_GPR | MTD_EFER;
+}
+
 /* Every exit portal enters here, with the exit class as its id. */
 static void exit_handler(uint64_t cls, uint64_t words)
 {
@@ -114,6 +152,7 @@ static void exit_handler(uint64_t cls, uint64_t words)
 	case VEXIT_STARTUP: startup(s); break;
 	case VEXIT_IO: io(s); break;
 	case VEXIT_CPUID: cpuid(s); break;
+	case VEXIT_MSR: msr(s); break;
 	case VEXIT_HLT:
 		uprintf_utcb(handler_utcb, "guest halted at rip %#llx: the VM stops\n",
 			     (unsigned long long)s->rip);
@@ -177,7 +216,7 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
 		g++;
 	if (g == sizeof(guests) / sizeof(guests[0])) {
-		uprintf("unknown guest in \"%s\" (hello, triple, ticker)\n", info->cmdline);
+		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes)\n", info->cmdline);
 		return 1;
 	}
 	/* cpu=N: where the vCPU (and its exit handler) run. */

@@ -103,3 +103,17 @@ t_vms_share() {
 }
 system_test vms-4-on-1-cpu t_vms_share 1 4
 system_test vms-2-on-2-cpus t_vms_share 2 2
+
+t_vm_modes() {
+	# Real mode to protected mode to long mode with the guest's own page tables
+	# (EFER written through the VMM's MSR handler).
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=modes" &&
+		expect "$1" 'vmm: guest: real mode' &&
+		expect "$1" 'vmm: guest: protected mode' &&
+		expect "$1" 'vmm: guest: long mode' &&
+		expect "$1" 'vmm: guest: EFER.LMA is set' &&
+		expect "$1" 'vmm: guest halted' &&
+		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
+}
+system_test vm-modes t_vm_modes
