@@ -132,6 +132,40 @@ void log_user(const char *name, const char *text, size_t len)
 	spin_unlock(&ring_lock, flags);
 }
 
+/* The cheap part of draining, for every exit from the kernel: as much as the UART's
+ * FIFO takes right now (it ends a line as "\r\n" itself: the ring holds "\n"). */
+void log_drain_some(void)
+{
+	static volatile bool busy;
+	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t lf;
+	if (spin_lock_bounded(&log_lock, 1000, &lf)) {
+		uint64_t flags = spin_lock(&ring_lock);
+		char chunk[16];
+		size_t n = 0;
+		uint64_t t = ring_tail;
+		while (n < sizeof(chunk) - 1 && t < ring_head) {
+			char c = user_ring[t % USER_LOG_SIZE];
+			if (c == '\n') {
+				chunk[n++] = '\r';
+				chunk[n++] = '\n';
+				t++;
+				break;
+			}
+			chunk[n++] = c;
+			t++;
+		}
+		if (n && serial_fifo_write(chunk, n))
+			ring_tail = t;
+		spin_unlock(&ring_lock, flags);
+		spin_unlock(&log_lock, lf);
+	} else {
+		irq_restore(lf);
+	}
+	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+}
+
 void log_drain(volatile bool *stop)
 {
 	/* One CPU at a time, so that chunks come out in order. */

@@ -28,6 +28,8 @@ void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_user(const char *name, const char *text, size_t len);
 /* Writes queued program output to the console, until done or *stop turns true. */
 void log_drain(volatile bool *stop);
+/* Writes what the UART takes at once, without waiting (on every kernel exit). */
+void log_drain_some(void);
 
 /* A broken kernel invariant: logs and stops this CPU. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);

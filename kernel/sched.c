@@ -408,6 +408,7 @@ void sched_exit(void)
 	c->tss.rsp[0] = c->rsp0;
 	arm_timer(rq);
 	bkl_unlock();
+	log_drain_some();
 	ret_user(&ec->regs);
 }
 

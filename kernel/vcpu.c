@@ -109,6 +109,7 @@ void vcpu_resume(struct ec *ec)
 	}
 	uint64_t qual[2], len;
 	bkl_unlock();
+	log_drain_some();
 	unsigned cls = svm_run(ec->vcpu, qual, &len);
 	/* A host interrupt made it exit, or waits now: let it in (its handler takes the
 	 * kernel lock itself). */

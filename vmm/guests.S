@@ -21,3 +21,13 @@ guest_ticker_end:
 guest_modes:
 	.incbin "modes.bin"
 guest_modes_end:
+	.balign 16
+	.globl guest_irq, guest_irq_end
+guest_irq:
+	.incbin "irq.bin"
+guest_irq_end:
+	.balign 16
+	.globl guest_spin, guest_spin_end
+guest_spin:
+	.incbin "spin.bin"
+guest_spin_end:

@@ -2,7 +2,7 @@
  * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
  * CPUID and HLT. The device models and the instruction emulator come next.
  * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
- * module's command line, guest=hello|triple|ticker|modes and cpu=N for the vCPU. */
+ * module's command line, guest=hello|triple|ticker|modes|irq|spin and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -13,17 +13,19 @@
 int main(const struct launch_info *info, struct utcb *utcb);
 
 extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
-    guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[];
+    guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[], guest_irq[],
+    guest_irq_end[], guest_spin[], guest_spin_end[];
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
+enum { GUEST_IRQ = 4 }; /* guests[] index of the one that wants a timer */
+
 static const struct {
 	const char *name;
 	const char *start, *end;
 } guests[] = {
-    {"hello", guest_hello, guest_hello_end},
-    {"triple", guest_triple, guest_triple_end},
-    {"ticker", guest_ticker, guest_ticker_end},
-    {"modes", guest_modes, guest_modes_end},
+    {"hello", guest_hello, guest_hello_end},    {"triple", guest_triple, guest_triple_end},
+    {"ticker", guest_ticker, guest_ticker_end}, {"modes", guest_modes, guest_modes_end},
+    {"irq", guest_irq, guest_irq_end},          {"spin", guest_spin, guest_spin_end},
 };
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
@@ -39,6 +41,9 @@ enum vmm_sel {
 	SEL_HANDLER,
 	SEL_VCPU,
 	SEL_VCPU_SC,
+	SEL_TIMER,
+	SEL_TIMER_SC,
+	SEL_WAKE,                            /* the halted vCPU's handler waits on it */
 	SEL_EVT_BASE = LSEL_FIRST_FREE + 64, /* + exit class: the exit portals */
 };
 
@@ -143,6 +148,62 @@ static void msr(struct vcpu_state *s)
 	handler_utcb->mtd = MTD_RIP | MTD_GPR | MTD_EFER;
 }
 
+/* A timer interrupt (vector 0x20) every TIMER_US: the timer thread marks it pending
+ * and wakes a halted vCPU or recalls a running one; the exit handler injects it
+ * when the guest can take it, or asks for an interrupt window. */
+#define TIMER_US     10000
+#define TIMER_VECTOR 0x20
+#define TIMER_UTCB   (HANDLER_UTCB + 0x1000)
+#define RFLAGS_IF    (1u << 9)
+
+static volatile bool irq_pending, vcpu_halted;
+
+static void timer_thread(uint64_t utcb)
+{
+	(void)utcb;
+	for (;;) {
+		hc_sm_down(SEL_TIMER, TIMER_US); /* nobody ups it: a pure timeout */
+		__atomic_store_n(&irq_pending, true, __ATOMIC_SEQ_CST);
+		if (__atomic_exchange_n(&vcpu_halted, false, __ATOMIC_SEQ_CST))
+			hc_sm_up(SEL_WAKE);
+		else
+			hc_ec_recall(SEL_VCPU);
+	}
+}
+
+/* Injects a pending interrupt if the guest can take one now, else asks for a window. */
+static void deliver_irq(struct vcpu_state *s)
+{
+	if (!__atomic_load_n(&irq_pending, __ATOMIC_SEQ_CST))
+		return;
+	handler_utcb->mtd |= MTD_INJ;
+	if ((s->rflags & RFLAGS_IF) && !s->intr_shadow && !(s->inj & VINJ_VALID)) {
+		__atomic_store_n(&irq_pending, false, __ATOMIC_SEQ_CST);
+		s->inj = VINJ_VALID | VINJ_EXTINT | TIMER_VECTOR;
+	} else {
+		s->inj |= VINJ_WINDOW;
+	}
+}
+
+/* HLT with interrupts on: sleep until the next interrupt is due, then deliver it
+ * right after the HLT. With interrupts off the guest has stopped for good. */
+static void halt(struct vcpu_state *s)
+{
+	if (!(s->rflags & RFLAGS_IF)) {
+		uprintf_utcb(handler_utcb, "guest halted at rip %#llx: the VM stops\n",
+			     (unsigned long long)s->rip);
+		thread_park();
+	}
+	__atomic_store_n(&vcpu_halted, true, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&irq_pending, __ATOMIC_SEQ_CST))
+		hc_sm_down(SEL_WAKE, 0);
+	__atomic_store_n(&vcpu_halted, false, __ATOMIC_SEQ_CST);
+	s->rip += s->inst_len;
+	s->intr_shadow = 0;
+	handler_utcb->mtd = MTD_RIP | MTD_STA;
+	deliver_irq(s);
+}
+
 /* Every exit portal enters here, with the exit class as its id. */
 static void exit_handler(uint64_t cls, uint64_t words)
 {
@@ -153,10 +214,12 @@ static void exit_handler(uint64_t cls, uint64_t words)
 	case VEXIT_IO: io(s); break;
 	case VEXIT_CPUID: cpuid(s); break;
 	case VEXIT_MSR: msr(s); break;
-	case VEXIT_HLT:
-		uprintf_utcb(handler_utcb, "guest halted at rip %#llx: the VM stops\n",
-			     (unsigned long long)s->rip);
-		thread_park();
+	case VEXIT_HLT: halt(s); break;
+	case VEXIT_RECALL:
+	case VEXIT_INTWIN:
+		handler_utcb->mtd = 0;
+		deliver_irq(s);
+		break;
 	case VEXIT_SHUTDOWN:
 		uprintf_utcb(handler_utcb, "guest triple-faulted at rip %#llx: the VM stops\n",
 			     (unsigned long long)s->rip);
@@ -216,7 +279,8 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
 		g++;
 	if (g == sizeof(guests) / sizeof(guests[0])) {
-		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes)\n", info->cmdline);
+		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin)\n",
+			info->cmdline);
 		return 1;
 	}
 	/* cpu=N: where the vCPU (and its exit handler) run. */
@@ -243,8 +307,20 @@ int main(const struct launch_info *info, struct utcb *utcb)
 			return 1;
 	}
 	if (!check(hc_create_vcpu(SEL_VCPU, SEL_VM, cpu, SEL_EVT_BASE), "create the vCPU") ||
+	    !check(hc_create_sm(SEL_WAKE, 0), "create the wake-up semaphore") ||
 	    !check(hc_create_sc(SEL_VCPU_SC, SEL_VCPU, 20, 10000), "start the vCPU"))
 		return 1;
+	if (g == GUEST_IRQ) {
+		char *tstack = heap_alloc(&heap, HANDLER_STACK);
+		if (!tstack || !check(hc_create_sm(SEL_TIMER, 0), "create the timer") ||
+		    !check(hc_create_ec(SEL_TIMER + 100, LSEL_PD_SELF, cpu, TIMER_UTCB,
+					(uint64_t)(tstack + HANDLER_STACK) - 8,
+					(uint64_t)timer_thread, true),
+			   "create the timer thread") ||
+		    !check(hc_create_sc(SEL_TIMER_SC, SEL_TIMER + 100, 25, 1000),
+			   "start the timer"))
+			return 1;
+	}
 	uprintf("VM started: %llu KiB of RAM, guest \"%s\" (%zu bytes) at %#x, on CPU %u\n",
 		(unsigned long long)(ram_size >> 10), guests[g].name, image, GUEST_LOAD, cpu);
 	return 0;

@@ -117,3 +117,27 @@ t_vm_modes() {
 		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
 }
 system_test vm-modes t_vm_modes
+
+t_vm_irq() {
+	# Interrupts injected into a guest: three wake it from HLT (the VMM sleeps
+	# until one is due), three arrive while it computes (a recall makes it exit).
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=irq" &&
+		expect "$1" 'vmm: guest: interrupt 3' &&
+		expect "$1" 'vmm: guest: now busy' &&
+		expect "$1" 'vmm: guest: interrupt 6' &&
+		expect "$1" 'vmm: guest: six interrupts: done' &&
+		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
+}
+system_test vm-irq t_vm_irq
+
+t_vm_spin_preempted() {
+	# A guest spinning with interrupts off shares its CPU with one that works: the
+	# spinner loses the CPU at the end of each budget, the worker finishes.
+	qemu_boot "$1" 180 'vm2: guest halted|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx name=vm1 -- guest=spin,build/vmm.elf mem=4M heap=rwx name=vm2 -- guest=ticker" &&
+		expect "$1" 'vm1: guest: s' &&
+		expect "$1" 'vm2: guest: tick t' &&
+		expect "$1" 'vm2: guest halted'
+}
+system_test vm-spin-preempted t_vm_spin_preempted

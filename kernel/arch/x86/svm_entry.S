@@ -34,7 +34,11 @@ svm_enter:
 	movq 96(%rax), %r14
 	movq 104(%rax), %r15
 	movq (%rsp), %rax
+	/* With V_INTR_MASKING the host's IF at VMRUN decides whether physical
+	 * interrupts make the guest exit: set it, under GIF=0 nothing is taken here. */
+	sti
 	vmrun %rax
+	cli
 	/* rax holds the VMCB address again (the host's rax); the guest's is in it. */
 	movq 8(%rsp), %rax
 	movq %rbx, 0(%rax)
