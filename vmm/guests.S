@@ -31,3 +31,8 @@ guest_irq_end:
 guest_spin:
 	.incbin "spin.bin"
 guest_spin_end:
+	.balign 16
+	.globl guest_probe, guest_probe_end
+guest_probe:
+	.incbin "probe.bin"
+guest_probe_end:

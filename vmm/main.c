@@ -2,7 +2,7 @@
  * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
  * CPUID and HLT. The device models and the instruction emulator come next.
  * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
- * module's command line, guest=hello|triple|ticker|modes|irq|spin and cpu=N for the vCPU. */
+ * module's command line, guest=hello|triple|ticker|modes|irq|spin|probe and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -14,7 +14,7 @@ int main(const struct launch_info *info, struct utcb *utcb);
 
 extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
     guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[], guest_irq[],
-    guest_irq_end[], guest_spin[], guest_spin_end[];
+    guest_irq_end[], guest_spin[], guest_spin_end[], guest_probe[], guest_probe_end[];
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
 enum { GUEST_IRQ = 4 }; /* guests[] index of the one that wants a timer */
@@ -26,6 +26,7 @@ static const struct {
     {"hello", guest_hello, guest_hello_end},    {"triple", guest_triple, guest_triple_end},
     {"ticker", guest_ticker, guest_ticker_end}, {"modes", guest_modes, guest_modes_end},
     {"irq", guest_irq, guest_irq_end},          {"spin", guest_spin, guest_spin_end},
+    {"probe", guest_probe, guest_probe_end},
 };
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
@@ -220,6 +221,14 @@ static void exit_handler(uint64_t cls, uint64_t words)
 		handler_utcb->mtd = 0;
 		deliver_irq(s);
 		break;
+	case VEXIT_NPF:
+		/* No device model behind it yet: an access outside the VM's RAM. */
+		uprintf_utcb(
+		    handler_utcb,
+		    "guest accessed guest-physical %#llx outside its RAM at rip %#llx: the "
+		    "VM stops\n",
+		    (unsigned long long)s->qual[0], (unsigned long long)s->rip);
+		thread_park();
 	case VEXIT_SHUTDOWN:
 		uprintf_utcb(handler_utcb, "guest triple-faulted at rip %#llx: the VM stops\n",
 			     (unsigned long long)s->rip);
@@ -279,8 +288,9 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
 		g++;
 	if (g == sizeof(guests) / sizeof(guests[0])) {
-		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin)\n",
-			info->cmdline);
+		uprintf(
+		    "unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin, probe)\n",
+		    info->cmdline);
 		return 1;
 	}
 	/* cpu=N: where the vCPU (and its exit handler) run. */

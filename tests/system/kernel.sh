@@ -141,3 +141,15 @@ t_vm_spin_preempted() {
 		expect "$1" 'vm2: guest halted'
 }
 system_test vm-spin-preempted t_vm_spin_preempted
+
+t_vm_probe() {
+	# A guest writes over all its RAM and reads beyond it: its VMM stops it with a
+	# message, while another VM on the same CPU and the kernel go on untouched.
+	qemu_boot "$1" 180 'vm2: guest halted|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx name=vm1 -- guest=probe,build/vmm.elf mem=4M heap=rwx name=vm2 -- guest=ticker" &&
+		expect "$1" 'vm1: guest: writing over all my RAM' &&
+		expect "$1" 'vm1: guest accessed guest-physical 0x100000 outside its RAM at rip 0x[0-9a-f]+: the VM stops' &&
+		expect "$1" 'vm2: guest: tick t' &&
+		expect_not "$1" 'without an exit|EXCEPTION|PANIC|error:'
+}
+system_test vm-probe t_vm_probe
