@@ -36,3 +36,8 @@ guest_spin_end:
 guest_probe:
 	.incbin "probe.bin"
 guest_probe_end:
+	.balign 16
+	.globl guest_io, guest_io_end
+guest_io:
+	.incbin "io.bin"
+guest_io_end:

@@ -2,7 +2,8 @@
  * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
  * CPUID and HLT. The device models and the instruction emulator come next.
  * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
- * module's command line, guest=hello|triple|ticker|modes|irq|spin|probe and cpu=N for the vCPU. */
+ * module's command line, guest=hello|triple|ticker|modes|irq|spin|probe|io and cpu=N for the vCPU.
+ */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -14,7 +15,8 @@ int main(const struct launch_info *info, struct utcb *utcb);
 
 extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
     guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[], guest_irq[],
-    guest_irq_end[], guest_spin[], guest_spin_end[], guest_probe[], guest_probe_end[];
+    guest_irq_end[], guest_spin[], guest_spin_end[], guest_probe[], guest_probe_end[], guest_io[],
+    guest_io_end[];
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
 enum { GUEST_IRQ = 4 }; /* guests[] index of the one that wants a timer */
@@ -26,7 +28,7 @@ static const struct {
     {"hello", guest_hello, guest_hello_end},    {"triple", guest_triple, guest_triple_end},
     {"ticker", guest_ticker, guest_ticker_end}, {"modes", guest_modes, guest_modes_end},
     {"irq", guest_irq, guest_irq_end},          {"spin", guest_spin, guest_spin_end},
-    {"probe", guest_probe, guest_probe_end},
+    {"probe", guest_probe, guest_probe_end},    {"io", guest_io, guest_io_end},
 };
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
@@ -81,17 +83,90 @@ static void com1_out(char c)
 	line[line_len++] = c;
 }
 
+#define TEST_LATCH 0x510 /* a test port: reads give back the last value written */
+
+static uint32_t latch;
+static char *guest_ram;
+static uint64_t guest_ram_size;
+
+/* One port access of size bytes: COM1 output, the test latch, COM1's status;
+ * other ports read as a floating bus (all ones) and ignore writes. */
+static uint32_t port_access(unsigned port, unsigned size, bool in, uint32_t value)
+{
+	uint32_t mask = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	if (!in) {
+		if (port == COM1)
+			com1_out((char)value);
+		else if (port == TEST_LATCH)
+			latch = value & mask;
+		return 0;
+	}
+	if (port == COM1_LSR)
+		return LSR_THR_EMPTY;
+	if (port == TEST_LATCH)
+		return latch & mask;
+	return mask;
+}
+
+/* Guest memory at a guest-physical address, or NULL outside its RAM. Only real and
+ * unpaged protected mode so far: the linear address is the physical one. */
+static void *guest_mem(uint64_t gpa, uint64_t len)
+{
+	if (gpa >= guest_ram_size || len > guest_ram_size - gpa)
+		return NULL;
+	return guest_ram + gpa;
+}
+
+/* ins/outs, with rep: element by element through ds:si or es:di. */
+static bool string_io(struct vcpu_state *s, unsigned port, unsigned size, bool in, bool rep)
+{
+	unsigned asize = (s->qual[0] >> 27) & 7; /* 1: 16-bit, 2: 32-bit, 4: 64-bit */
+	uint64_t amask = asize == 1 ? 0xffff : asize == 2 ? 0xffffffffULL : ~0ULL;
+	uint64_t count = rep ? s->rcx & amask : 1;
+	int64_t step = (s->rflags & (1u << 10)) ? -(int64_t)size : (int64_t)size; /* DF */
+	uint64_t *index = in ? &s->rdi : &s->rsi;
+	uint64_t base = in ? s->es.base : s->ds.base;
+	if ((s->cr0 & 0x80000000ULL) && count) {
+		uprintf_utcb(handler_utcb, "string I/O with guest paging on: not modelled yet\n");
+		return false;
+	}
+	for (; count; count--) {
+		uint64_t off = *index & amask;
+		void *p = guest_mem(base + off, size);
+		if (!p) {
+			uprintf_utcb(handler_utcb, "string I/O beyond the guest's RAM at %#llx\n",
+				     (unsigned long long)(base + off));
+			return false;
+		}
+		uint32_t v = 0;
+		if (in) {
+			v = port_access(port, size, true, 0);
+			memcpy(p, &v, size);
+		} else {
+			memcpy(&v, p, size);
+			port_access(port, size, false, v);
+		}
+		*index = (*index & ~amask) | ((*index + (uint64_t)step) & amask);
+		if (rep)
+			s->rcx = (s->rcx & ~amask) | ((s->rcx - 1) & amask);
+	}
+	return true;
+}
+
 static void io(struct vcpu_state *s)
 {
 	unsigned port = s->qual[0] & 0xffff, size = (s->qual[0] >> 16) & 0xff;
-	bool in = s->qual[0] >> 24 & 1;
+	bool in = s->qual[0] >> 24 & 1, string = s->qual[0] >> 25 & 1, rep = s->qual[0] >> 26 & 1;
 	uint64_t mask = size >= 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
-	if (in) {
-		uint64_t v =
-		    port == COM1_LSR ? LSR_THR_EMPTY : mask; /* nothing else: floating bus */
-		s->rax = (s->rax & ~mask) | (v & mask);
-	} else if (port == COM1) {
-		com1_out((char)s->rax);
+	if (string) {
+		if (!string_io(s, port, size, in, rep)) {
+			uprintf_utcb(handler_utcb, "the VM stops\n");
+			thread_park();
+		}
+	} else if (in) {
+		s->rax = (s->rax & ~mask) | (port_access(port, size, true, 0) & mask);
+	} else {
+		port_access(port, size, false, (uint32_t)(s->rax & mask));
 	}
 	s->rip += s->inst_len;
 	handler_utcb->mtd = MTD_RIP | MTD_GPR;
@@ -283,14 +358,16 @@ int main(const struct launch_info *info, struct utcb *utcb)
 		return 1;
 	}
 	memset(ram, 0, ram_size);
+	guest_ram = ram;
+	guest_ram_size = ram_size;
 	const char *want = option(info->cmdline, "guest=");
 	unsigned g = 0;
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
 		g++;
 	if (g == sizeof(guests) / sizeof(guests[0])) {
-		uprintf(
-		    "unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin, probe)\n",
-		    info->cmdline);
+		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin, probe, "
+			"io)\n",
+			info->cmdline);
 		return 1;
 	}
 	/* cpu=N: where the vCPU (and its exit handler) run. */

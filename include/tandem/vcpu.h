@@ -18,7 +18,8 @@
 enum vcpu_exit {
 	VEXIT_STARTUP = 0, /* first run: the VMM sets the initial state */
 	VEXIT_CPUID = 1,
-	VEXIT_IO = 2,  /* qual[0]: port | size << 16 | in << 24 | string << 25 | rep << 26 */
+	VEXIT_IO = 2,  /* qual[0]: port | size << 16 | in << 24 | string << 25 | rep << 26
+			* | address size (1: 16, 2: 32, 4: 64 bits) << 27 */
 	VEXIT_MSR = 3, /* qual[0]: 1 for WRMSR, 0 for RDMSR; the MSR is in rcx */
 	VEXIT_HLT = 4,
 	VEXIT_NPF = 5,        /* qual[0]: guest-physical address, qual[1]: error code */

@@ -153,3 +153,14 @@ t_vm_probe() {
 		expect_not "$1" 'without an exit|EXCEPTION|PANIC|error:'
 }
 system_test vm-probe t_vm_probe
+
+t_vm_io() {
+	# Port I/O of 1, 2 and 4 bytes, rep outsb and rep insw through the VMM.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=io" &&
+		expect "$1" 'vmm: guest: in and out of 1, 2 and 4 bytes: ok' &&
+		expect "$1" 'vmm: guest: rep outsb: ok' &&
+		expect "$1" 'vmm: guest: OKOKOKOK from rep insw' &&
+		expect_not "$1" 'went wrong|not modelled|EXCEPTION|PANIC'
+}
+system_test vm-io t_vm_io

@@ -112,10 +112,11 @@ enum {
 };
 
 /* IOIO exit information 1 (APM vol. 2, 15.10.2). */
-#define IOIO_IN         (1u << 0)
-#define IOIO_STR        (1u << 2)
-#define IOIO_REP        (1u << 3)
-#define IOIO_SIZE_SHIFT 4
+#define IOIO_IN          (1u << 0)
+#define IOIO_STR         (1u << 2)
+#define IOIO_REP         (1u << 3)
+#define IOIO_SIZE_SHIFT  4
+#define IOIO_ASIZE_SHIFT 7 /* one-hot: 16, 32 or 64-bit addresses */
 
 static bool present;
 static const char *missing = "not detected yet";
@@ -381,7 +382,8 @@ unsigned svm_run(struct svm_vcpu *v, uint64_t qual[2], uint64_t *inst_len)
 			qual[0] = (info1 >> 16 & 0xffff) | (uint64_t)(size == 4 ? 4 : size) << 16 |
 				  (uint64_t)(info1 & IOIO_IN) << 24 |
 				  (uint64_t) !!(info1 & IOIO_STR) << 25 |
-				  (uint64_t) !!(info1 & IOIO_REP) << 26;
+				  (uint64_t) !!(info1 & IOIO_REP) << 26 |
+				  (uint64_t)(info1 >> IOIO_ASIZE_SHIFT & 7) << 27;
 			/* EXITINFO2 holds the next rip for I/O exits, with or without nRIP. */
 			*inst_len = info2 - *u64_at(b, VMCB_RIP);
 			return VEXIT_IO;
