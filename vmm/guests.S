@@ -1,43 +1,21 @@
 /* Test guests built into the VMM: make builds guest/tests/NAME.S into NAME.bin and
- * assembles this file with that folder on the include path. */
+ * assembles this file with that folder on the include path. The list is GUESTS in
+ * vmm/guests.h. */
+.macro guest name
 	.section .rodata
 	.balign 16
-	.globl guest_hello, guest_hello_end
-guest_hello:
-	.incbin "hello.bin"
-guest_hello_end:
-	.balign 16
-	.globl guest_triple, guest_triple_end
-guest_triple:
-	.incbin "triple.bin"
-guest_triple_end:
-	.balign 16
-	.globl guest_ticker, guest_ticker_end
-guest_ticker:
-	.incbin "ticker.bin"
-guest_ticker_end:
-	.balign 16
-	.globl guest_modes, guest_modes_end
-guest_modes:
-	.incbin "modes.bin"
-guest_modes_end:
-	.balign 16
-	.globl guest_irq, guest_irq_end
-guest_irq:
-	.incbin "irq.bin"
-guest_irq_end:
-	.balign 16
-	.globl guest_spin, guest_spin_end
-guest_spin:
-	.incbin "spin.bin"
-guest_spin_end:
-	.balign 16
-	.globl guest_probe, guest_probe_end
-guest_probe:
-	.incbin "probe.bin"
-guest_probe_end:
-	.balign 16
-	.globl guest_io, guest_io_end
-guest_io:
-	.incbin "io.bin"
-guest_io_end:
+	.globl guest_\name, guest_\name\()_end
+guest_\name:
+	.incbin "\name\().bin"
+guest_\name\()_end:
+.endm
+
+	guest hello
+	guest triple
+	guest ticker
+	guest modes
+	guest irq
+	guest spin
+	guest probe
+	guest io
+	guest cpuid

@@ -1,9 +1,9 @@
 /* Tandem's virtual machine monitor, first slice: one VM with guest RAM from the
- * VMM's own memory, one vCPU, and exit handlers for start-up, I/O (COM1 output),
- * CPUID and HLT. The device models and the instruction emulator come next.
+ * VMM's own memory, one vCPU, and exit handlers for start-up, port I/O, CPUID,
+ * MSRs, HLT with interrupts, and faults. Device models and the instruction emulator
+ * come next.
  * Start it with heap=rwx (guest RAM comes from its heap) and, after "--" on the
- * module's command line, guest=hello|triple|ticker|modes|irq|spin|probe|io and cpu=N for the vCPU.
- */
+ * module's command line, guest=NAME (vmm/guests.h) and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
@@ -13,22 +13,17 @@
 
 int main(const struct launch_info *info, struct utcb *utcb);
 
-extern const char guest_hello[], guest_hello_end[], guest_triple[], guest_triple_end[],
-    guest_ticker[], guest_ticker_end[], guest_modes[], guest_modes_end[], guest_irq[],
-    guest_irq_end[], guest_spin[], guest_spin_end[], guest_probe[], guest_probe_end[], guest_io[],
-    guest_io_end[];
+#include "guests.h"
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
-enum { GUEST_IRQ = 4 }; /* guests[] index of the one that wants a timer */
 
 static const struct {
 	const char *name;
 	const char *start, *end;
 } guests[] = {
-    {"hello", guest_hello, guest_hello_end},    {"triple", guest_triple, guest_triple_end},
-    {"ticker", guest_ticker, guest_ticker_end}, {"modes", guest_modes, guest_modes_end},
-    {"irq", guest_irq, guest_irq_end},          {"spin", guest_spin, guest_spin_end},
-    {"probe", guest_probe, guest_probe_end},    {"io", guest_io, guest_io_end},
+#define GUEST_ENTRY(n) {#n, guest_##n, guest_##n##_end},
+    GUESTS(GUEST_ENTRY)
+#undef GUEST_ENTRY
 };
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
@@ -172,17 +167,60 @@ static void io(struct vcpu_state *s)
 	handler_utcb->mtd = MTD_RIP | MTD_GPR;
 }
 
+/* CPUID leaves: the host's, filtered to what this VMM models (AMD APM vol. 3,
+ * appendix E; Intel SDM vol. 2, CPUID). */
+#define CPUID1_ECX_MONITOR (1u << 3)
+#define CPUID1_ECX_VMX     (1u << 5)
+#define CPUID1_ECX_X2APIC  (1u << 21)
+#define CPUID1_ECX_TSC_DL  (1u << 24)
+#define CPUID1_ECX_XSAVE   (1u << 26)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID1_ECX_HYPERV  (1u << 31)
+#define CPUID1_EDX_APIC    (1u << 9)
+#define CPUID1_EDX_MCE_MCA ((1u << 7) | (1u << 14))
+/* Leaf 7: only fsgsbase, bmi1, bmi2 and erms. */
+#define CPUID7_EBX_KEEP    ((1u << 0) | (1u << 3) | (1u << 8) | (1u << 9))
+#define CPUIDX1_ECX_SVM    (1u << 2)
+#define CPUIDX1_ECX_SKINIT (1u << 12)
+#define CPUID_MAX_BASIC    0xd
+#define CPUID_MAX_EXT      0x80000008u
+
+static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
 static void cpuid(struct vcpu_state *s)
 {
-	/* "TandemVirtVM" as the vendor; nothing else offered yet. */
-	if ((uint32_t)s->rax == 0) {
-		s->rax = 0;
-		s->rbx = 0x646e6154; /* "Tand" */
-		s->rdx = 0x69566d65; /* "emVi" */
-		s->rcx = 0x4d567472; /* "rtVM" */
-	} else {
-		s->rax = s->rbx = s->rcx = s->rdx = 0;
+	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)s->rcx, r[4] = {0, 0, 0, 0};
+	bool ext = leaf >= 0x80000000u;
+	if ((!ext && leaf <= CPUID_MAX_BASIC) || (ext && leaf <= CPUID_MAX_EXT))
+		host_cpuid(leaf, sub, r);
+	switch (leaf) {
+	case 0: r[0] = r[0] < CPUID_MAX_BASIC ? r[0] : CPUID_MAX_BASIC; break;
+	case 1:
+		/* One vCPU without a local APIC model yet; no MONITOR, VMX, x2APIC, TSC
+		 * deadline, XSAVE or machine checks. */
+		r[1] &= 0x0000ffffu; /* APIC ID 0, one logical CPU */
+		r[2] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_X2APIC |
+			  CPUID1_ECX_TSC_DL | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE);
+		r[2] |= CPUID1_ECX_HYPERV;
+		r[3] &= ~(CPUID1_EDX_APIC | CPUID1_EDX_MCE_MCA);
+		break;
+	case 7:
+		r[0] = r[2] = r[3] = 0;
+		r[1] = sub == 0 ? r[1] & CPUID7_EBX_KEEP : 0;
+		break;
+	case 0xd:
+		r[0] = r[1] = r[2] = r[3] = 0; /* no XSAVE */
+		break;
+	case 0x80000000u: r[0] = r[0] < CPUID_MAX_EXT ? r[0] : CPUID_MAX_EXT; break;
+	case 0x80000001u: r[2] &= ~(CPUIDX1_ECX_SVM | CPUIDX1_ECX_SKINIT); break;
+	default: break;
 	}
+	s->rax = r[0], s->rbx = r[1], s->rcx = r[2], s->rdx = r[3];
 	s->rip += s->inst_len;
 	handler_utcb->mtd = MTD_RIP | MTD_GPR;
 }
@@ -365,9 +403,7 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
 		g++;
 	if (g == sizeof(guests) / sizeof(guests[0])) {
-		uprintf("unknown guest in \"%s\" (hello, triple, ticker, modes, irq, spin, probe, "
-			"io)\n",
-			info->cmdline);
+		uprintf("unknown guest in \"%s\" (the list is in vmm/guests.h)\n", info->cmdline);
 		return 1;
 	}
 	/* cpu=N: where the vCPU (and its exit handler) run. */
@@ -397,7 +433,7 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	    !check(hc_create_sm(SEL_WAKE, 0), "create the wake-up semaphore") ||
 	    !check(hc_create_sc(SEL_VCPU_SC, SEL_VCPU, 20, 10000), "start the vCPU"))
 		return 1;
-	if (g == GUEST_IRQ) {
+	if (guests[g].start == guest_irq) { /* the one that wants a timer */
 		char *tstack = heap_alloc(&heap, HANDLER_STACK);
 		if (!tstack || !check(hc_create_sm(SEL_TIMER, 0), "create the timer") ||
 		    !check(hc_create_ec(SEL_TIMER + 100, LSEL_PD_SELF, cpu, TIMER_UTCB,

@@ -43,7 +43,7 @@ t_vm_hello() {
 		-kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx" &&
 		expect "$1" 'virtualization: AMD SVM with nested paging' &&
 		expect "$1" 'vmm: guest: Hello from a Tandem VM' &&
-		expect "$1" 'vmm: guest: CPU vendor: TandemVirtVM' &&
+		expect "$1" 'vmm: guest: CPU vendor: (AuthenticAMD|GenuineIntel)' &&
 		expect "$1" 'vmm: guest halted at rip 0x7c2a' &&
 		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
 }
@@ -164,3 +164,13 @@ t_vm_io() {
 		expect_not "$1" 'went wrong|not modelled|EXCEPTION|PANIC'
 }
 system_test vm-io t_vm_io
+
+t_vm_cpuid() {
+	# The VMM filters CPUID: the host's vendor and SSE2, no MONITOR, no SVM.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=cpuid" &&
+		expect "$1" 'vmm: guest: vendor AuthenticAMD' &&
+		expect "$1" 'vmm: guest: features as filtered: SSE2, no MONITOR, no SVM' &&
+		expect_not "$1" 'unexpected CPUID|EXCEPTION|PANIC'
+}
+system_test vm-cpuid t_vm_cpuid

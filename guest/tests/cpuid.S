@@ -1,0 +1,55 @@
+/* Checks the CPU the VMM presents: the host's vendor, SSE2 there, and neither SVM
+ * (no nested virtualization) nor MONITOR/MWAIT offered. */
+#define COM1 0x3f8
+
+	.code16
+	.text
+	.globl _start
+_start:
+	cli
+	xorw %ax, %ax
+	movw %ax, %ds
+	movw %ax, %ss
+	movw $0x7000, %sp
+	xorl %eax, %eax
+	cpuid
+	movl %ebx, vendor
+	movl %edx, vendor + 4
+	movl %ecx, vendor + 8
+	movw $vendor_msg, %si
+	call puts
+	movl $1, %eax
+	cpuid
+	testl $(1 << 26), %edx		/* SSE2 */
+	jz bad
+	testl $(1 << 3), %ecx		/* MONITOR */
+	jnz bad
+	movl $0x80000001, %eax
+	cpuid
+	testl $(1 << 2), %ecx		/* SVM */
+	jnz bad
+	movw $ok_msg, %si
+	call puts
+	hlt
+bad:
+	movw $bad_msg, %si
+	call puts
+	hlt
+
+puts:
+	movw $COM1, %dx
+1:	lodsb
+	testb %al, %al
+	jz 2f
+	outb %al, %dx
+	jmp 1b
+2:	ret
+
+vendor_msg:
+	.ascii "vendor "
+vendor:
+	.asciz "????????????\n"
+ok_msg:
+	.asciz "features as filtered: SSE2, no MONITOR, no SVM\n"
+bad_msg:
+	.asciz "unexpected CPUID features\n"

@@ -1,0 +1,11 @@
+/* The test guests built into the VMM (vmm/guests.S), as an X-macro list. */
+#ifndef TANDEM_VMM_GUESTS_H
+#define TANDEM_VMM_GUESTS_H
+
+#define GUESTS(X) X(hello) X(triple) X(ticker) X(modes) X(irq) X(spin) X(probe) X(io) X(cpuid)
+
+#define GUEST_DECLARE(n) extern const char guest_##n[], guest_##n##_end[];
+GUESTS(GUEST_DECLARE)
+#undef GUEST_DECLARE
+
+#endif
