@@ -54,24 +54,27 @@ static void emit(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A kernel line goes straight to the UART when no program output is waiting, else
+ * behind it into the ring, so that lines never interleave (log_line, below). */
+static void log_line(const char *line, size_t len);
+
+#define KERNEL_LINE_MAX 256
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	if (level > log_level)
 		return;
-	uint64_t flags;
-	bool locked = spin_lock_bounded(&log_lock, LOG_LOCK_SPINS, &flags);
-	emit("tandem[cpu%u]: ", cpu_self()->id);
-	if (level == LOG_ERROR || level == LOG_WARN)
-		emit("%s: ", level == LOG_ERROR ? "error" : "warning");
+	char line[KERNEL_LINE_MAX];
+	int n = format_buf(line, sizeof(line), "tandem[cpu%u]: %s", cpu_self()->id,
+			   level == LOG_ERROR  ? "error: "
+			   : level == LOG_WARN ? "warning: "
+					       : "");
 	va_list ap;
 	va_start(ap, fmt);
-	format_v(serial_out, NULL, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(line))
+		format_buf_v(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	serial_putc('\n');
-	if (locked)
-		spin_unlock(&log_lock, flags);
-	else
-		irq_restore(flags);
+	log_line(line, strnlen(line, sizeof(line)));
 }
 
 void log_raw(const char *fmt, ...)
@@ -134,10 +137,34 @@ void log_user(const char *name, const char *text, size_t len)
 
 /* The cheap part of draining, for every exit from the kernel: as much as the UART's
  * FIFO takes right now (it ends a line as "\r\n" itself: the ring holds "\n"). */
+static volatile bool draining; /* one CPU at a time drains, in order */
+
+static void log_line(const char *line, size_t len)
+{
+	uint64_t lf;
+	bool locked = spin_lock_bounded(&log_lock, LOG_LOCK_SPINS, &lf);
+	uint64_t flags = spin_lock(&ring_lock);
+	bool queued = ring_head != ring_tail || draining;
+	if (queued && ring_head - ring_tail + len + 1 <= USER_LOG_SIZE) {
+		for (size_t i = 0; i < len; i++)
+			user_ring[ring_head++ % USER_LOG_SIZE] = line[i];
+		user_ring[ring_head++ % USER_LOG_SIZE] = '\n';
+	}
+	spin_unlock(&ring_lock, flags);
+	if (!queued) {
+		for (size_t i = 0; i < len; i++)
+			serial_putc(line[i]);
+		serial_putc('\n');
+	}
+	if (locked)
+		spin_unlock(&log_lock, lf);
+	else
+		irq_restore(lf);
+}
+
 void log_drain_some(void)
 {
-	static volatile bool busy;
-	if (__atomic_exchange_n(&busy, true, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&draining, true, __ATOMIC_ACQUIRE))
 		return;
 	uint64_t lf;
 	if (spin_lock_bounded(&log_lock, 1000, &lf)) {
@@ -163,13 +190,11 @@ void log_drain_some(void)
 	} else {
 		irq_restore(lf);
 	}
-	__atomic_store_n(&busy, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&draining, false, __ATOMIC_RELEASE);
 }
 
 void log_drain(volatile bool *stop)
 {
-	/* One CPU at a time, so that chunks come out in order. */
-	static volatile bool draining;
 	if (__atomic_exchange_n(&draining, true, __ATOMIC_ACQUIRE))
 		return;
 	for (;;) {
