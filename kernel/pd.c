@@ -314,10 +314,14 @@ void pd_flush_tlbs(struct pd *pd)
 		while (__atomic_load_n(&cpus[i].tlb_done, __ATOMIC_SEQ_CST) < want[i])
 			cpu_relax();
 	}
+	/* A VM's vCPUs flush their tagged translations at their next entry; the
+	 * interrupt above made the running ones exit first. */
+	if (pd->is_vm)
+		pd->npt_gen++;
 	/* Only CPUs running pd right now keep it; the others reload on activation. */
 	uint64_t still = 0;
 	for (unsigned i = 0; i < cpus_possible; i++) {
-		if (cpus[i].cur_pd == pd)
+		if (cpus[i].cur_pd == pd || cpus[i].cur_vm == pd)
 			still |= 1ULL << i;
 	}
 	__atomic_store_n(&pd->cpu_mask, still, __ATOMIC_SEQ_CST);

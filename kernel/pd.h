@@ -18,10 +18,12 @@ struct pd {
 	bool is_vm;   /* a VM: the memory space is guest-physical (nested paging) */
 	paddr_t pml4; /* user page tables; the kernel half is shared */
 	struct capspace caps;
-	struct mdb *mem, *io; /* delegated ranges, sorted by base */
-	uint8_t *io_bitmap;   /* a clear bit allows the port; NULL: no port allowed */
-	uint64_t cpu_mask;    /* CPUs that may cache translations of this space */
-	struct ec *ecs;       /* its execution contexts */
+	struct mdb *mem, *io;      /* delegated ranges, sorted by base */
+	uint8_t *io_bitmap;        /* a clear bit allows the port; NULL: no port allowed */
+	uint64_t cpu_mask;         /* CPUs that may cache translations of this space */
+	volatile uint64_t npt_gen; /* VMs: bumped by every shootdown of its mappings */
+	uint32_t asid;             /* VMs: address-space ID of its vCPUs */
+	struct ec *ecs;            /* its execution contexts */
 };
 
 extern struct pd pd_kern;

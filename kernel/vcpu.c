@@ -42,7 +42,9 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 	}
 	struct ec *ec = kmalloc(sizeof(*ec));
 	struct svm_vcpu *v = kmalloc(sizeof(*v));
-	if (!ec || !v || !svm_vcpu_init(v, vm->pml4)) {
+	if (!vm->asid)
+		vm->asid = svm_asid_alloc();
+	if (!ec || !v || !svm_vcpu_init(v, vm->pml4, vm->asid)) {
 		if (v)
 			kfree(v, sizeof(*v));
 		if (ec)
@@ -108,9 +110,14 @@ void vcpu_resume(struct ec *ec)
 		kernel_exit();
 	}
 	uint64_t qual[2], len;
+	struct cpu *c = cpu_self();
+	/* Shootdowns of the VM's mappings must reach this CPU while the guest runs. */
+	c->cur_vm = ec->pd;
+	__atomic_fetch_or(&ec->pd->cpu_mask, 1ULL << c->id, __ATOMIC_SEQ_CST);
 	bkl_unlock();
 	log_drain_some();
-	unsigned cls = svm_run(ec->vcpu, qual, &len);
+	unsigned cls = svm_run(ec->vcpu, &ec->pd->npt_gen, qual, &len);
+	c->cur_vm = NULL;
 	/* A host interrupt made it exit, or waits now: let it in (its handler takes the
 	 * kernel lock itself). */
 	__asm__ volatile("sti; nop; cli" ::: "memory");

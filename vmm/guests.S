@@ -19,3 +19,4 @@ guest_\name\()_end:
 	guest probe
 	guest io
 	guest cpuid
+	guest exitbench

@@ -35,9 +35,10 @@ struct cpu {
 	unsigned id;          /* index into cpus[] */
 	uint32_t apic_id;
 	volatile bool online;
-	volatile uint64_t ticks; /* LAPIC timer interrupts taken */
-	struct pd *cur_pd;       /* whose page tables CR3 holds (NULL: the kernel's) */
-	struct pd *io_pd;        /* whose I/O bitmap the TSS holds */
+	volatile uint64_t ticks;    /* LAPIC timer interrupts taken */
+	struct pd *cur_pd;          /* whose page tables CR3 holds (NULL: the kernel's) */
+	struct pd *io_pd;           /* whose I/O bitmap the TSS holds */
+	struct pd *volatile cur_vm; /* the VM whose vCPU runs here now, or NULL */
 	bool io_reload;
 	volatile uint64_t tlb_requests; /* TLB shootdowns asked of this CPU */
 	volatile uint64_t tlb_done;     /* the requests it has carried out */

@@ -81,14 +81,16 @@ enum {
 #define INTERCEPT_SVM_INSNS 0x3fu /* VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI */
 #define INTERCEPT_MONITOR   (3u << 10)
 
-#define VINTR_V_IRQ    (1ULL << 8)
-#define VINTR_IGN_TPR  (1ULL << 20)
-#define VINTR_MASKING  (1ULL << 24)
-#define TLB_FLUSH_ALL  1
-#define GPAT_DEFAULT   0x0007040600070406ULL
-#define EVENT_VALID    (1ULL << 31)
-#define EVENT_TYPE_EXC (3ULL << 8)
-#define VEC_UD         6
+#define VINTR_V_IRQ         (1ULL << 8)
+#define VINTR_IGN_TPR       (1ULL << 20)
+#define VINTR_MASKING       (1ULL << 24)
+#define TLB_FLUSH_ALL       1
+#define TLB_FLUSH_ASID      3
+#define CPUID_FLUSH_BY_ASID (1u << 6) /* 0x8000000A EDX */
+#define GPAT_DEFAULT        0x0007040600070406ULL
+#define EVENT_VALID         (1ULL << 31)
+#define EVENT_TYPE_EXC      (3ULL << 8)
+#define VEC_UD              6
 
 /* Exit codes (APM vol. 2, appendix C). */
 enum {
@@ -123,6 +125,7 @@ static const char *missing = "not detected yet";
 static paddr_t iopm, msrpm; /* intercept every port and every MSR */
 static paddr_t host_area[MAX_CPUS];
 static unsigned asid_max;
+static bool flush_by_asid;
 
 bool svm_present(void)
 {
@@ -173,6 +176,7 @@ bool svm_init_cpu(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	if (id == 0) {
 		asid_max = f.b;
+		flush_by_asid = f.d & CPUID_FLUSH_BY_ASID;
 		iopm = page_alloc(2);  /* 12 KiB used */
 		msrpm = page_alloc(1); /* 8 KiB */
 		if (!iopm || !msrpm) {
@@ -186,8 +190,16 @@ bool svm_init_cpu(void)
 	return present;
 }
 
-bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root)
+uint32_t svm_asid_alloc(void)
 {
+	/* ASID 0 is the host's; 1 is shared by the VMs beyond the last one. */
+	static uint32_t next = 2;
+	return next < asid_max ? next++ : 1;
+}
+
+bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, uint32_t asid)
+{
+	v->asid = asid;
 	v->vmcb = page_alloc(0);
 	if (!v->vmcb)
 		return false;
@@ -198,7 +210,7 @@ bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root)
 	*u32_at(b, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_MONITOR;
 	*u64_at(b, VMCB_IOPM) = iopm;
 	*u64_at(b, VMCB_MSRPM) = msrpm;
-	*u32_at(b, VMCB_ASID) = 1;
+	*u32_at(b, VMCB_ASID) = asid;
 	*u64_at(b, VMCB_VINTR) = VINTR_MASKING;
 	*u64_at(b, VMCB_NP_ENABLE) = 1;
 	*u64_at(b, VMCB_NCR3) = npt_root;
@@ -345,14 +357,23 @@ void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 
 extern void svm_enter(paddr_t vmcb, struct svm_gprs *gprs, paddr_t host_area);
 
-unsigned svm_run(struct svm_vcpu *v, uint64_t qual[2], uint64_t *inst_len)
+unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual[2],
+		 uint64_t *inst_len)
 {
 	paddr_t b = v->vmcb;
 	unsigned id = cpu_self()->id;
 	for (;;) {
-		/* One ASID for every guest: flush its translations on each entry. A tagged
-		 * ASID per VM is a later optimisation. */
-		*((uint8_t *)phys_to_virt(b) + VMCB_TLB_CTL) = TLB_FLUSH_ALL;
+		/* Translations are tagged with the VM's ASID: they go only when the VM's
+		 * mappings changed since this vCPU last flushed (or on its first entry, or
+		 * always for VMs sharing ASID 1). */
+		uint64_t g = *gen;
+		uint8_t flush = 0;
+		if (!v->flushed_once || v->seen_gen != g || v->asid == 1) {
+			flush = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
+			v->seen_gen = g;
+			v->flushed_once = true;
+		}
+		*((uint8_t *)phys_to_virt(b) + VMCB_TLB_CTL) = flush;
 		*u32_at(b, VMCB_CLEAN) = 0;
 		svm_enter(b, &v->gprs, host_area[id]);
 

@@ -16,6 +16,9 @@ struct svm_gprs {
 struct svm_vcpu {
 	paddr_t vmcb; /* the VMCB page */
 	struct svm_gprs gprs;
+	uint32_t asid;     /* its VM's address-space ID: TLB entries tagged with it */
+	uint64_t seen_gen; /* the VM's mapping generation its TLB entries are from */
+	bool flushed_once;
 };
 
 /* Detects SVM with nested paging and enables it on this CPU; false without. */
@@ -23,7 +26,9 @@ bool svm_init_cpu(void);
 bool svm_present(void);
 const char *svm_missing_reason(void);
 
-bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root);
+bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, uint32_t asid);
+/* An address-space ID for a new VM (1 when they run out: then every entry flushes). */
+uint32_t svm_asid_alloc(void);
 void svm_vcpu_free(struct svm_vcpu *v);
 
 /* Copies state groups (mtd) between the VMCB and a vcpu_state. */
@@ -32,6 +37,7 @@ void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 
 /* Runs the guest until an exit the VMM must see; returns its class and fills qual.
  * Called without the kernel lock; interrupts off. */
-unsigned svm_run(struct svm_vcpu *v, uint64_t qual[2], uint64_t *inst_len);
+unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual[2],
+		 uint64_t *inst_len);
 
 #endif
