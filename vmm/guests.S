@@ -20,3 +20,4 @@ guest_\name\()_end:
 	guest io
 	guest cpuid
 	guest exitbench
+	guest spinread

@@ -310,6 +310,20 @@ static void timer_thread(uint64_t utcb)
 	}
 }
 
+static unsigned revoke_ms;
+static uint64_t revoke_page;
+
+/* Takes all of the guest's RAM back after revoke_ms, from another CPU. */
+static void revoke_thread(uint64_t utcb)
+{
+	hc_sm_down(SEL_TIMER + 50, revoke_ms * 1000ULL);
+	enum hc_status st =
+	    hc_revoke(LSEL_PD_SELF, crd(CRD_MEM, GUEST_RAM_ORDER, R_MEM_R | R_MEM_W | R_MEM_X),
+		      revoke_page, false);
+	uprintf_utcb((struct utcb *)utcb, "took the guest's RAM away: %s\n", hc_status_name(st));
+	thread_park();
+}
+
 /* Injects a pending interrupt if the guest can take one now, else asks for a window. */
 static void deliver_irq(struct vcpu_state *s)
 {
@@ -458,6 +472,23 @@ int main(const struct launch_info *info, struct utcb *utcb)
 	    !check(hc_create_sm(SEL_WAKE, 0), "create the wake-up semaphore") ||
 	    !check(hc_create_sc(SEL_VCPU_SC, SEL_VCPU, 20, 10000), "start the vCPU"))
 		return 1;
+	/* revoke_after=MS: take the guest's RAM away while it runs (shootdown test). */
+	const char *ra = option(info->cmdline, "revoke_after=");
+	if (ra) {
+		revoke_ms = 0;
+		for (; *ra >= '0' && *ra <= '9' && revoke_ms < 100000; ra++)
+			revoke_ms = revoke_ms * 10 + (unsigned)(*ra - '0');
+		revoke_page = (uint64_t)ram >> 12;
+		char *rstack = heap_alloc(&heap, HANDLER_STACK);
+		unsigned other = info->cpu_count > 1 ? 1 - cpu % 2 : 0;
+		if (!rstack || !check(hc_create_sm(SEL_TIMER + 50, 0), "create the revoke timer") ||
+		    !check(hc_create_ec(SEL_TIMER + 101, LSEL_PD_SELF, other, TIMER_UTCB + 0x1000,
+					(uint64_t)(rstack + HANDLER_STACK) - 8,
+					(uint64_t)revoke_thread, true),
+			   "create the revoke thread") ||
+		    !check(hc_create_sc(SEL_TIMER + 51, SEL_TIMER + 101, 25, 1000), "start it"))
+			return 1;
+	}
 	if (guests[g].start == guest_irq) { /* the one that wants a timer */
 		char *tstack = heap_alloc(&heap, HANDLER_STACK);
 		if (!tstack || !check(hc_create_sm(SEL_TIMER, 0), "create the timer") ||

@@ -174,3 +174,13 @@ t_vm_cpuid() {
 		expect_not "$1" 'unexpected CPUID|EXCEPTION|PANIC'
 }
 system_test vm-cpuid t_vm_cpuid
+
+t_vm_revoke() {
+	# The VMM takes its guest's RAM away from another CPU while the guest spins
+	# reading it: the guest faults at once (the shootdown reaches the running vCPU).
+	qemu_boot "$1" 120 'the VM stops|PANIC|EXCEPTION' -m 256 -smp 2 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=spinread cpu=1 revoke_after=200" &&
+		expect "$1" "vmm: took the guest's RAM away: ST_OK" &&
+		expect "$1" 'vmm: guest accessed guest-physical 0x[0-9a-f]+ outside its RAM at rip 0x7c1[0-9a-f]: the VM stops'
+}
+system_test vm-revoke t_vm_revoke
