@@ -2,10 +2,11 @@
 #ifndef TANDEM_VMM_GUESTS_H
 #define TANDEM_VMM_GUESTS_H
 
-#define GUESTS(X)                                                                        \
-	X(hello)                                                                         \
-	X(triple) X(ticker) X(modes) X(irq) X(spin) X(probe) X(io) X(cpuid) X(exitbench) \
-	    X(spinread)
+/* clang-format off */
+#define GUESTS(X) \
+	X(hello) X(triple) X(ticker) X(modes) X(irq) X(spin) X(probe) X(io) X(cpuid) \
+	X(exitbench) X(spinread)
+/* clang-format on */
 
 #define GUEST_DECLARE(n) extern const char guest_##n[], guest_##n##_end[];
 GUESTS(GUEST_DECLARE)
