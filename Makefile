@@ -91,10 +91,10 @@ $(BUILD)/ipcbench.elf: $(call uobjs,lib/crt0_launch.S bench/ipcbench.c $(ULIB_C)
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 
 # Test guests: flat binaries, built into the VMM.
-$(BUILD)/guest/%.bin: guest/tests/%.S
+$(BUILD)/guest/%.bin: guest/tests/%.S guest/tests/guest.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(CC) -c $< -o $(BUILD)/guest/$*.o
+	@$(CC) -Iguest/tests -c $< -o $(BUILD)/guest/$*.o
 	@$(LD) -Ttext=0x7c00 --oformat binary -o $@ $(BUILD)/guest/$*.o
 
 VMM_C := $(wildcard vmm/*.c)

@@ -1,16 +1,12 @@
 /* Checks the CPU the VMM presents: the host's vendor, SSE2 there, and neither SVM
  * (no nested virtualization) nor MONITOR/MWAIT offered. */
-#define COM1 0x3f8
+#include "guest.h"
 
 	.code16
 	.text
 	.globl _start
 _start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %ss
-	movw $0x7000, %sp
+	real_mode_start
 	xorl %eax, %eax
 	cpuid
 	movl %ebx, vendor
@@ -36,14 +32,7 @@ bad:
 	call puts
 	hlt
 
-puts:
-	movw $COM1, %dx
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	outb %al, %dx
-	jmp 1b
-2:	ret
+	define_puts
 
 vendor_msg:
 	.ascii "vendor "

@@ -1,19 +1,15 @@
 /* Port I/O of every size and as strings: byte, word and dword writes to the VMM's
  * test latch read back; rep outsb to COM1; rep insw from the latch. */
-#define COM1  0x3f8
+#include "guest.h"
 #define LATCH 0x510 /* the VMM's test port: reads give back the last value written */
 
 	.code16
 	.text
 	.globl _start
 _start:
-	cli
+	real_mode_start
 	cld
-	xorw %ax, %ax
-	movw %ax, %ds
 	movw %ax, %es
-	movw %ax, %ss
-	movw $0x7000, %sp
 	movw $LATCH, %dx
 	movb $0x5a, %al
 	outb %al, %dx
@@ -57,14 +53,7 @@ bad:
 	call puts
 	hlt
 
-puts:
-	movw $COM1, %dx
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	outb %al, %dx
-	jmp 1b
-2:	ret
+	define_puts
 
 ok_msg:
 	.asciz "in and out of 1, 2 and 4 bytes: ok\n"

@@ -1,17 +1,13 @@
 /* A guest that takes timer interrupts (vector 0x20 through the real-mode vector
  * table): three while halted, three while busy, then it halts with interrupts off. */
-#define COM1 0x3f8
+#include "guest.h"
 #define VECTOR 0x20
 
 	.code16
 	.text
 	.globl _start
 _start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %ss
-	movw $0x7000, %sp
+	real_mode_start
 	movw $handler, VECTOR * 4
 	movw $0, VECTOR * 4 + 2
 	movw $hello, %si
@@ -48,14 +44,7 @@ handler:
 	popw %ax
 	iret
 
-puts:
-	movw $COM1, %dx
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	outb %al, %dx
-	jmp 1b
-2:	ret
+	define_puts
 
 count:
 	.word 0

@@ -1,14 +1,11 @@
 /* A guest that keeps working: prints "tick a" to "tick t" with a busy delay between
  * them, then halts. */
+#include "guest.h"
 	.code16
 	.text
 	.globl _start
 _start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %ss
-	movw $0x7000, %sp
+	real_mode_start
 	movb $'a', %bl
 next:
 	movw $tick, %si
@@ -26,14 +23,7 @@ next:
 	hlt
 2:	jmp 2b
 
-puts:
-	movw $0x3f8, %dx
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	outb %al, %dx
-	jmp 1b
-2:	ret
+	define_puts
 
 tick:
 	.asciz "tick "
