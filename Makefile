@@ -116,8 +116,12 @@ USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULI
 user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
 
 # ---------------------------------------------------------------- ISO
-$(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf tools/mkiso
-	tools/mkiso $@ $(BUILD)/kernel.elf $(BUILD)/root.elf
+# The default image: the root task and two demo VMs (each with its own VMM).
+DEMO_VMS := "$(BUILD)/vmm.elf:mem=4M heap=rwx name=hello -- guest=hello" \
+	"$(BUILD)/vmm.elf:mem=4M heap=rwx name=ticker -- guest=ticker cpu=1"
+
+$(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf $(BUILD)/vmm.elf tools/mkiso
+	@tools/mkiso $@ $(BUILD)/kernel.elf $(BUILD)/root.elf $(DEMO_VMS)
 
 iso: $(BUILD)/tandem.iso
 
