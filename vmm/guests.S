@@ -21,3 +21,4 @@ guest_\name\()_end:
 	guest cpuid
 	guest exitbench
 	guest spinread
+	guest ud

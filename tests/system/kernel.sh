@@ -184,3 +184,13 @@ t_vm_revoke() {
 		expect "$1" 'vmm: guest accessed guest-physical 0x[0-9a-f]+ outside its RAM at rip 0x7c1[0-9a-f]: the VM stops'
 }
 system_test vm-revoke t_vm_revoke
+
+t_vm_ud() {
+	# SVM's own instructions raise #UD in the guest, through its own vector table.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=ud" &&
+		expect "$1" 'vmm: guest: #UD delivered for VMMCALL' &&
+		expect "$1" 'vmm: guest: and went on after it' &&
+		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
+}
+system_test vm-ud t_vm_ud
