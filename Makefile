@@ -91,7 +91,7 @@ $(BUILD)/ipcbench.elf: $(call uobjs,lib/crt0_launch.S bench/ipcbench.c $(ULIB_C)
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 
 # Test guests: flat binaries, built into the VMM.
-$(BUILD)/guest/%.bin: guest/tests/%.S guest/tests/guest.h
+$(BUILD)/guest/%.bin: guest/tests/%.S guest/tests/guest.inc
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	@$(CC) -Iguest/tests -c $< -o $(BUILD)/guest/$*.o

@@ -1,6 +1,6 @@
 /* Checks the CPU the VMM presents: the host's vendor, SSE2 there, and neither SVM
  * (no nested virtualization) nor MONITOR/MWAIT offered. */
-#include "guest.h"
+#include "guest.inc"
 
 	.code16
 	.text

@@ -1,6 +1,6 @@
 /* The smallest test guest: real mode at 0x7c00, says hello on COM1 (port I/O
  * exits), asks CPUID for the vendor and prints it, then halts. */
-#include "guest.h"
+#include "guest.inc"
 	.code16
 	.text
 	.globl _start

@@ -1,6 +1,6 @@
 /* Port I/O of every size and as strings: byte, word and dword writes to the VMM's
  * test latch read back; rep outsb to COM1; rep insw from the latch. */
-#include "guest.h"
+#include "guest.inc"
 #define LATCH 0x510 /* the VMM's test port: reads give back the last value written */
 
 	.code16

@@ -1,6 +1,6 @@
 /* A guest that takes timer interrupts (vector 0x20 through the real-mode vector
  * table): three while halted, three while busy, then it halts with interrupts off. */
-#include "guest.h"
+#include "guest.inc"
 #define VECTOR 0x20
 
 	.code16

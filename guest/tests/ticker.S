@@ -1,6 +1,6 @@
 /* A guest that keeps working: prints "tick a" to "tick t" with a busy delay between
  * them, then halts. */
-#include "guest.h"
+#include "guest.inc"
 	.code16
 	.text
 	.globl _start

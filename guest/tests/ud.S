@@ -1,6 +1,6 @@
 /* A guest that tries VMMCALL (no nested virtualization here): the invalid-opcode
  * exception must arrive through its own vector table, and it goes on after it. */
-#include "guest.h"
+#include "guest.inc"
 
 	.code16
 	.text
