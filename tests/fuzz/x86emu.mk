@@ -1,0 +1,2 @@
+FUZZERS += x86emu
+fuzz_x86emu_SRCS := vmm/x86emu.c
