@@ -1,5 +1,6 @@
 /* Exit round-trip benchmark guest: marks on port 0x511 around 2000 CPUIDs and 2000
  * writes to the unused port 0x80; the VMM times the stretches between marks. */
+#include "guest.inc"
 #define MARK 0x511
 #define N 2000
 
@@ -7,11 +8,7 @@
 	.text
 	.globl _start
 _start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %ss
-	movw $0x7000, %sp
+	real_mode_start
 	movw $MARK, %dx
 	outb %al, %dx			/* mark 1: CPUIDs start */
 	movw $N, %si

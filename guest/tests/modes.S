@@ -1,18 +1,15 @@
 /* A guest that climbs from real mode to protected mode to long mode with its own
  * page tables, saying so on COM1 at each step. Setting EFER.LME is an MSR write the
  * VMM handles. */
-#define COM1 0x3f8
+#include "guest.inc"
+
 #define PT_BASE 0x10000 /* PML4, PDPT and PD: three pages */
 
 	.code16
 	.text
 	.globl _start
 _start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %ss
-	movw $0x7000, %sp
+	real_mode_start
 	movw $real_msg, %si
 	movw $COM1, %dx
 1:	lodsb
@@ -20,21 +17,9 @@ _start:
 	jz 2f
 	outb %al, %dx
 	jmp 1b
-2:	lgdtl gdt_desc
-	movl %cr0, %eax
-	orl $1, %eax
-	movl %eax, %cr0
-	ljmpl $0x08, $pm32
-
-	.code32
-pm32:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl $0x7000, %esp
+2:	enter_protected_mode
 	movl $prot_msg, %esi
-	call puts32
+	call puts
 	/* Identity-map the first 2 MiB with one large page. */
 	movl $PT_BASE, %edi
 	xorl %eax, %eax
@@ -57,14 +42,7 @@ pm32:
 	movl %eax, %cr0
 	ljmpl $0x18, $lm64
 
-puts32:
-	movw $COM1, %dx
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	outb %al, %dx
-	jmp 1b
-2:	ret
+	define_puts
 
 	.code64
 lm64:
@@ -89,15 +67,7 @@ lm64:
 3:	hlt
 	jmp 3b
 
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
-	.quad 0x00af9a000000ffff	/* 0x18: 64-bit code */
-gdt_desc:
-	.word gdt_desc - gdt - 1
-	.long gdt
+	define_flat_gdt
 
 real_msg:
 	.asciz "real mode\n"
