@@ -117,26 +117,33 @@ static uint64_t ring_head, ring_tail; /* bytes written in, bytes drained */
 static uint64_t ring_dropped;
 static struct spinlock ring_lock;
 
+/* Appends n bytes to the ring; the caller holds ring_lock and checked the room. */
+static void ring_put(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		user_ring[ring_head++ % USER_LOG_SIZE] = p[i];
+}
+
+static bool ring_room(size_t n)
+{
+	return ring_head - ring_tail + n <= USER_LOG_SIZE;
+}
+
 void log_user(const char *name, const char *text, size_t len)
 {
 	size_t name_len = strnlen(name, 16);
 	uint64_t flags = spin_lock(&ring_lock);
-	if (ring_head - ring_tail + name_len + len + 3 > USER_LOG_SIZE) {
+	if (!ring_room(name_len + 2 + len + 1)) {
 		ring_dropped += len;
 	} else {
-		for (size_t i = 0; i < name_len; i++)
-			user_ring[ring_head++ % USER_LOG_SIZE] = name[i];
-		user_ring[ring_head++ % USER_LOG_SIZE] = ':';
-		user_ring[ring_head++ % USER_LOG_SIZE] = ' ';
-		for (size_t i = 0; i < len; i++)
-			user_ring[ring_head++ % USER_LOG_SIZE] = text[i];
-		user_ring[ring_head++ % USER_LOG_SIZE] = '\n';
+		ring_put(name, name_len);
+		ring_put(": ", 2);
+		ring_put(text, len);
+		ring_put("\n", 1);
 	}
 	spin_unlock(&ring_lock, flags);
 }
 
-/* The cheap part of draining, for every exit from the kernel: as much as the UART's
- * FIFO takes right now (it ends a line as "\r\n" itself: the ring holds "\n"). */
 static volatile bool draining; /* one CPU at a time drains, in order */
 
 static void log_line(const char *line, size_t len)
@@ -145,10 +152,11 @@ static void log_line(const char *line, size_t len)
 	bool locked = spin_lock_bounded(&log_lock, LOG_LOCK_SPINS, &lf);
 	uint64_t flags = spin_lock(&ring_lock);
 	bool queued = ring_head != ring_tail || draining;
-	if (queued && ring_head - ring_tail + len + 1 <= USER_LOG_SIZE) {
-		for (size_t i = 0; i < len; i++)
-			user_ring[ring_head++ % USER_LOG_SIZE] = line[i];
-		user_ring[ring_head++ % USER_LOG_SIZE] = '\n';
+	if (queued && ring_room(len + 1)) {
+		ring_put(line, len);
+		ring_put("\n", 1);
+	} else if (queued) {
+		ring_dropped += len;
 	}
 	spin_unlock(&ring_lock, flags);
 	if (!queued) {
@@ -162,6 +170,8 @@ static void log_line(const char *line, size_t len)
 		irq_restore(lf);
 }
 
+/* The cheap part of draining, for every exit from the kernel: as much as the UART's
+ * FIFO takes right now (it ends a line as "\r\n" itself: the ring holds "\n"). */
 void log_drain_some(void)
 {
 	if (__atomic_exchange_n(&draining, true, __ATOMIC_ACQUIRE))
