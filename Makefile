@@ -97,7 +97,7 @@ $(BUILD)/guest/%.bin: guest/tests/%.S guest/tests/guest.inc
 	@$(CC) -Iguest/tests -c $< -o $(BUILD)/guest/$*.o
 	@$(LD) -Ttext=0x7c00 --oformat binary -o $@ $(BUILD)/guest/$*.o
 
-VMM_C := $(wildcard vmm/*.c)
+VMM_C := $(wildcard vmm/*.c vmm/dev/*.c)
 
 GUESTS := $(patsubst guest/tests/%.S,$(BUILD)/guest/%.bin,$(wildcard guest/tests/*.S))
 

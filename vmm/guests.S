@@ -22,3 +22,4 @@ guest_\name\()_end:
 	guest exitbench
 	guest spinread
 	guest ud
+	guest mmio

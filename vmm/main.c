@@ -9,10 +9,14 @@
 #include <string.h>
 #include <tandem/launch.h>
 #include <tandem/vcpu.h>
+#include <format.h>
 #include <ulib.h>
 
 int main(const struct launch_info *info, struct utcb *utcb);
 
+#include "dev/testdev.h"
+#include "emulate.h"
+#include "gmem.h"
 #include "guests.h"
 
 /* The built-in test guests, chosen with guest=NAME on the module's command line. */
@@ -28,6 +32,7 @@ static const struct {
 
 #define GUEST_RAM_ORDER 8 /* 2^8 pages: 1 MiB of guest RAM */
 #define GUEST_LOAD      0x7c00
+#define TESTDEV_GPA     0xd0000000ULL /* the MMIO test device (vmm/dev/testdev.h) */
 #define HANDLER_UTCB    0x0000200000000000ULL
 #define HANDLER_STACK   16384
 #define COM1            0x3f8
@@ -46,6 +51,7 @@ enum vmm_sel {
 };
 
 static struct utcb *const handler_utcb = (struct utcb *)HANDLER_UTCB;
+static unsigned reply_mtd; /* the groups of guest state the reply writes back */
 static struct heap heap;
 static char line[128];
 static unsigned line_len;
@@ -63,7 +69,7 @@ static void startup(struct vcpu_state *s)
 	s->rip = GUEST_LOAD;
 	s->rflags = 2;
 	s->cr0 = 0x10; /* ET: real mode, no paging */
-	handler_utcb->mtd = MTD_ALL & ~MTD_QUAL;
+	reply_mtd = MTD_ALL & ~MTD_QUAL;
 }
 
 static void com1_out(char c)
@@ -104,8 +110,8 @@ static void bench_mark(void)
 }
 
 static uint32_t latch;
-static char *guest_ram;
-static uint64_t guest_ram_size;
+static struct gmem gm;
+static struct testdev testdev;
 
 /* One port access of size bytes: COM1 output, the test latch, COM1's status;
  * other ports read as a floating bus (all ones) and ignore writes. */
@@ -128,49 +134,57 @@ static uint32_t port_access(unsigned port, unsigned size, bool in, uint32_t valu
 	return mask;
 }
 
-/* Guest memory at a guest-physical address, or NULL outside its RAM. Only real and
- * unpaged protected mode so far: the linear address is the physical one. */
-static void *guest_mem(uint64_t gpa, uint64_t len)
+/* Accesses to guest-physical addresses nothing decodes: logged, the first few. */
+static void unassigned(void *ctx, uint64_t gpa, bool write)
 {
-	if (gpa >= guest_ram_size || len > guest_ram_size - gpa)
-		return NULL;
-	return guest_ram + gpa;
+	static unsigned logged;
+	(void)ctx;
+	if (logged < 4)
+		uprintf_utcb(handler_utcb, "guest %s unassigned guest-physical %#llx (%s)%s\n",
+			     write ? "wrote to" : "read from", (unsigned long long)gpa,
+			     write ? "ignored" : "all ones",
+			     ++logged == 4 ? "; no more of these logged" : "");
 }
 
-/* ins/outs, with rep: element by element through ds:si or es:di. */
-static bool string_io(struct vcpu_state *s, unsigned port, unsigned size, bool in, bool rep)
+/* ins/outs, with rep: element by element through ds:si or es:di, through the guest's
+ * paging; a page fault stops the string where it happened, as on the CPU. */
+static void string_io(struct vcpu_state *s, unsigned port, unsigned size, bool in, bool rep)
 {
 	unsigned asize = (s->qual[0] >> 27) & 7; /* 1: 16-bit, 2: 32-bit, 4: 64-bit */
 	uint64_t amask = asize == 1 ? 0xffff : asize == 2 ? 0xffffffffULL : ~0ULL;
 	uint64_t count = rep ? s->rcx & amask : 1;
 	int64_t step = (s->rflags & (1u << 10)) ? -(int64_t)size : (int64_t)size; /* DF */
 	uint64_t *index = in ? &s->rdi : &s->rsi;
-	uint64_t base = in ? s->es.base : s->ds.base;
-	if ((s->cr0 & 0x80000000ULL) && count) {
-		uprintf_utcb(handler_utcb, "string I/O with guest paging on: not modelled yet\n");
-		return false;
-	}
+	bool long_mode = asize == 4;
+	uint64_t base = long_mode ? 0 : in ? s->es.base : s->ds.base;
+	struct gmem_cpu cpu;
+	emulate_cpu_of(s, &cpu);
+	reply_mtd = MTD_RIP | MTD_GPR;
 	for (; count; count--) {
-		uint64_t off = *index & amask;
-		void *p = guest_mem(base + off, size);
-		if (!p) {
-			uprintf_utcb(handler_utcb, "string I/O beyond the guest's RAM at %#llx\n",
-				     (unsigned long long)(base + off));
-			return false;
-		}
+		uint64_t la = base + (*index & amask);
+		if (!long_mode)
+			la &= 0xffffffffULL;
+		struct gmem_fault f;
 		uint32_t v = 0;
 		if (in) {
 			v = port_access(port, size, true, 0);
-			memcpy(p, &v, size);
+			if (!gmem_lin_write(&gm, &cpu, la, &v, size, &f))
+				goto fault;
 		} else {
-			memcpy(&v, p, size);
+			if (!gmem_lin_read(&gm, &cpu, la, &v, size, GMEM_READ, &f))
+				goto fault;
 			port_access(port, size, false, v);
 		}
 		*index = (*index & ~amask) | ((*index + (uint64_t)step) & amask);
 		if (rep)
 			s->rcx = (s->rcx & ~amask) | ((s->rcx - 1) & amask);
+		continue;
+	fault:
+		emulate_inject_pf(s, &f);
+		reply_mtd |= MTD_INJ | MTD_CR;
+		return;
 	}
-	return true;
+	s->rip += s->inst_len;
 }
 
 static void io(struct vcpu_state *s)
@@ -179,17 +193,15 @@ static void io(struct vcpu_state *s)
 	bool in = s->qual[0] >> 24 & 1, string = s->qual[0] >> 25 & 1, rep = s->qual[0] >> 26 & 1;
 	uint64_t mask = size >= 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
 	if (string) {
-		if (!string_io(s, port, size, in, rep)) {
-			uprintf_utcb(handler_utcb, "the VM stops\n");
-			thread_park();
-		}
-	} else if (in) {
-		s->rax = (s->rax & ~mask) | (port_access(port, size, true, 0) & mask);
-	} else {
-		port_access(port, size, false, (uint32_t)(s->rax & mask));
+		string_io(s, port, size, in, rep);
+		return;
 	}
+	if (in)
+		s->rax = (s->rax & ~mask) | (port_access(port, size, true, 0) & mask);
+	else
+		port_access(port, size, false, (uint32_t)(s->rax & mask));
 	s->rip += s->inst_len;
-	handler_utcb->mtd = MTD_RIP | MTD_GPR;
+	reply_mtd = MTD_RIP | MTD_GPR;
 }
 
 /* CPUID leaves: the host's, filtered to what this VMM models (AMD APM vol. 3,
@@ -247,7 +259,7 @@ static void cpuid(struct vcpu_state *s)
 	}
 	s->rax = r[0], s->rbx = r[1], s->rcx = r[2], s->rdx = r[3];
 	s->rip += s->inst_len;
-	handler_utcb->mtd = MTD_RIP | MTD_GPR;
+	reply_mtd = MTD_RIP | MTD_GPR;
 }
 
 #define MSR_EFER      0xc0000080
@@ -284,7 +296,7 @@ static void msr(struct vcpu_state *s)
 		s->rdx = value >> 32;
 	}
 	s->rip += s->inst_len;
-	handler_utcb->mtd = MTD_RIP | MTD_GPR | MTD_EFER;
+	reply_mtd = MTD_RIP | MTD_GPR | MTD_EFER;
 }
 
 /* A timer interrupt (vector 0x20) every TIMER_US: the timer thread marks it pending
@@ -329,7 +341,7 @@ static void deliver_irq(struct vcpu_state *s)
 {
 	if (!__atomic_load_n(&irq_pending, __ATOMIC_SEQ_CST))
 		return;
-	handler_utcb->mtd |= MTD_INJ;
+	reply_mtd |= MTD_INJ;
 	if ((s->rflags & RFLAGS_IF) && !s->intr_shadow && !(s->inj & VINJ_VALID)) {
 		__atomic_store_n(&irq_pending, false, __ATOMIC_SEQ_CST);
 		s->inj = VINJ_VALID | VINJ_EXTINT | TIMER_VECTOR;
@@ -353,15 +365,45 @@ static void halt(struct vcpu_state *s)
 	__atomic_store_n(&vcpu_halted, false, __ATOMIC_SEQ_CST);
 	s->rip += s->inst_len;
 	s->intr_shadow = 0;
-	handler_utcb->mtd = MTD_RIP | MTD_STA;
+	reply_mtd = MTD_RIP | MTD_STA;
 	deliver_irq(s);
+}
+
+/* A nested page fault: an access outside guest RAM, emulated against the MMIO
+ * regions (or the floating bus), or RAM the VMM took away. */
+static void npf(struct vcpu_state *s)
+{
+	uint64_t gpa = s->qual[0];
+	if (gmem_is_ram(&gm, gpa)) {
+		uprintf_utcb(
+		    handler_utcb,
+		    "guest RAM at guest-physical %#llx is gone (rip %#llx): the VM stops\n",
+		    (unsigned long long)gpa, (unsigned long long)s->rip);
+		thread_park();
+	}
+	struct emulate_info info;
+	unsigned mtd;
+	if (emulate_insn(&gm, s, &mtd, &info) == EMULATE_UNSUPPORTED) {
+		char hex[3 * X86EMU_MAX_INSN_LEN + 1] = "";
+		for (unsigned i = 0; i < info.nbytes; i++)
+			format_buf(hex + 3 * i, 4, "%02x ", info.bytes[i]);
+		uprintf_utcb(handler_utcb,
+			     "guest instruction at rip %#llx (bytes %s) touches guest-physical "
+			     "%#llx, and it is not one the emulator knows: the VM stops\n",
+			     (unsigned long long)s->rip, hex, (unsigned long long)gpa);
+		thread_park();
+	}
+	reply_mtd = mtd;
 }
 
 /* Every exit portal enters here, with the exit class as its id. */
 static void exit_handler(uint64_t cls, uint64_t words)
 {
 	(void)words;
-	struct vcpu_state *s = (struct vcpu_state *)handler_utcb->mr;
+	/* The handlers work on a copy: printing reuses the UTCB's message registers. */
+	struct vcpu_state state, *s = &state;
+	memcpy(s, handler_utcb->mr, sizeof(*s));
+	reply_mtd = 0;
 	switch (cls) {
 	case VEXIT_STARTUP: startup(s); break;
 	case VEXIT_IO: io(s); break;
@@ -369,18 +411,8 @@ static void exit_handler(uint64_t cls, uint64_t words)
 	case VEXIT_MSR: msr(s); break;
 	case VEXIT_HLT: halt(s); break;
 	case VEXIT_RECALL:
-	case VEXIT_INTWIN:
-		handler_utcb->mtd = 0;
-		deliver_irq(s);
-		break;
-	case VEXIT_NPF:
-		/* No device model behind it yet: an access outside the VM's RAM. */
-		uprintf_utcb(
-		    handler_utcb,
-		    "guest accessed guest-physical %#llx outside its RAM at rip %#llx: the "
-		    "VM stops\n",
-		    (unsigned long long)s->qual[0], (unsigned long long)s->rip);
-		thread_park();
+	case VEXIT_INTWIN: deliver_irq(s); break;
+	case VEXIT_NPF: npf(s); break;
 	case VEXIT_SHUTDOWN:
 		uprintf_utcb(handler_utcb, "guest triple-faulted at rip %#llx: the VM stops\n",
 			     (unsigned long long)s->rip);
@@ -393,6 +425,8 @@ static void exit_handler(uint64_t cls, uint64_t words)
 			     (unsigned long long)s->qual[1], (unsigned long long)s->rip);
 		thread_park();
 	}
+	memcpy(handler_utcb->mr, s, sizeof(*s));
+	handler_utcb->mtd = reply_mtd;
 	hc_reply(0);
 	thread_park();
 }
@@ -435,8 +469,12 @@ int main(const struct launch_info *info, struct utcb *utcb)
 		return 1;
 	}
 	memset(ram, 0, ram_size);
-	guest_ram = ram;
-	guest_ram_size = ram_size;
+	gm.unassigned = unassigned;
+	if (!gmem_add_ram(&gm, 0, ram_size, ram) ||
+	    !gmem_add_mmio(&gm, TESTDEV_GPA, TESTDEV_SIZE, &testdev_ops, &testdev)) {
+		uprintf("cannot lay out the guest's memory\n");
+		return 1;
+	}
 	const char *want = option(info->cmdline, "guest=");
 	unsigned g = 0;
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))

@@ -143,14 +143,17 @@ t_vm_spin_preempted() {
 system_test vm-spin-preempted t_vm_spin_preempted
 
 t_vm_probe() {
-	# A guest writes over all its RAM and reads beyond it: its VMM stops it with a
-	# message, while another VM on the same CPU and the kernel go on untouched.
-	qemu_boot "$1" 180 'vm2: guest halted|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+	# A guest writes over all its RAM and writes and reads beyond it: it finds a
+	# floating bus there (the VMM logs it), while another VM on the same CPU and the
+	# kernel go on untouched.
+	END_COUNT=2 qemu_boot "$1" 180 'guest halted|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
 		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx name=vm1 -- guest=probe,build/vmm.elf mem=4M heap=rwx name=vm2 -- guest=ticker" &&
 		expect "$1" 'vm1: guest: writing over all my RAM' &&
-		expect "$1" 'vm1: guest accessed guest-physical 0x100000 outside its RAM at rip 0x[0-9a-f]+: the VM stops' &&
+		expect "$1" 'vm1: guest wrote to unassigned guest-physical 0x100000 \(ignored\)' &&
+		expect "$1" 'vm1: guest read from unassigned guest-physical 0x100000 \(all ones\)' &&
+		expect "$1" 'vm1: guest: beyond my RAM: all ones, and my writes went nowhere' &&
 		expect "$1" 'vm2: guest: tick t' &&
-		expect_not "$1" 'without an exit|EXCEPTION|PANIC|error:'
+		expect_not "$1" 'I read back|EXCEPTION|PANIC|error:'
 }
 system_test vm-probe t_vm_probe
 
@@ -181,7 +184,7 @@ t_vm_revoke() {
 	qemu_boot "$1" 120 'the VM stops|PANIC|EXCEPTION' -m 256 -smp 2 -kernel "$KERNEL" \
 		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=spinread cpu=1 revoke_after=200" &&
 		expect "$1" "vmm: took the guest's RAM away: ST_OK" &&
-		expect "$1" 'vmm: guest accessed guest-physical 0x[0-9a-f]+ outside its RAM at rip 0x7c1[0-9a-f]: the VM stops'
+		expect "$1" 'vmm: guest RAM at guest-physical 0x[0-9a-f]+ is gone \(rip 0x7c1[0-9a-f]\): the VM stops'
 }
 system_test vm-revoke t_vm_revoke
 
@@ -194,3 +197,15 @@ t_vm_ud() {
 		expect_not "$1" 'not handled yet|EXCEPTION|PANIC'
 }
 system_test vm-ud t_vm_ud
+
+t_vm_mmio() {
+	# MMIO through the instruction emulator in protected and long mode (with the
+	# guest's paging), and a page fault the emulator raises for the guest.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=mmio" &&
+		expect "$1" 'vmm: guest: mmio in protected mode: ok' &&
+		expect "$1" "vmm: guest: mmio in long mode through the guest's paging: ok" &&
+		expect "$1" 'vmm: guest: page fault from an emulated access: ok' &&
+		expect_not "$1" 'went wrong|no page fault|not one the emulator knows|EXCEPTION|PANIC'
+}
+system_test vm-mmio t_vm_mmio
