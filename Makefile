@@ -62,7 +62,7 @@ kernel: $(BUILD)/kernel.elf
 # ---------------------------------------------------------------- user programs
 # Freestanding like the kernel, linked at 4 MiB by lib/user.ld.
 USER_CFLAGS := $(FREE_CFLAGS)
-ULIB_C := lib/hc.c lib/print.c lib/heap.c lib/elf.c lib/string.c lib/format.c lib/thread.c
+ULIB_C := lib/parse.c lib/hc.c lib/print.c lib/heap.c lib/elf.c lib/string.c lib/format.c lib/thread.c
 ROOT_C := $(wildcard root/*.c)
 KTEST_C := $(wildcard tests/ktest/*.c)
 

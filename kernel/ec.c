@@ -16,12 +16,6 @@
 #include "vcpu.h"
 #include "x86.h"
 
-/* FXSAVE image defaults (AMD APM vol. 2, 11.4.4): x87 control word and MXCSR. */
-#define FPU_FCW_OFFSET   0
-#define FPU_MXCSR_OFFSET 24
-#define FPU_FCW_DEFAULT  0x037f
-#define MXCSR_DEFAULT    0x1f80
-
 _Static_assert(offsetof(struct ec, obj) == 0, "objects start with their kobj");
 _Static_assert((offsetof(struct ec, regs) + sizeof(struct irq_frame)) % 16 == 0,
 	       "the end of the register frame is the interrupt stack: 16-byte aligned");
@@ -69,8 +63,7 @@ struct ec *ec_create(struct pd *pd, unsigned cpu, bool global, uint64_t utcb_va,
 	ec->regs.ss = SEL_UDATA;
 	ec->regs.rflags = USER_RFLAGS;
 	ec->regs.rdi = utcb_va;
-	*(uint16_t *)&ec->fpu[FPU_FCW_OFFSET] = FPU_FCW_DEFAULT;
-	*(uint32_t *)&ec->fpu[FPU_MXCSR_OFFSET] = MXCSR_DEFAULT;
+	fpu_area_init(ec->fpu);
 	ec->pd_next = pd->ecs;
 	pd->ecs = ec;
 	*status = ST_OK;

@@ -3,6 +3,7 @@
 #ifndef TANDEM_KERNEL_EC_H
 #define TANDEM_KERNEL_EC_H
 
+#include "fpu.h"
 #include "irq.h"
 #include "kobj.h"
 
@@ -20,8 +21,6 @@ enum ec_state {
 	EC_BLOCKED_SM,   /* waits on a semaphore */
 	EC_DEAD,
 };
-
-#define FPU_AREA 512 /* FXSAVE image */
 
 struct ec {
 	struct kobj obj; /* first, as in every object: a struct kobj * is the object */
@@ -57,7 +56,7 @@ struct ec {
 	struct sm *sm;     /* EC_BLOCKED_SM: on which */
 	uint64_t deadline; /* TSC value; 0: no timeout */
 	struct ec *timeout_next;
-	uint8_t fpu[FPU_AREA] __attribute__((aligned(16)));
+	uint8_t fpu[FPU_AREA] __attribute__((aligned(64))); /* XSAVE wants 64 */
 };
 
 /* ec->regs.rflags for user code: interrupts on. */

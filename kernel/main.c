@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "ioapic.h"
 #include "lapic.h"
+#include "fpu.h"
 #include "log.h"
 #include "mem.h"
 #include "paging.h"
@@ -201,6 +202,9 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 		 (unsigned long long)(timer_rates.lapic_hz / 1000), timer_rates.reference);
 	timer_start_tick(TICK_HZ);
 
+	log_info("fpu: %s", !fpu_xcr0             ? "x87 and SSE, saved with FXSAVE"
+			    : fpu_xcr0 & XCR0_AVX ? "x87, SSE and AVX, saved with XSAVE"
+						  : "x87 and SSE, saved with XSAVE");
 	if (vcpu_init_cpu())
 		log_info("virtualization: AMD SVM with nested paging");
 	else

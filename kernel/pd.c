@@ -49,9 +49,21 @@ struct pd *pd_create(const char *name, bool vm)
 	/* A VM's tables are its nested page tables: no kernel half there, or guest
 	 * physical addresses above 128 TiB would reach the kernel. */
 	pd->is_vm = vm;
-	if (!vm)
+	if (!vm) {
 		memcpy(table(pd->pml4) + KERNEL_HALF, table(kernel_cr3) + KERNEL_HALF,
 		       KERNEL_HALF * sizeof(uint64_t));
+		return pd;
+	}
+	/* Its I/O bitmap is the vCPUs' I/O permission map: every port intercepted
+	 * but those delegated to the VM. */
+	paddr_t iopm = page_alloc(VM_IOPM_ORDER);
+	if (!iopm) {
+		page_free(pd->pml4, 0);
+		kfree(pd, sizeof(*pd));
+		return NULL;
+	}
+	pd->io_bitmap = phys_to_virt(iopm);
+	memset(pd->io_bitmap, 0xff, PAGE_SIZE << VM_IOPM_ORDER);
 	return pd;
 }
 
@@ -160,8 +172,6 @@ static void unmap_pages(struct pd *pd, uint64_t vpn, uint64_t pages)
 		i += step;
 	}
 }
-
-#define IO_BITMAP_ORDER 1 /* 8 KiB: one bit per port */
 
 static void io_apply(struct pd *pd, uint64_t port, uint64_t count, bool allow)
 {
@@ -370,7 +380,7 @@ void pd_free(struct pd *pd)
 {
 	cap_destroy(&pd->caps);
 	if (pd->io_bitmap)
-		page_free(virt_to_phys(pd->io_bitmap), IO_BITMAP_ORDER);
+		page_free(virt_to_phys(pd->io_bitmap), pd->is_vm ? VM_IOPM_ORDER : IO_BITMAP_ORDER);
 	/* No CPU may still run on these tables: the shootdown moves every CPU that
 	 * has them loaded to the kernel's (pd is dead). */
 	pd_flush_tlbs(pd);

@@ -6,8 +6,10 @@
 #include "kobj.h"
 #include "mdb.h"
 
-#define IO_PORTS       65536
-#define IO_BITMAP_SIZE (IO_PORTS / 8)
+#define IO_PORTS        65536
+#define IO_BITMAP_SIZE  (IO_PORTS / 8)
+#define IO_BITMAP_ORDER 1 /* 8 KiB: one bit per port */
+#define VM_IOPM_ORDER   2 /* SVM's 12-KiB map, the bits past port 0xffff for wide accesses */
 
 struct ec;
 

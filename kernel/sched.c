@@ -352,8 +352,8 @@ static void fpu_switch(struct runq *rq, struct ec *ec)
 	if (rq->fpu_owner == ec)
 		return;
 	if (rq->fpu_owner && !rq->fpu_owner->obj.dead)
-		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[FPU_AREA])rq->fpu_owner->fpu));
-	__asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[FPU_AREA])ec->fpu));
+		fpu_save(rq->fpu_owner->fpu);
+	fpu_restore(ec->fpu);
 	if (rq->fpu_owner)
 		kobj_unref(&rq->fpu_owner->obj);
 	kobj_ref(&ec->obj);

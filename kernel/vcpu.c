@@ -10,6 +10,7 @@
 #include "kmem.h"
 #include "lapic.h"
 #include "log.h"
+#include "paging.h"
 #include "pd.h"
 #include "sched.h"
 #include "svm.h"
@@ -44,7 +45,7 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 	struct svm_vcpu *v = kmalloc(sizeof(*v));
 	if (!vm->asid)
 		vm->asid = svm_asid_alloc();
-	if (!ec || !v || !svm_vcpu_init(v, vm->pml4, vm->asid)) {
+	if (!ec || !v || !svm_vcpu_init(v, vm->pml4, virt_to_phys(vm->io_bitmap), vm->asid)) {
 		if (v)
 			kfree(v, sizeof(*v));
 		if (ec)
@@ -61,6 +62,7 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 	ec->global = true;
 	ec->vcpu = v;
 	ec->evt_base = evt_base;
+	fpu_area_init(ec->fpu);
 	ec->state = EC_RUNNABLE;
 	ec->pd_next = vm->ecs;
 	vm->ecs = ec;

@@ -23,3 +23,7 @@ guest_\name\()_end:
 	guest spinread
 	guest ud
 	guest mmio
+	guest avx
+	guest inject
+	guest tsc
+	guest passthru

@@ -6,6 +6,7 @@
  * module's command line, guest=NAME (vmm/guests.h) and cpu=N for the vCPU. */
 #include <hc.h>
 #include <heap.h>
+#include <parse.h>
 #include <string.h>
 #include <tandem/launch.h>
 #include <tandem/vcpu.h>
@@ -56,6 +57,15 @@ static struct heap heap;
 static char line[128];
 static unsigned line_len;
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static bool pass_msrs = true; /* the switched MSRs without exits (trap_msrs: with) */
+
 /* Real mode at GUEST_LOAD, as a boot sector starts. */
 static void startup(struct vcpu_state *s)
 {
@@ -68,7 +78,10 @@ static void startup(struct vcpu_state *s)
 	s->gdtr = s->idtr = (struct vcpu_seg){0, 0, 0xffff, 0};
 	s->rip = GUEST_LOAD;
 	s->rflags = 2;
-	s->cr0 = 0x10; /* ET: real mode, no paging */
+	s->cr0 = 0x10;            /* ET: real mode, no paging */
+	s->xcr0 = 1;              /* x87 only, as after reset */
+	s->tsc_offset = -rdtsc(); /* its TSC counts from its start */
+	s->ctrl = pass_msrs ? VCTRL_PASS_SYSCALL_MSRS : 0;
 	reply_mtd = MTD_ALL & ~MTD_QUAL;
 }
 
@@ -84,16 +97,14 @@ static void com1_out(char c)
 	line[line_len++] = c;
 }
 
-#define TEST_LATCH 0x510 /* a test port: reads give back the last value written */
-#define BENCH_MARK 0x511 /* the exit benchmark's marks (guest exitbench) */
-#define BENCH_N    2000
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
+#define TEST_LATCH    0x510 /* a test port: reads give back the last value written */
+#define BENCH_MARK    0x511 /* the exit benchmark's marks (guest exitbench) */
+#define TEST_INJECT   0x512 /* 1: a #GP with error code 0x1234 after the OUT, 2: an NMI */
+#define TEST_TSC      0x513 /* the guest's TSC, low then high half: checked against ours */
+#define TEST_EXITS    0x514 /* any write: report the exits counted so far */
+#define TEST_GP_ERROR 0x1234
+#define TSC_SLACK     (1ULL << 32) /* cycles between the guest's RDTSC and ours */
+#define BENCH_N       2000
 
 /* Each mark ends a stretch of BENCH_N exits of one kind (plus the mark's own). */
 static void bench_mark(void)
@@ -110,8 +121,35 @@ static void bench_mark(void)
 }
 
 static uint32_t latch;
+static uint64_t test_inject; /* what the next reply injects (TEST_INJECT) */
+static uint64_t exits[VEXIT_COUNT], other_io_exits;
+
 static struct gmem gm;
 static struct testdev testdev;
+
+/* TEST_TSC: the guest's TSC must be ours plus the offset we gave it (which started
+ * it at zero), read a moment ago. */
+static uint64_t cur_tsc_offset;
+
+static void tsc_report(uint32_t half)
+{
+	static uint32_t low;
+	static bool have_low;
+	if (!have_low) {
+		low = half;
+		have_low = true;
+		return;
+	}
+	have_low = false;
+	uint64_t guest = (uint64_t)half << 32 | low, now = rdtsc() + cur_tsc_offset;
+	if (guest <= now && now - guest < TSC_SLACK)
+		uprintf_utcb(handler_utcb,
+			     "guest TSC %llu cycles behind ours plus its offset: ok\n",
+			     (unsigned long long)(now - guest));
+	else
+		uprintf_utcb(handler_utcb, "guest TSC %#llx, ours plus its offset %#llx: wrong\n",
+			     (unsigned long long)guest, (unsigned long long)now);
+}
 
 /* One port access of size bytes: COM1 output, the test latch, COM1's status;
  * other ports read as a floating bus (all ones) and ignore writes. */
@@ -125,6 +163,18 @@ static uint32_t port_access(unsigned port, unsigned size, bool in, uint32_t valu
 			latch = value & mask;
 		else if (port == BENCH_MARK)
 			bench_mark();
+		else if (port == TEST_INJECT && (value & mask) == 1)
+			test_inject = VINJ_VALID | VINJ_EXCEPTION | VINJ_ERROR_VALID | 13 |
+				      (uint64_t)TEST_GP_ERROR << 32;
+		else if (port == TEST_INJECT && (value & mask) == 2)
+			test_inject = VINJ_VALID | VINJ_NMI | 2;
+		else if (port == TEST_TSC)
+			tsc_report(value);
+		else if (port == TEST_EXITS)
+			uprintf_utcb(handler_utcb,
+				     "exits so far: %llu port I/O to other ports, %llu MSR\n",
+				     (unsigned long long)other_io_exits,
+				     (unsigned long long)exits[VEXIT_MSR]);
 		return 0;
 	}
 	if (port == COM1_LSR)
@@ -192,6 +242,9 @@ static void io(struct vcpu_state *s)
 	unsigned port = s->qual[0] & 0xffff, size = (s->qual[0] >> 16) & 0xff;
 	bool in = s->qual[0] >> 24 & 1, string = s->qual[0] >> 25 & 1, rep = s->qual[0] >> 26 & 1;
 	uint64_t mask = size >= 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+	if (port != COM1 && port != COM1_LSR && (port < TEST_LATCH || port > TEST_EXITS))
+		other_io_exits++;
+	cur_tsc_offset = s->tsc_offset;
 	if (string) {
 		string_io(s, port, size, in, rep);
 		return;
@@ -202,6 +255,11 @@ static void io(struct vcpu_state *s)
 		port_access(port, size, false, (uint32_t)(s->rax & mask));
 	s->rip += s->inst_len;
 	reply_mtd = MTD_RIP | MTD_GPR;
+	if (test_inject) {
+		s->inj = test_inject;
+		test_inject = 0;
+		reply_mtd |= MTD_INJ;
+	}
 }
 
 /* CPUID leaves: the host's, filtered to what this VMM models (AMD APM vol. 3,
@@ -215,8 +273,15 @@ static void io(struct vcpu_state *s)
 #define CPUID1_ECX_HYPERV  (1u << 31)
 #define CPUID1_EDX_APIC    (1u << 9)
 #define CPUID1_EDX_MCE_MCA ((1u << 7) | (1u << 14))
-/* Leaf 7: only fsgsbase, bmi1, bmi2 and erms. */
-#define CPUID7_EBX_KEEP    ((1u << 0) | (1u << 3) | (1u << 8) | (1u << 9))
+/* Leaf 7: only fsgsbase, bmi1, avx2, bmi2 and erms. */
+#define CPUID7_EBX_KEEP ((1u << 0) | (1u << 3) | (1u << 5) | (1u << 8) | (1u << 9))
+#define CR4_OSXSAVE     (1u << 18)
+/* Leaf 0xd: the XSAVE components (x87, SSE, AVX) and the standard format's sizes. */
+#define XCR0_GUEST         7u
+#define XCR0_AVX           4u
+#define XSAVE_LEGACY_SIZE  576u /* legacy area and header */
+#define XSAVE_AVX_SIZE     256u
+#define XSAVE1_EAX_KEEP    7u /* XSAVEOPT, XSAVEC, XGETBV with ECX=1; no XSAVES */
 #define CPUIDX1_ECX_SVM    (1u << 2)
 #define CPUIDX1_ECX_SKINIT (1u << 12)
 #define CPUID_MAX_BASIC    0xd
@@ -229,6 +294,22 @@ static void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 			 : "a"(leaf), "c"(sub));
 }
 
+static void xsave_leaf(const struct vcpu_state *s, uint32_t sub, uint32_t r[4])
+{
+	uint32_t comps = r[0] & XCR0_GUEST;
+	switch (sub) {
+	case 0:
+		r[0] = comps;
+		r[1] = XSAVE_LEGACY_SIZE + (s->xcr0 & XCR0_AVX ? XSAVE_AVX_SIZE : 0);
+		r[2] = XSAVE_LEGACY_SIZE + (comps & XCR0_AVX ? XSAVE_AVX_SIZE : 0);
+		r[3] = 0;
+		break;
+	case 1: r[0] &= XSAVE1_EAX_KEEP, r[1] = r[2] = r[3] = 0; break;
+	case 2: break; /* AVX: its size and offset, the host's */
+	default: r[0] = r[1] = r[2] = r[3] = 0; break;
+	}
+}
+
 static void cpuid(struct vcpu_state *s)
 {
 	uint32_t leaf = (uint32_t)s->rax, sub = (uint32_t)s->rcx, r[4] = {0, 0, 0, 0};
@@ -239,10 +320,13 @@ static void cpuid(struct vcpu_state *s)
 	case 0: r[0] = r[0] < CPUID_MAX_BASIC ? r[0] : CPUID_MAX_BASIC; break;
 	case 1:
 		/* One vCPU without a local APIC model yet; no MONITOR, VMX, x2APIC, TSC
-		 * deadline, XSAVE or machine checks. */
+		 * deadline or machine checks. XSAVE for x87, SSE and AVX, whose state the
+		 * kernel keeps per vCPU; OSXSAVE mirrors the guest's CR4. */
 		r[1] &= 0x0000ffffu; /* APIC ID 0, one logical CPU */
 		r[2] &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_X2APIC |
-			  CPUID1_ECX_TSC_DL | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE);
+			  CPUID1_ECX_TSC_DL | CPUID1_ECX_OSXSAVE);
+		if (s->cr4 & CR4_OSXSAVE)
+			r[2] |= r[2] & CPUID1_ECX_XSAVE ? CPUID1_ECX_OSXSAVE : 0;
 		r[2] |= CPUID1_ECX_HYPERV;
 		r[3] &= ~(CPUID1_EDX_APIC | CPUID1_EDX_MCE_MCA);
 		break;
@@ -250,9 +334,7 @@ static void cpuid(struct vcpu_state *s)
 		r[0] = r[2] = r[3] = 0;
 		r[1] = sub == 0 ? r[1] & CPUID7_EBX_KEEP : 0;
 		break;
-	case 0xd:
-		r[0] = r[1] = r[2] = r[3] = 0; /* no XSAVE */
-		break;
+	case 0xd: xsave_leaf(s, sub, r); break;
 	case 0x80000000u: r[0] = r[0] < CPUID_MAX_EXT ? r[0] : CPUID_MAX_EXT; break;
 	case 0x80000001u: r[2] &= ~(CPUIDX1_ECX_SVM | CPUIDX1_ECX_SKINIT); break;
 	default: break;
@@ -262,6 +344,7 @@ static void cpuid(struct vcpu_state *s)
 	reply_mtd = MTD_RIP | MTD_GPR;
 }
 
+#define MSR_TSC       0x10
 #define MSR_EFER      0xc0000080
 #define EFER_LMA      (1u << 10)
 #define EFER_WRITABLE 0x901u /* SCE, LME, NXE (SVME is the host's business) */
@@ -275,11 +358,19 @@ static void msr(struct vcpu_state *s)
 	uint32_t index = (uint32_t)s->rcx;
 	bool write = s->qual[0] & 1;
 	uint64_t value = (s->rdx << 32) | (uint32_t)s->rax;
+	reply_mtd = MTD_RIP | MTD_GPR | MTD_EFER;
 	if (index == MSR_EFER) {
 		if (write)
 			s->efer = (value & EFER_WRITABLE) | (s->efer & EFER_LMA);
 		else
 			value = s->efer;
+	} else if (index == MSR_TSC) {
+		/* The guest's TSC is ours plus its offset: a write moves the offset. */
+		if (write)
+			s->tsc_offset = value - rdtsc();
+		else
+			value = rdtsc() + s->tsc_offset;
+		reply_mtd |= MTD_TSC;
 	} else {
 		bool seen = false;
 		for (unsigned i = 0; i < nlogged; i++)
@@ -296,7 +387,6 @@ static void msr(struct vcpu_state *s)
 		s->rdx = value >> 32;
 	}
 	s->rip += s->inst_len;
-	reply_mtd = MTD_RIP | MTD_GPR | MTD_EFER;
 }
 
 /* A timer interrupt (vector 0x20) every TIMER_US: the timer thread marks it pending
@@ -404,6 +494,8 @@ static void exit_handler(uint64_t cls, uint64_t words)
 	struct vcpu_state state, *s = &state;
 	memcpy(s, handler_utcb->mr, sizeof(*s));
 	reply_mtd = 0;
+	if (cls < VEXIT_COUNT)
+		exits[cls]++;
 	switch (cls) {
 	case VEXIT_STARTUP: startup(s); break;
 	case VEXIT_IO: io(s); break;
@@ -442,6 +534,15 @@ static const char *option(const char *cmdline, const char *key)
 	return NULL;
 }
 
+/* The number after key ("key=N"), if there is a valid one. */
+static bool option_num(const char *cmdline, const char *key, uint64_t *v)
+{
+	const char *p = option(cmdline, key), *end = p;
+	while (end && *end && *end != ' ')
+		end++;
+	return p && parse_num(p, end, v);
+}
+
 /* Whether the word at p (up to a space or the end) is w. */
 static bool word_is(const char *p, const char *w)
 {
@@ -475,6 +576,7 @@ int main(const struct launch_info *info, struct utcb *utcb)
 		uprintf("cannot lay out the guest's memory\n");
 		return 1;
 	}
+	pass_msrs = !option(info->cmdline, "trap_msrs");
 	const char *want = option(info->cmdline, "guest=");
 	unsigned g = 0;
 	while (want && g < sizeof(guests) / sizeof(guests[0]) && !word_is(want, guests[g].name))
@@ -505,6 +607,15 @@ int main(const struct launch_info *info, struct utcb *utcb)
 					cls, MTD_ALL),
 			   "create an exit portal"))
 			return 1;
+	}
+	/* pass_io=PORT: a port of ours the guest reaches without exits. */
+	uint64_t port;
+	if (option_num(info->cmdline, "pass_io=", &port)) {
+		enum hc_status st = port < 0x10000 ? hc_delegate(LSEL_PD_SELF, SEL_VM,
+								 crd(CRD_IO, 0, R_IO), port, port)
+						   : ST_BAD_PARAM;
+		uprintf("port %#llx passed through to the guest: %s\n", (unsigned long long)port,
+			hc_status_name(st));
 	}
 	if (!check(hc_create_vcpu(SEL_VCPU, SEL_VM, cpu, SEL_EVT_BASE), "create the vCPU") ||
 	    !check(hc_create_sm(SEL_WAKE, 0), "create the wake-up semaphore") ||

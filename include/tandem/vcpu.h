@@ -36,7 +36,7 @@ enum vcpu_exit {
 #define MTD_RSP    (1u << 1)
 #define MTD_RIP    (1u << 2) /* rip, and inst_len (0 when unknown) */
 #define MTD_RFLAGS (1u << 3)
-#define MTD_CR     (1u << 4) /* cr0, cr2, cr3, cr4 */
+#define MTD_CR     (1u << 4) /* cr0, cr2, cr3, cr4, xcr0 */
 #define MTD_EFER   (1u << 5)
 #define MTD_SEG    (1u << 6)  /* es, cs, ss, ds, fs, gs, ldtr, tr */
 #define MTD_DTR    (1u << 7)  /* gdtr, idtr */
@@ -56,7 +56,10 @@ struct vcpu_seg {
 
 /* Event injection (inj): vector | type << 8 | error_valid << 11 | valid << 31,
  * error code in bits 63:32; VINJ_WINDOW asks for a VEXIT_INTWIN when the guest can
- * take an interrupt. */
+ * take an interrupt. An NMI (vector 2) injected while the guest is still in its NMI
+ * handler waits in the kernel until that handler's IRET, as on hardware; an event
+ * the guest's delivery cut off (a fault while pushing the frame) is delivered again
+ * by the kernel without the VMM. */
 #define VINJ_VALID       (1u << 31)
 #define VINJ_ERROR_VALID (1u << 11)
 #define VINJ_EXTINT      (0u << 8)
@@ -64,9 +67,14 @@ struct vcpu_seg {
 #define VINJ_EXCEPTION   (3u << 8)
 #define VINJ_WINDOW      (1ULL << 30)
 
-/* ctrl: which instructions exit besides those always intercepted (CPUID, HLT, I/O,
- * MSR access, shutdown). */
+/* ctrl: which guest exceptions exit, and which MSRs do not. CPUID, HLT, MSR access,
+ * shutdown and the port I/O the VM PD holds no capability for always exit; XSETBV
+ * is checked and done by the kernel (xcr0 says what the guest set). */
 #define VCTRL_EXC_BITMAP_SHIFT 32 /* bits 63:32: guest exceptions that exit */
+/* The MSRs the kernel switches with the guest's state (FS/GS base, KernelGSbase,
+ * STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP) are read and written by the guest
+ * without exits. */
+#define VCTRL_PASS_SYSCALL_MSRS (1u << 0)
 
 struct vcpu_state {
 	uint64_t exit; /* enum vcpu_exit */
@@ -80,6 +88,7 @@ struct vcpu_state {
 	uint64_t intr_shadow;
 	uint64_t tsc_offset;
 	uint64_t ctrl;
+	uint64_t xcr0; /* in MTD_CR; an invalid value written back means x87 only */
 };
 
 #endif

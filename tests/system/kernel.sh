@@ -209,3 +209,55 @@ t_vm_mmio() {
 		expect_not "$1" 'went wrong|no page fault|not one the emulator knows|EXCEPTION|PANIC'
 }
 system_test vm-mmio t_vm_mmio
+
+t_vm_avx() {
+	# Two VMs on one CPU with AVX: XCR0 checked by the kernel, ymm0-7 kept per vCPU
+	# across exits and preemption.
+	END_COUNT=2 qemu_boot "$1" 240 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx name=vm1 -- guest=avx,build/vmm.elf mem=4M heap=rwx name=vm2 -- guest=avx" &&
+		expect "$1" 'tandem\[cpu0\]: fpu: x87, SSE and AVX, saved with XSAVE' &&
+		expect "$1" 'vm1: guest: XCR0 set to x87, SSE and AVX \(a bad value raised #GP\): ok' &&
+		expect "$1" "vm1: guest: ymm0-7 kept across exits and the other VM's time slices: ok" &&
+		expect "$1" "vm2: guest: ymm0-7 kept across exits and the other VM's time slices: ok" &&
+		expect_not "$1" 'went wrong|EXCEPTION|PANIC'
+}
+system_test vm-avx t_vm_avx
+
+t_vm_inject() {
+	# A #GP with an error code and NMIs injected by the VMM; the second NMI waits for
+	# the first handler's IRET.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=inject" &&
+		expect "$1" 'vmm: guest: #GP with error code 0x1234 delivered after the OUT: ok' &&
+		expect "$1" "vmm: guest: NMI delivered, and a second one held until the first handler's IRET: ok" &&
+		expect_not "$1" 'went wrong|EXCEPTION|PANIC'
+}
+system_test vm-inject t_vm_inject
+
+t_vm_tsc() {
+	# The guest's TSC is the host's plus the offset its VMM set (zero at its start),
+	# and WRMSR to the TSC moves it.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=tsc" &&
+		expect "$1" 'vmm: guest TSC [0-9]+ cycles behind ours plus its offset: ok' &&
+		expect "$1" 'vmm: guest: TSC moved to 2\^40 by WRMSR: ok' &&
+		expect_not "$1" 'wrong|EXCEPTION|PANIC'
+}
+system_test vm-tsc t_vm_tsc
+
+t_vm_passthrough() {
+	# The VMM chooses what exits: port 0x61 (which it holds) delegated to the VM and
+	# the switched MSRs passed through give no exits; trapped, every access exits.
+	qemu_boot "$1" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx io=0x61 -- guest=passthru pass_io=0x61" &&
+		expect "$1" 'vmm: port 0x61 passed through to the guest: ST_OK' &&
+		expect "$1" 'vmm: guest: LSTAR reads back what I wrote' &&
+		expect "$1" 'vmm: exits so far: 0 port I/O to other ports, 0 MSR' || return 1
+	local log2="${1%.log}-trapped.log"
+	qemu_boot "$log2" 120 'guest halted|the VM stops|PANIC|EXCEPTION' -m 256 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx -- guest=passthru trap_msrs pass_io=0x61" &&
+		expect "$log2" 'vmm: port 0x61 passed through to the guest: ST_BAD_PARAM' &&
+		expect "$log2" 'vmm: exits so far: 100 port I/O to other ports, 101 MSR' &&
+		expect_not "$log2" 'EXCEPTION|PANIC'
+}
+system_test vm-passthrough t_vm_passthrough

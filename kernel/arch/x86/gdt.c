@@ -2,6 +2,7 @@
 #include <string.h>
 #include "cpu.h"
 #include "layout.h"
+#include "fpu.h"
 #include "x86.h"
 
 struct cpu cpus[MAX_CPUS];
@@ -87,16 +88,11 @@ extern void syscall_entry(void);
 #define STAR_USER_SHIFT   48
 /* IF, TF, DF, AC and NT: with NT left set by user code, the kernel's iretq would
  * fault (it means a nested-task return). */
-#define FMASK_BITS     ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14))
-#define CR0_MP         (1u << 1)
-#define CR0_EM         (1u << 2)
-#define CR0_TS         (1u << 3)
-#define CR4_OSFXSR     (1u << 9)
-#define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_SMEP       (1u << 20)
-#define CR4_SMAP       (1u << 21)
-#define CPUID7_SMEP    (1u << 7) /* CPUID.(7,0):EBX */
-#define CPUID7_SMAP    (1u << 20)
+#define FMASK_BITS  ((1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14))
+#define CR4_SMEP    (1u << 20)
+#define CR4_SMAP    (1u << 21)
+#define CPUID7_SMEP (1u << 7) /* CPUID.(7,0):EBX */
+#define CPUID7_SMAP (1u << 20)
 
 void cpu_enable_features(void)
 {
@@ -105,11 +101,9 @@ void cpu_enable_features(void)
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	wrmsr(MSR_FMASK, FMASK_BITS);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-	/* User code may use x87 and SSE; the kernel saves it per EC (FXSAVE). */
-	uint64_t cr0 = read_cr0();
-	cr0 = (cr0 | CR0_MP) & ~(uint64_t)(CR0_EM | CR0_TS);
-	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
-	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	/* User code and guests may use x87, SSE and AVX; the kernel keeps it per EC. */
+	fpu_init_cpu();
+	uint64_t cr4 = read_cr4();
 	/* The kernel never executes or touches user pages (it reaches UTCBs and images
 	 * through the direct map): let the CPU enforce that where it can. */
 	if (cpuid(0, 0).a >= 7) {

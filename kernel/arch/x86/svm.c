@@ -5,6 +5,7 @@
 #include <string.h>
 #include "svm.h"
 #include "cpu.h"
+#include "fpu.h"
 #include "log.h"
 #include "mem.h"
 #include "paging.h"
@@ -73,6 +74,7 @@ enum {
 #define INTERCEPT_SMI       (1u << 2)
 #define INTERCEPT_INIT      (1u << 3)
 #define INTERCEPT_VINTR     (1u << 4)
+#define INTERCEPT_IRET      (1u << 20)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_HLT       (1u << 24)
 #define INTERCEPT_IOIO      (1u << 27)
@@ -80,6 +82,7 @@ enum {
 #define INTERCEPT_SHUTDOWN  (1u << 31)
 #define INTERCEPT_SVM_INSNS 0x3fu /* VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI */
 #define INTERCEPT_MONITOR   (3u << 10)
+#define INTERCEPT_XSETBV    (1u << 13)
 
 #define VINTR_V_IRQ         (1ULL << 8)
 #define VINTR_IGN_TPR       (1ULL << 20)
@@ -89,8 +92,16 @@ enum {
 #define CPUID_FLUSH_BY_ASID (1u << 6) /* 0x8000000A EDX */
 #define GPAT_DEFAULT        0x0007040600070406ULL
 #define EVENT_VALID         (1ULL << 31)
+#define EVENT_TYPE_MASK     (7ULL << 8)
+#define EVENT_TYPE_NMI      (2ULL << 8)
 #define EVENT_TYPE_EXC      (3ULL << 8)
+#define EVENT_ERROR_VALID   (1ULL << 11)
+#define VEC_DB              1
 #define VEC_UD              6
+#define VEC_GP              13
+#define RFLAGS_TF           (1ULL << 8)
+#define DR6_BS              (1ULL << 14)
+#define CR4_OSXSAVE         (1ULL << 18)
 
 /* Exit codes (APM vol. 2, appendix C). */
 enum {
@@ -100,6 +111,7 @@ enum {
 	EXIT_SMI = 0x62,
 	EXIT_INIT = 0x63,
 	EXIT_VINTR = 0x64,
+	EXIT_IRET = 0x74,
 	EXIT_CPUID = 0x72,
 	EXIT_HLT = 0x78,
 	EXIT_IOIO = 0x7b,
@@ -109,6 +121,7 @@ enum {
 	EXIT_SKINIT = 0x86,
 	EXIT_MONITOR = 0x8a,
 	EXIT_MWAIT = 0x8b,
+	EXIT_XSETBV = 0x8d,
 	EXIT_NPF = 0x400,
 	EXIT_INVALID = -1,
 };
@@ -122,7 +135,7 @@ enum {
 
 static bool present;
 static const char *missing = "not detected yet";
-static paddr_t iopm, msrpm; /* intercept every port and every MSR */
+static paddr_t msrpm, msrpm_pass; /* every MSR intercepted; all but the switched ones */
 static paddr_t host_area[MAX_CPUS];
 static unsigned asid_max;
 static bool flush_by_asid;
@@ -145,6 +158,26 @@ static uint64_t *u64_at(paddr_t vmcb, unsigned off)
 static uint32_t *u32_at(paddr_t vmcb, unsigned off)
 {
 	return (uint32_t *)((char *)phys_to_virt(vmcb) + off);
+}
+
+/* The MSRs VMLOAD/VMSAVE keep per guest (APM vol. 2, 15.5.2): safe to pass through. */
+static const uint32_t switched_msrs[] = {
+    0xc0000100, 0xc0000101, 0xc0000102,             /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
+    0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+    0x174,      0x175,      0x176,                  /* SYSENTER_CS, _ESP, _EIP */
+};
+
+/* Clears both intercept bits of msr in an MSR permission map (APM vol. 2, 15.11:
+ * two bits per MSR in three 2-KiB blocks). */
+static void msrpm_allow(uint8_t *map, uint32_t msr)
+{
+	static const uint32_t block_base[3] = {0, 0xc0000000u, 0xc0010000u};
+	for (unsigned b = 0; b < 3; b++) {
+		if (msr - block_base[b] < 0x2000) {
+			unsigned bit = b * 0x4000 + (msr - block_base[b]) * 2;
+			map[bit / 8] &= (uint8_t) ~(3u << (bit % 8));
+		}
+	}
 }
 
 bool svm_init_cpu(void)
@@ -177,14 +210,16 @@ bool svm_init_cpu(void)
 	if (id == 0) {
 		asid_max = f.b;
 		flush_by_asid = f.d & CPUID_FLUSH_BY_ASID;
-		iopm = page_alloc(2);  /* 12 KiB used */
 		msrpm = page_alloc(1); /* 8 KiB */
-		if (!iopm || !msrpm) {
+		msrpm_pass = page_alloc(1);
+		if (!msrpm || !msrpm_pass) {
 			missing = "out of memory";
 			return false;
 		}
-		memset(phys_to_virt(iopm), 0xff, 4 * PAGE_SIZE);
 		memset(phys_to_virt(msrpm), 0xff, 2 * PAGE_SIZE);
+		memset(phys_to_virt(msrpm_pass), 0xff, 2 * PAGE_SIZE);
+		for (unsigned i = 0; i < sizeof(switched_msrs) / sizeof(switched_msrs[0]); i++)
+			msrpm_allow(phys_to_virt(msrpm_pass), switched_msrs[i]);
 		present = true;
 	}
 	return present;
@@ -197,9 +232,10 @@ uint32_t svm_asid_alloc(void)
 	return next < asid_max ? next++ : 1;
 }
 
-bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, uint32_t asid)
+bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t asid)
 {
 	v->asid = asid;
+	v->xcr0 = XCR0_X87;
 	v->vmcb = page_alloc(0);
 	if (!v->vmcb)
 		return false;
@@ -207,7 +243,8 @@ bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, uint32_t asid)
 	*u32_at(b, VMCB_INTERCEPT_MISC1) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI |
 					   INTERCEPT_INIT | INTERCEPT_CPUID | INTERCEPT_HLT |
 					   INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
-	*u32_at(b, VMCB_INTERCEPT_MISC2) = INTERCEPT_SVM_INSNS | INTERCEPT_MONITOR;
+	*u32_at(b, VMCB_INTERCEPT_MISC2) =
+	    INTERCEPT_SVM_INSNS | INTERCEPT_MONITOR | INTERCEPT_XSETBV;
 	*u64_at(b, VMCB_IOPM) = iopm;
 	*u64_at(b, VMCB_MSRPM) = msrpm;
 	*u32_at(b, VMCB_ASID) = asid;
@@ -272,6 +309,7 @@ void svm_get_state(struct svm_vcpu *v, struct vcpu_state *s, unsigned mtd)
 		s->cr2 = *u64_at(b, VMCB_CR2);
 		s->cr3 = *u64_at(b, VMCB_CR3);
 		s->cr4 = *u64_at(b, VMCB_CR4);
+		s->xcr0 = v->xcr0;
 	}
 	if (mtd & MTD_EFER)
 		s->efer = *u64_at(b, VMCB_EFER) & ~(uint64_t)EFER_SVME; /* the guest's own view */
@@ -295,7 +333,15 @@ void svm_get_state(struct svm_vcpu *v, struct vcpu_state *s, unsigned mtd)
 	if (mtd & MTD_TSC)
 		s->tsc_offset = *u64_at(b, VMCB_TSC_OFFSET);
 	if (mtd & MTD_CTRL)
-		s->ctrl = (uint64_t)*u32_at(b, VMCB_INTERCEPT_EXC) << VCTRL_EXC_BITMAP_SHIFT;
+		s->ctrl = (uint64_t)v->exc_bitmap << VCTRL_EXC_BITMAP_SHIFT |
+			  (*u64_at(b, VMCB_MSRPM) == msrpm_pass ? VCTRL_PASS_SYSCALL_MSRS : 0);
+}
+
+/* Which exceptions exit: the VMM's, and #DB while an NMI handler's IRET is stepped. */
+static void update_exc_bitmap(struct svm_vcpu *v)
+{
+	*u32_at(v->vmcb, VMCB_INTERCEPT_EXC) =
+	    v->exc_bitmap | (v->iret_stepping ? 1u << VEC_DB : 0);
 }
 
 void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
@@ -319,6 +365,7 @@ void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 		*u64_at(b, VMCB_CR2) = s->cr2;
 		*u64_at(b, VMCB_CR3) = s->cr3;
 		*u64_at(b, VMCB_CR4) = s->cr4;
+		v->xcr0 = fpu_xcr0_valid(s->xcr0) ? s->xcr0 : XCR0_X87;
 	}
 	if (mtd & MTD_EFER)
 		*u64_at(b, VMCB_EFER) = s->efer | EFER_SVME; /* VMRUN insists on it */
@@ -334,7 +381,13 @@ void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 		seg_set(b, VMCB_IDTR, &s->idtr);
 	}
 	if (mtd & MTD_INJ) {
-		*u64_at(b, VMCB_EVENTINJ) = s->inj & ~VINJ_WINDOW & ~(uint64_t)(1ULL << 30);
+		uint64_t ev = s->inj & ~VINJ_WINDOW;
+		/* An NMI waits in the kernel for the guest to be able to take it. */
+		if ((ev & EVENT_VALID) && (ev & EVENT_TYPE_MASK) == EVENT_TYPE_NMI) {
+			v->nmi_pending = true;
+			ev = 0;
+		}
+		*u64_at(b, VMCB_EVENTINJ) = ev;
 		uint32_t *misc = u32_at(b, VMCB_INTERCEPT_MISC1);
 		uint64_t *vintr = u64_at(b, VMCB_VINTR);
 		/* An interrupt window: a virtual interrupt the guest takes when it can,
@@ -351,8 +404,98 @@ void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 		*u64_at(b, VMCB_INT_SHADOW) = s->intr_shadow & 1;
 	if (mtd & MTD_TSC)
 		*u64_at(b, VMCB_TSC_OFFSET) = s->tsc_offset;
-	if (mtd & MTD_CTRL)
-		*u32_at(b, VMCB_INTERCEPT_EXC) = (uint32_t)(s->ctrl >> VCTRL_EXC_BITMAP_SHIFT);
+	if (mtd & MTD_CTRL) {
+		v->exc_bitmap = (uint32_t)(s->ctrl >> VCTRL_EXC_BITMAP_SHIFT);
+		update_exc_bitmap(v);
+		*u64_at(b, VMCB_MSRPM) = s->ctrl & VCTRL_PASS_SYSCALL_MSRS ? msrpm_pass : msrpm;
+	}
+}
+
+static void inject_exception(paddr_t b, unsigned vec, bool error, uint32_t code)
+{
+	*u64_at(b, VMCB_EVENTINJ) = EVENT_VALID | EVENT_TYPE_EXC | vec |
+				    (error ? EVENT_ERROR_VALID | (uint64_t)code << 32 : 0);
+}
+
+/* XSETBV, done here for the guest: XCR0 is switched around VMRUN, and only with
+ * components the kernel saves per vCPU (Intel SDM vol. 2, XSETBV's exceptions). */
+static void guest_xsetbv(struct svm_vcpu *v)
+{
+	paddr_t b = v->vmcb;
+	uint64_t value = v->gprs.rdx << 32 | (uint32_t)*u64_at(b, VMCB_RAX);
+	if (!(*u64_at(b, VMCB_CR4) & CR4_OSXSAVE)) {
+		inject_exception(b, VEC_UD, false, 0);
+		return;
+	}
+	if (*((uint8_t *)phys_to_virt(b) + VMCB_CPL) != 0 || (uint32_t)v->gprs.rcx != 0 ||
+	    !fpu_xcr0_valid(value)) {
+		inject_exception(b, VEC_GP, true, 0);
+		return;
+	}
+	v->xcr0 = value;
+	*u64_at(b, VMCB_RIP) += 3;
+}
+
+/* Back to the host's XCR0. Where XSETBV is not intercepted (QEMU's emulation does
+ * not), the guest may have set XCR0 itself: that is its value from now on, as far as
+ * the kernel switches it. */
+static void xcr0_after_exit(struct svm_vcpu *v)
+{
+	uint64_t now = xgetbv(0);
+	if (now != v->xcr0)
+		v->xcr0 = fpu_xcr0_valid(now) ? now : XCR0_X87;
+	if (now != fpu_xcr0)
+		xsetbv(0, fpu_xcr0);
+}
+
+/* Before VMRUN: a waiting NMI goes in when nothing else is being injected and the
+ * guest is not in its NMI handler. */
+static void nmi_before_entry(struct svm_vcpu *v)
+{
+	uint64_t *inj = u64_at(v->vmcb, VMCB_EVENTINJ);
+	v->nmi_injected = false;
+	if (v->nmi_pending && !v->nmi_blocked && !(*inj & EVENT_VALID)) {
+		*inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+		v->nmi_pending = false;
+		v->nmi_injected = true;
+	}
+}
+
+/* After #VMEXIT: an NMI taken blocks further ones until its handler's IRET. */
+static void nmi_after_exit(struct svm_vcpu *v, uint64_t intinfo)
+{
+	if (!v->nmi_injected)
+		return;
+	if ((intinfo & EVENT_VALID) && (intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_NMI)
+		return; /* cut off: delivered again with the re-injection */
+	v->nmi_blocked = true;
+	*u32_at(v->vmcb, VMCB_INTERCEPT_MISC1) |= INTERCEPT_IRET;
+}
+
+/* The IRET out of the NMI handler is about to run: step over it with TF, and the
+ * #DB after it says NMIs are unblocked. */
+static void nmi_iret(struct svm_vcpu *v)
+{
+	paddr_t b = v->vmcb;
+	*u32_at(b, VMCB_INTERCEPT_MISC1) &= ~INTERCEPT_IRET;
+	uint64_t *rflags = u64_at(b, VMCB_RFLAGS);
+	v->guest_tf = *rflags & RFLAGS_TF;
+	*rflags |= RFLAGS_TF;
+	v->iret_stepping = true;
+	update_exc_bitmap(v);
+}
+
+/* The #DB of that step; false if it was the guest's own (to be handed on). */
+static bool nmi_iret_done(struct svm_vcpu *v)
+{
+	paddr_t b = v->vmcb;
+	v->iret_stepping = false;
+	v->nmi_blocked = false;
+	update_exc_bitmap(v);
+	if (v->guest_tf)
+		return false;
+	*u64_at(b, VMCB_DR6) &= ~DR6_BS;
+	return true;
 }
 
 extern void svm_enter(paddr_t vmcb, struct svm_gprs *gprs, paddr_t host_area);
@@ -375,7 +518,13 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		}
 		*((uint8_t *)phys_to_virt(b) + VMCB_TLB_CTL) = flush;
 		*u32_at(b, VMCB_CLEAN) = 0;
+		nmi_before_entry(v);
+		/* The guest's XCR0 while it runs; the host's (a superset) for saving. */
+		if (fpu_xcr0 && v->xcr0 != fpu_xcr0)
+			xsetbv(0, v->xcr0);
 		svm_enter(b, &v->gprs, host_area[id]);
+		if (fpu_xcr0)
+			xcr0_after_exit(v);
 
 		uint64_t code = *u64_at(b, VMCB_EXITCODE);
 		uint64_t info1 = *u64_at(b, VMCB_EXITINFO1), info2 = *u64_at(b, VMCB_EXITINFO2);
@@ -383,6 +532,7 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		/* An event cut off in the middle of its delivery is delivered again. */
 		if (intinfo & EVENT_VALID)
 			*u64_at(b, VMCB_EVENTINJ) = intinfo;
+		nmi_after_exit(v, intinfo);
 		qual[0] = qual[1] = 0;
 		*inst_len = 0;
 		switch (code) {
@@ -418,6 +568,17 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 			qual[1] = info1;
 			return VEXIT_NPF;
 		case EXIT_SHUTDOWN: return VEXIT_SHUTDOWN;
+		case EXIT_XSETBV: guest_xsetbv(v); continue;
+		case EXIT_IRET: nmi_iret(v); continue;
+		case EXIT_EXC_BASE + VEC_DB:
+			if (v->iret_stepping && nmi_iret_done(v))
+				continue;
+			if (!(v->exc_bitmap & (1u << VEC_DB))) {
+				inject_exception(b, VEC_DB, false, 0);
+				continue;
+			}
+			qual[0] = VEC_DB;
+			return VEXIT_EXCEPTION;
 		default:
 			if (code >= EXIT_EXC_BASE && code < EXIT_EXC_BASE + 32) {
 				qual[0] = code - EXIT_EXC_BASE;
@@ -428,7 +589,7 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 			    code == EXIT_MWAIT) {
 				/* No nested virtualization, no MONITOR: what a CPU without
 				 * them does. */
-				*u64_at(b, VMCB_EVENTINJ) = EVENT_VALID | EVENT_TYPE_EXC | VEC_UD;
+				inject_exception(b, VEC_UD, false, 0);
 				continue;
 			}
 			qual[0] = code;

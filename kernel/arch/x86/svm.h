@@ -16,9 +16,14 @@ struct svm_gprs {
 struct svm_vcpu {
 	paddr_t vmcb; /* the VMCB page */
 	struct svm_gprs gprs;
-	uint32_t asid;     /* its VM's address-space ID: TLB entries tagged with it */
-	uint64_t seen_gen; /* the VM's mapping generation its TLB entries are from */
+	uint32_t asid;       /* its VM's address-space ID: TLB entries tagged with it */
+	uint64_t seen_gen;   /* the VM's mapping generation its TLB entries are from */
+	uint64_t xcr0;       /* the guest's XCR0, loaded around VMRUN */
+	uint32_t exc_bitmap; /* the guest exceptions the VMM wants to see */
 	bool flushed_once;
+	/* NMIs: blocked from delivery to the handler's IRET; one waits meanwhile. The
+	 * IRET is intercepted, then single-stepped to see it done (APM vol. 2, 15.21). */
+	bool nmi_pending, nmi_injected, nmi_blocked, iret_stepping, guest_tf;
 };
 
 /* Detects SVM with nested paging and enables it on this CPU; false without. */
@@ -26,7 +31,8 @@ bool svm_init_cpu(void);
 bool svm_present(void);
 const char *svm_missing_reason(void);
 
-bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, uint32_t asid);
+/* iopm: the VM's I/O permission map (12 KiB, a set bit intercepts the port). */
+bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t asid);
 /* An address-space ID for a new VM (1 when they run out: then every entry flushes). */
 uint32_t svm_asid_alloc(void);
 void svm_vcpu_free(struct svm_vcpu *v);
