@@ -87,8 +87,7 @@ void emulate_cpu_of(const struct vcpu_state *s, struct gmem_cpu *c)
 
 void emulate_inject_pf(struct vcpu_state *s, const struct gmem_fault *f)
 {
-	s->inj = VINJ_VALID | VINJ_EXCEPTION | VINJ_ERROR_VALID | VEC_PF |
-		 (uint64_t)f->error << 32;
+	s->inj = VINJ_VALID | VINJ_EXCEPTION | VINJ_ERROR_VALID | VEC_PF | (uint64_t)f->error << 32;
 	s->cr2 = f->la;
 }
 
@@ -98,8 +97,9 @@ enum emulate_result emulate_insn(const struct gmem *g, struct vcpu_state *s, uns
 	struct ctx c = {.g = g};
 	emulate_cpu_of(s, &c.cpu);
 	enum x86emu_mode mode = mode_of(s);
-	uint64_t ip = mode == X86EMU_64 ? s->rip : mode == X86EMU_32 ? s->rip & 0xffffffffULL
-								       : s->rip & 0xffff;
+	uint64_t ip = mode == X86EMU_64   ? s->rip
+		      : mode == X86EMU_32 ? s->rip & 0xffffffffULL
+					  : s->rip & 0xffff;
 	uint64_t la = mode == X86EMU_64 ? ip : (s->cs.base + ip) & 0xffffffffULL;
 	struct gmem_fault fetch_fault = {0, 0};
 	info->nbytes = fetch(&c, la, mode, info->bytes, &fetch_fault);
@@ -113,7 +113,8 @@ enum emulate_result emulate_insn(const struct gmem *g, struct vcpu_state *s, uns
 	const uint64_t seg_base[X86EMU_SEG_COUNT] = {s->es.base, s->cs.base, s->ss.base,
 						     s->ds.base, s->fs.base, s->gs.base};
 	struct x86emu_mem mem = {lin_read, lin_write, &c};
-	enum x86emu_result res = x86emu_step(&r, mode, seg_base, info->bytes, info->nbytes, &mem, NULL);
+	enum x86emu_result res =
+	    x86emu_step(&r, mode, seg_base, info->bytes, info->nbytes, &mem, NULL);
 	switch (res) {
 	case X86EMU_TRUNCATED:
 		/* The instruction runs on into a page the guest cannot fetch from. */

@@ -100,11 +100,20 @@ static uint64_t mask_of(unsigned size)
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
-/* Whether the whole access lies in one MMIO region. */
+/* Whether the whole access lies in one MMIO region, in a size devices take (1, 2, 4, 8). */
 static const struct gmem_mmio *mmio_whole(const struct gmem *g, uint64_t gpa, unsigned size)
 {
 	const struct gmem_mmio *m = gmem_mmio_at(g, gpa);
-	return m && size <= m->size - (gpa - m->base) ? m : NULL;
+	return m && !(size & (size - 1)) && size <= m->size - (gpa - m->base) ? m : NULL;
+}
+
+/* Whether no byte of the access is RAM or MMIO. */
+static bool floating(const struct gmem *g, uint64_t gpa, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		if (gmem_mmio_at(g, gpa + i) || gmem_is_ram(g, gpa + i))
+			return false;
+	return true;
 }
 
 uint64_t gmem_phys_read(const struct gmem *g, uint64_t gpa, unsigned size)
@@ -120,8 +129,7 @@ uint64_t gmem_phys_read(const struct gmem *g, uint64_t gpa, unsigned size)
 	const struct gmem_mmio *m = mmio_whole(g, gpa, size);
 	if (m)
 		return m->ops->read(m->dev, gpa - m->base, size) & mask_of(size);
-	if (size == 1 || (!gmem_mmio_at(g, gpa) && !gmem_is_ram(g, gpa) &&
-			  !gmem_mmio_at(g, gpa + size - 1) && !gmem_is_ram(g, gpa + size - 1))) {
+	if (size == 1 || floating(g, gpa, size)) {
 		/* Nothing decodes it: a floating bus. */
 		if (g->unassigned)
 			g->unassigned(g->ctx, gpa, false);
@@ -147,8 +155,7 @@ void gmem_phys_write(const struct gmem *g, uint64_t gpa, unsigned size, uint64_t
 		m->ops->write(m->dev, gpa - m->base, size, val & mask_of(size));
 		return;
 	}
-	if (size == 1 || (!gmem_mmio_at(g, gpa) && !gmem_is_ram(g, gpa) &&
-			  !gmem_mmio_at(g, gpa + size - 1) && !gmem_is_ram(g, gpa + size - 1))) {
+	if (size == 1 || floating(g, gpa, size)) {
 		if (g->unassigned)
 			g->unassigned(g->ctx, gpa, true);
 		return;
@@ -210,7 +217,9 @@ static uint32_t fault_code(const struct gmem_cpu *c, enum gmem_access acc, bool 
 		e |= PF_WRITE;
 	if (c->cpl == 3)
 		e |= PF_USER;
-	if (acc == GMEM_FETCH && ((c->efer & EFER_NXE) || (c->cr4 & CR4_SMEP)))
+	/* I/D only where fetches can fault for it: NX (PAE paging with NXE) or SMEP. */
+	if (acc == GMEM_FETCH &&
+	    (((c->cr4 & CR4_PAE) && (c->efer & EFER_NXE)) || (c->cr4 & CR4_SMEP)))
 		e |= PF_FETCH;
 	return e;
 }
@@ -246,8 +255,8 @@ bool gmem_translate(const struct gmem *g, const struct gmem_cpu *c, uint64_t la,
 		if (!(e & PTE_P))
 			goto fault_not_present;
 		entry_perm(&w, e);
-		bool large = shift <= 30 && shift > 12 && (e & PTE_PS) &&
-			     (w.wide || (c->cr4 & CR4_PSE));
+		bool large =
+		    shift <= 30 && shift > 12 && (e & PTE_PS) && (w.wide || (c->cr4 & CR4_PSE));
 		if (shift == 12 || large) {
 			if (!allowed(&w, c, acc)) {
 				*pf_error = fault_code(c, acc, true);
@@ -272,17 +281,23 @@ fault_not_present:
 	return false;
 }
 
+/* Outside long mode linear addresses are 32 bits wide: they wrap, and so does CR2. */
+static uint64_t lin_wrap(const struct gmem_cpu *c, uint64_t la)
+{
+	return c->efer & EFER_LMA ? la : la & 0xffffffffULL;
+}
+
 /* Translates every page of [la, la + len) first, so a fault leaves nothing half done. */
-static bool translate_span(const struct gmem *g, const struct gmem_cpu *c, uint64_t la,
-			   size_t len, enum gmem_access acc, uint64_t gpa[2], struct gmem_fault *f)
+static bool translate_span(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, size_t len,
+			   enum gmem_access acc, uint64_t gpa[2], struct gmem_fault *f)
 {
 	uint64_t second = (la | (GMEM_PAGE - 1)) + 1;
 	if (!gmem_translate(g, c, la, acc, &gpa[0], &f->error)) {
-		f->la = la;
+		f->la = lin_wrap(c, la);
 		return false;
 	}
 	if (la + len > second && !gmem_translate(g, c, second, acc, &gpa[1], &f->error)) {
-		f->la = second;
+		f->la = lin_wrap(c, second);
 		return false;
 	}
 	return true;
@@ -293,7 +308,8 @@ bool gmem_lin_read(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, 
 {
 	uint8_t *out = buf;
 	while (len) {
-		size_t in_page = GMEM_PAGE - (la & (GMEM_PAGE - 1)), n = len < in_page ? len : in_page;
+		size_t in_page = GMEM_PAGE - (la & (GMEM_PAGE - 1)),
+		       n = len < in_page ? len : in_page;
 		uint64_t gpa[2];
 		if (!translate_span(g, c, la, n, acc, gpa, f))
 			return false;
@@ -308,8 +324,8 @@ bool gmem_lin_read(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, 
 	return true;
 }
 
-bool gmem_lin_write(const struct gmem *g, const struct gmem_cpu *c, uint64_t la,
-		    const void *buf, size_t len, struct gmem_fault *f)
+bool gmem_lin_write(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, const void *buf,
+		    size_t len, struct gmem_fault *f)
 {
 	uint64_t gpa[2];
 	if (len > 8)

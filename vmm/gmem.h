@@ -86,7 +86,7 @@ struct gmem_fault {
  * anything was written. */
 bool gmem_lin_read(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, void *buf,
 		   size_t len, enum gmem_access acc, struct gmem_fault *f);
-bool gmem_lin_write(const struct gmem *g, const struct gmem_cpu *c, uint64_t la,
-		    const void *buf, size_t len, struct gmem_fault *f);
+bool gmem_lin_write(const struct gmem *g, const struct gmem_cpu *c, uint64_t la, const void *buf,
+		    size_t len, struct gmem_fault *f);
 
 #endif

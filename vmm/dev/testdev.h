@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include "../gmem.h"
 
-#define TESTDEV_SIZE     0x1000
-#define TESTDEV_SCRATCH  0x000 /* 256 bytes, any access size */
+#define TESTDEV_SIZE        0x1000
+#define TESTDEV_SCRATCH     0x000 /* 256 bytes, any access size */
 #define TESTDEV_SCRATCH_LEN 0x100
-#define TESTDEV_READS    0x100 /* 32-bit, read-only: scratch reads so far */
-#define TESTDEV_WRITES   0x104 /* 32-bit, read-only: scratch writes so far */
+#define TESTDEV_READS       0x100 /* 32-bit, read-only: scratch reads so far */
+#define TESTDEV_WRITES      0x104 /* 32-bit, read-only: scratch writes so far */
 /* The rest reads as zero and ignores writes. */
 
 struct testdev {

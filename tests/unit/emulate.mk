@@ -1,0 +1,2 @@
+UNIT_TESTS += emulate
+unit_emulate_SRCS := vmm/emulate.c vmm/gmem.c vmm/x86emu.c vmm/dev/testdev.c

@@ -1,0 +1,2 @@
+UNIT_TESTS += gmem
+unit_gmem_SRCS := vmm/gmem.c
