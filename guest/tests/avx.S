@@ -8,14 +8,6 @@
 #define ROUNDS 1500
 #define SPIN   20000
 
-/* Fails with reason id unless the condition holds. */
-.macro check jcc, id
-	\jcc 9f
-	movb $\id, fail_id
-	jmp fail
-9:
-.endm
-
 	.code16
 	.text
 	.globl _start
@@ -94,10 +86,6 @@ _start:
 	call puts
 	hlt
 
-fail:
-	movl $fail_msg, %esi
-	call puts
-	hlt
 
 /* #GP: note it and skip the 3-byte XSETBV. */
 gp_handler:
@@ -107,6 +95,7 @@ gp_handler:
 	iret
 
 	define_puts
+	define_fail avx
 	define_flat_gdt
 
 	.balign 8
@@ -133,7 +122,3 @@ xcr0_msg:
 	.asciz "XCR0 set to x87, SSE and AVX (a bad value raised #GP): ok\n"
 kept_msg:
 	.asciz "ymm0-7 kept across exits and the other VM's time slices: ok\n"
-fail_msg:
-	.ascii "avx check "
-fail_id:
-	.asciz "? went wrong\n"

@@ -5,13 +5,6 @@
 
 #define INJECT 0x512
 
-.macro check jcc, id
-	\jcc 9f
-	movb $\id, fail_id
-	jmp fail
-9:
-.endm
-
 	.code16
 	.text
 	.globl _start
@@ -43,10 +36,6 @@ gp_return:
 	call puts
 	hlt
 
-fail:
-	movl $fail_msg, %esi
-	call puts
-	hlt
 
 /* #GP: the error code and the return address after the OUT. */
 gp_handler:
@@ -84,6 +73,7 @@ nmi_handler:
 	iret
 
 	define_puts
+	define_fail inject
 	define_flat_gdt
 
 	.balign 8
@@ -113,7 +103,3 @@ gp_msg:
 	.asciz "#GP with error code 0x1234 delivered after the OUT: ok\n"
 nmi_msg:
 	.asciz "NMI delivered, and a second one held until the first handler's IRET: ok\n"
-fail_msg:
-	.ascii "inject check "
-fail_id:
-	.asciz "? went wrong\n"

@@ -14,23 +14,6 @@
 #define DST      0x21000
 #define UNMAPPED 0x50000000
 
-/* Fails with check letter id unless reg holds val (32 bits). */
-.macro check_eq reg, val, id
-	cmpl $\val, \reg
-	je 9f
-	movb $\id, fail_id
-	jmp fail
-9:
-.endm
-
-/* The same for a condition: jump past when it holds. */
-.macro check_cc jcc, id
-	\jcc 9f
-	movb $\id, fail_id
-	jmp fail
-9:
-.endm
-
 	.code16
 	.text
 	.globl _start
@@ -107,7 +90,7 @@ _start:
 	movl $DST, %edi
 	movl $16, %ecx
 	repe cmpsb
-	check_cc je, 'o'
+	check je, 'o'
 	std				/* one byte backwards */
 	movl $(MMIO + 0x4f), %esi
 	movl $(DST + 0x1f), %edi
@@ -116,7 +99,7 @@ _start:
 	check_eq %esi, MMIO + 0x4e, 'p'
 	movb DST + 0x1f, %al
 	cmpb SRC + 15, %al
-	check_cc je, 'q'
+	check je, 'q'
 
 	/* and, or, xchg, cmpxchg */
 	movl $0x0f0f0f0f, MMIO + 0x50
@@ -127,7 +110,7 @@ _start:
 	movl MMIO + 0x50, %eax
 	check_eq %eax, 0x0ff00ff0, 'r'
 	andb $0x0f, MMIO + 0x50
-	check_cc jz, 's'		/* 0xf0 & 0x0f: the flags come from the device's value */
+	check jz, 's'		/* 0xf0 & 0x0f: the flags come from the device's value */
 	movl $1, %ebx
 	orl MMIO + 0x50, %ebx
 	check_eq %ebx, 0x0ff00f01, 't'
@@ -138,16 +121,16 @@ _start:
 	check_eq %eax, 0x12345678, 'v'
 	movl $0xcafef00d, %ecx
 	lock cmpxchgl %ecx, MMIO + 0x50
-	check_cc jz, 'w'
+	check jz, 'w'
 	movl MMIO + 0x50, %eax
 	check_eq %eax, 0xcafef00d, 'x'
 	xorl %eax, %eax
 	cmpxchgl %ecx, MMIO + 0x50	/* a mismatch: rax gets the device's value */
-	check_cc jnz, 'y'
+	check jnz, 'y'
 	check_eq %eax, 0xcafef00d, 'z'
 	movl MMIO + WRITES, %eax	/* the device counted the writes */
 	cmpl $20, %eax
-	check_cc jae, 'W'
+	check jae, 'W'
 	movl $prot_msg, %esi
 	call puts
 
@@ -176,13 +159,8 @@ _start:
 	movl %eax, %cr0
 	ljmpl $0x18, $lm64
 
-/* Reports the failed check and stops (the same bytes run in 32- and 64-bit code). */
-fail:
-	movl $fail_msg, %esi
-	call puts
-	hlt
-
 	define_puts
+	define_fail mmio
 
 	.code64
 lm64:
@@ -191,11 +169,11 @@ lm64:
 	movq %rax, MMIO_LIN + 0x80
 	movq MMIO_LIN + 0x80, %rbx
 	cmpq %rax, %rbx
-	check_cc je, 'A'
+	check je, 'A'
 	movswq MMIO_LIN + 0x80, %rcx
 	movq $0xffffffffffffcdef, %rdx
 	cmpq %rdx, %rcx
-	check_cc je, 'B'
+	check je, 'B'
 	movzbl MMIO_LIN + 0x87, %edx
 	check_eq %edx, 0x01, 'C'
 	movq $SRC, %rsi
@@ -204,14 +182,14 @@ lm64:
 	rep movsq
 	movq MMIO_LIN + 0x98, %rax
 	cmpq SRC + 8, %rax
-	check_cc je, 'D'
+	check je, 'D'
 	movq MMIO_LIN + 0x80, %rax
 	movq $-1, %rcx
 	lock cmpxchgq %rcx, MMIO_LIN + 0x80
-	check_cc jz, 'E'
+	check jz, 'E'
 	movq MMIO_LIN + 0x80, %rax
 	cmpq $-1, %rax
-	check_cc je, 'F'
+	check je, 'F'
 	movl $0x5c, %esi
 	movb %sil, MMIO_LIN + 0xa0	/* REX byte registers */
 	movb MMIO_LIN + 0xa0, %r9b
@@ -240,7 +218,7 @@ pf_handler:
 	check_eq %eax, 2, 'I'
 	movq %cr2, %rax
 	cmpq $UNMAPPED, %rax
-	check_cc je, 'J'
+	check je, 'J'
 	movq $pf_resume, (%rsp)
 	iretq
 
@@ -265,7 +243,3 @@ pf_msg:
 	.asciz "page fault from an emulated access: ok\n"
 nofault_msg:
 	.asciz "no page fault for the unmapped page\n"
-fail_msg:
-	.ascii "mmio check "
-fail_id:
-	.asciz "? went wrong\n"
