@@ -174,3 +174,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
+include tools/config-check.mk

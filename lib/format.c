@@ -32,7 +32,8 @@ static void put_str(struct sink *s, const struct spec *sp, const char *str)
 	int len = 0;
 	if (!str)
 		str = "(null)";
-	while (str[len] && (sp->prec < 0 || len < sp->prec))
+	/* The precision bounds the read too: the string need not end within it. */
+	while ((sp->prec < 0 || len < sp->prec) && str[len])
 		len++;
 	if (!sp->left)
 		pad(s, ' ', sp->width - len);

@@ -2,6 +2,7 @@
 #include <format.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -35,6 +36,17 @@ static void test_integers(void)
 	CHECK(same("%hhu %hd", 300, 70000));
 	CHECK(same("%lld %llu", (long long)INT64_MIN, (unsigned long long)UINT64_MAX));
 	CHECK(same("%#x", 0u));
+}
+
+/* A precision bounds the read: the bytes after it need not exist (ASan checks). */
+static void test_precision_bounds_read(void)
+{
+	char *buf = malloc(3);
+	memcpy(buf, "abc", 3); /* no terminating NUL */
+	char out[16];
+	CHECK_EQ(format_buf(out, sizeof(out), "%.*s|", 3, buf), 4);
+	CHECK(strcmp(out, "abc|") == 0);
+	free(buf);
 }
 
 static void test_width_and_flags(void)
@@ -89,6 +101,7 @@ int main(void)
 {
 	RUN(test_integers);
 	RUN(test_width_and_flags);
+	RUN(test_precision_bounds_read);
 	RUN(test_strings_and_chars);
 	RUN(test_pointer);
 	RUN(test_truncation);

@@ -1,0 +1,107 @@
+/* The VM configuration file (lib/config.c): `host_key = ...` and one `[vm NAME]`
+ * section per VM, parsed without allocation into a caller-provided struct config.
+ * The format is described in docs/config.md ("Configuration file"). */
+#ifndef TANDEM_LIB_CONFIG_H
+#define TANDEM_LIB_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_VMS     8
+#define CONFIG_MAX_ERRORS  16
+#define CONFIG_NAME_MAX    15   /* characters of a VM name */
+#define CONFIG_PATH_MAX    255  /* characters of kernel, initrd, disk */
+#define CONFIG_CMDLINE_MAX 1023 /* characters of cmdline */
+#define CONFIG_MSG_MAX     192  /* bytes of an error message, with its NUL */
+#define CONFIG_MAX_CPUS    64
+#define CONFIG_MIN_MEMORY  (16ull << 20)
+#define CONFIG_MEMORY_UNIT 4096ull /* memory is a multiple of this */
+
+enum config_host_key {
+	CONFIG_HOST_KEY_RCTRL, /* the default */
+	CONFIG_HOST_KEY_LCTRL,
+	CONFIG_HOST_KEY_RALT,
+	CONFIG_HOST_KEY_LALT,
+	CONFIG_HOST_KEY_RWIN,
+	CONFIG_HOST_KEY_LWIN,
+	CONFIG_HOST_KEY_COUNT
+};
+
+/* A foreground VM's vCPUs run at a higher priority than a background VM's. */
+enum config_class { CONFIG_CLASS_BACKGROUND, CONFIG_CLASS_FOREGROUND };
+
+enum config_on_crash { CONFIG_ON_CRASH_STOP, CONFIG_ON_CRASH_RESTART };
+
+/* The keys of a [vm NAME] section, the index of config_vm.key_line. */
+enum config_key {
+	CONFIG_KEY_CLASS,
+	CONFIG_KEY_CPUS,
+	CONFIG_KEY_MEMORY,
+	CONFIG_KEY_KERNEL,
+	CONFIG_KEY_INITRD,
+	CONFIG_KEY_CMDLINE,
+	CONFIG_KEY_DISK,
+	CONFIG_KEY_ON_CRASH,
+	CONFIG_KEY_COUNT
+};
+
+struct config_vm {
+	char name[CONFIG_NAME_MAX + 1];
+	bool valid; /* false: an error in its section (or config_check_memory); not started */
+	enum config_class class_;
+	unsigned cpus;   /* 1..CONFIG_MAX_CPUS, default 1 */
+	uint64_t memory; /* bytes */
+	enum config_on_crash on_crash;
+	/* Paths as written (relative ones are relative to the configuration file's
+	 * directory; the caller resolves them); "" when not given. */
+	char kernel[CONFIG_PATH_MAX + 1];
+	char initrd[CONFIG_PATH_MAX + 1];
+	char disk[CONFIG_PATH_MAX + 1];
+	char cmdline[CONFIG_CMDLINE_MAX + 1];
+	unsigned line;                       /* of the [vm NAME] header */
+	unsigned key_line[CONFIG_KEY_COUNT]; /* line of each key given, 0 if absent */
+};
+
+struct config_error {
+	unsigned line;            /* 0: not tied to a line */
+	int vm;                   /* index into config.vms, or -1 for a global error */
+	char msg[CONFIG_MSG_MAX]; /* "line 7: unknown key \"memroy\" in [vm desktop]" */
+};
+
+struct config {
+	enum config_host_key host_key;
+	unsigned host_key_line; /* 0 if not given */
+	unsigned nvms;
+	struct config_vm vms[CONFIG_MAX_VMS];
+	unsigned nerrors; /* entries in errors[] */
+	unsigned dropped; /* errors that did not fit into errors[] */
+	struct config_error errors[CONFIG_MAX_ERRORS];
+};
+
+/* Parses the len bytes at buf (need not be NUL-terminated; LF or CRLF lines, the
+ * last newline optional) into *cfg, which it overwrites. Every VM section that
+ * parsed is in cfg->vms, valid or not; errors are in cfg->errors, sorted by line.
+ * Returns the number of errors (nerrors + dropped). */
+unsigned config_parse(struct config *cfg, const char *buf, size_t len);
+
+/* Gives the valid VMs memory in file order from `available` bytes; a VM that does
+ * not fit into what is left is marked invalid with an error naming it and both
+ * sizes (later, smaller VMs may still fit). Returns the number of VMs marked. */
+unsigned config_check_memory(struct config *cfg, uint64_t available);
+
+/* Adds an error: "line N: " (when line > 0) followed by the formatted text; marks
+ * VM number vm invalid when vm >= 0. For callers' own checks (missing files). */
+void config_error(struct config *cfg, unsigned line, int vm, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Names of the enumerations as written in the file ("rctrl", "foreground", "stop"). */
+const char *config_host_key_name(enum config_host_key k);
+const char *config_class_name(enum config_class c);
+const char *config_on_crash_name(enum config_on_crash o);
+const char *config_key_name(enum config_key k);
+
+/* "1 GiB", "512 MiB", "12 KiB" or "100 bytes": the largest binary unit that divides v. */
+void config_format_size(char *buf, size_t size, uint64_t v);
+
+#endif

@@ -1,0 +1,2 @@
+FUZZERS += config
+fuzz_config_SRCS := lib/config.c lib/parse.c lib/format.c

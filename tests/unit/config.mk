@@ -1,0 +1,2 @@
+UNIT_TESTS += config
+unit_config_SRCS := lib/config.c lib/parse.c lib/format.c
