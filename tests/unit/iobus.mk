@@ -1,0 +1,2 @@
+UNIT_TESTS += iobus
+unit_iobus_SRCS := vmm/dev/iobus.c
