@@ -51,7 +51,9 @@ void fpu_area_init(uint8_t *area)
 void fpu_save(uint8_t *area)
 {
 	if (fpu_xcr0)
-		__asm__ volatile("xsave64 %0" : "=m"(*(uint8_t(*)[FPU_AREA])area) : "a"(~0u), "d"(~0u));
+		__asm__ volatile("xsave64 %0"
+				 : "=m"(*(uint8_t(*)[FPU_AREA])area)
+				 : "a"(~0u), "d"(~0u));
 	else
 		__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[FPU_AREA])area));
 }

@@ -1,0 +1,2 @@
+UNIT_TESTS += rtc
+unit_rtc_SRCS := vmm/dev/rtc.c vmm/dev/iobus.c

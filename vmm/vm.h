@@ -1,0 +1,123 @@
+/* One VM as its VMM runs it: guest memory and port space with the device models on
+ * them, the vCPUs with their exit-handler threads, a lock over all device state,
+ * the clock, and the thread that fires device timers. */
+#ifndef TANDEM_VMM_VM_H
+#define TANDEM_VMM_VM_H
+
+#include <hc.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <tandem/utcb.h>
+#include <tandem/vcpu.h>
+#include "dev/iobus.h"
+#include "dev/irq.h"
+#include "dev/pic.h"
+#include "dev/pit.h"
+#include "dev/pm.h"
+#include "cpuid.h"
+#include "gmem.h"
+
+#define VM_MAX_VCPUS 16
+
+/* A lock that sleeps when contended (a counter and a semaphore). */
+struct vm_lock {
+	volatile int64_t count;
+	sel_t sm;
+};
+
+void vm_lock_init(struct vm_lock *l, sel_t sm);
+void vm_lock(struct vm_lock *l);
+void vm_unlock(struct vm_lock *l);
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index, host_cpu;
+	sel_t sel_ec, sel_sc, sel_handler, sel_wake, sel_evt;
+	struct utcb *utcb; /* the exit handler's */
+	volatile bool halted;
+	unsigned reply_mtd;     /* the state groups the current exit's reply writes back */
+	uint64_t pending_event; /* an event (vcpu.h's inj form) to inject when it can */
+};
+
+/* What a kind of VM adds to the common exit handling. */
+struct vm_ops {
+	/* The state of a vCPU's first run (all groups written back). */
+	void (*startup)(struct vcpu *v, struct vcpu_state *s);
+	/* Interrupt controller: the vector to inject now into v, or -1 (called with
+	 * the lock held; the vector is taken, as by the CPU's acknowledge cycle). NULL:
+	 * the PIC's, to vCPU 0. */
+	int (*take_interrupt)(struct vcpu *v);
+	bool (*has_interrupt)(struct vcpu *v);
+	/* MSRs beyond EFER and the TSC (may be NULL): false when not handled. */
+	bool (*msr)(struct vcpu *v, uint32_t index, bool write, uint64_t *value);
+	/* Timers beyond the PIT's (may be NULL): fire what is due, tell the next. */
+	void (*timers)(struct vm *vm, uint64_t now_ns);
+	uint64_t (*next_event)(struct vm *vm, uint64_t now_ns);
+	/* An exit class the common code does not handle (may be NULL): true when
+	 * handled. */
+	bool (*exit)(struct vcpu *v, struct vcpu_state *s, unsigned cls);
+};
+
+struct vm {
+	const char *name;
+	const struct vm_ops *ops;
+	sel_t sel_vm, sel_timer_sm;
+	struct vm_lock lock;
+	struct gmem mem;
+	struct iobus io;
+	struct pic pic; /* the PC's legacy devices, in every VM */
+	struct pit pit;
+	uint64_t tsc_hz, tsc_offset;
+	struct cpuid_config cpuid; /* index and count filled in per vCPU */
+	uint64_t timer_deadline;   /* when the timer thread wakes next */
+	struct vcpu vcpu[VM_MAX_VCPUS];
+	unsigned nvcpus;
+	bool stopping;
+	struct irq_sink isa;       /* the ISA interrupt lines */
+	struct irq_sink isa_extra; /* where ISA lines go besides the PIC (I/O APIC) */
+	struct utcb *cur_utcb;     /* the lock holder's, for printing from device models */
+	/* The console: guest lines go out prefixed with the VM's name. */
+	char line[128];
+	unsigned line_len;
+};
+
+/* Selectors of the VMM's own capability space and UTCB pages for its threads,
+ * handed out once. */
+sel_t vm_sel_alloc(unsigned count);
+struct utcb *vm_utcb_alloc(void);
+
+uint64_t vm_now_ns(const struct vm *vm);
+
+/* Creates the VM PD and delegates the RAM ranges of vm->mem into it. */
+bool vm_create(struct vm *vm, const char *name);
+/* Creates vCPU i on host CPU cpu, its exit handler and portals, and its SC. */
+bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t));
+/* The PIC and PIT on the port bus; vm->isa drives the ISA interrupt lines (to the
+ * PIC, and to isa_extra, an I/O APIC, when set). */
+bool vm_add_pc_devices(struct vm *vm);
+
+/* Starts the thread that fires device timers. */
+bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t));
+
+/* Makes v look at its interrupts soon: wakes it from HLT or recalls it. */
+void vm_kick(struct vcpu *v);
+/* The timer thread's deadline may have moved earlier. */
+void vm_timers_changed(struct vm *vm);
+
+/* Guest console output, a byte at a time; lines go to the machine's console. Called
+ * with the lock held. */
+void vm_console_out(struct vm *vm, char c);
+
+/* Prints on the console as the lock holder. */
+#define vm_log(vm, ...) uprintf_utcb((vm)->cur_utcb, __VA_ARGS__)
+
+/* The exit handlers (vmm/exits.c): every exit portal enters here (portal id: vCPU
+ * index << 8 | exit class). vm_exits_init names the VM they serve. */
+void vm_exits_init(struct vm *vm);
+void vm_exit_handler(uint64_t id, uint64_t words);
+/* Exit counts by class, and port-I/O exits by port of interest (tests, benchmarks). */
+extern uint64_t vm_exit_count[VEXIT_COUNT];
+
+#endif
