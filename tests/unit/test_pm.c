@@ -56,7 +56,7 @@ static void test_timer_overflow_sets_status(void)
 {
 	setup();
 	CHECK_EQ(pm_next_event(&pm, clock_ns), UINT64_MAX); /* not enabled */
-	iobus_out(&bus, BASE + 2, 2, PM1_TMR_STS);       /* TMR_EN */
+	iobus_out(&bus, BASE + 2, 2, PM1_TMR_STS);          /* TMR_EN */
 	uint64_t due = pm_next_event(&pm, clock_ns);
 	/* 2^31 ticks at 3.579545 MHz: 599.9 s. */
 	CHECK(due > clock_ns + 599000000000ull && due < clock_ns + 600000000000ull);
