@@ -63,7 +63,7 @@ kernel: $(BUILD)/kernel.elf
 # Freestanding like the kernel, linked at 4 MiB by lib/user.ld.
 USER_CFLAGS := $(FREE_CFLAGS)
 ULIB_C := lib/parse.c lib/hc.c lib/print.c lib/heap.c lib/elf.c lib/string.c lib/format.c lib/thread.c
-ROOT_C := $(wildcard root/*.c)
+ROOT_C := $(wildcard root/*.c) lib/config.c
 KTEST_C := $(wildcard tests/ktest/*.c)
 
 $(BUILD)/u/%.c.o: %.c
@@ -106,14 +106,19 @@ $(BUILD)/u/vmm/guests.S.o: vmm/guests.S $(GUESTS)
 	@echo "  AS      $<"
 	@$(CC) -Wa,-I$(BUILD)/guest -c $< -o $@
 
+# A test program: prints its launch files (name, size, CRC-32) and its arguments.
+$(BUILD)/filedump.elf: $(call uobjs,lib/crt0_launch.S tests/filedump/main.c $(ULIB_C)) lib/user.ld
+	@echo "  LD      $@"
+	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
+
 $(BUILD)/vmm.elf: $(call uobjs,lib/crt0_launch.S $(VMM_C) vmm/guests.S $(ULIB_C)) lib/user.ld
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 
-USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C) bench/ipcbench.c $(VMM_C))
+USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULIB_C) bench/ipcbench.c tests/filedump/main.c $(VMM_C))
 -include $(USER_OBJ:.o=.d)
 
-user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
+user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(BUILD)/filedump.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
 
 # ---------------------------------------------------------------- ISO
 # The default image: the root task and two demo VMs (each with its own VMM).

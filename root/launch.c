@@ -3,9 +3,14 @@
  *
  * Module command line: NAME [mem=SIZE] [cpu=N] [prio=N] [io=PORT[-PORT]]...
  *                     [irq=isa:N|gsi:N|msi]... [pci=VVVV:DDDD]... [name=NAME] [heap=rwx]
- *                     [-- the program's own arguments]
+ *                     [file=PATH]... [-- the program's own arguments]
+ *
+ * A module whose second word is "file" or "config" is data, not a program:
+ * "NAME file PATH" is a file programs get with file=PATH, "NAME config PATH" the VM
+ * configuration (root/vms.c).
  */
 #include <elf64.h>
+#include <format.h>
 #include <hc.h>
 #include <parse.h>
 #include <string.h>
@@ -27,8 +32,71 @@ struct grant {
 	bool exec_heap; /* heap=rwx: a VMM gives guests executable RAM from it */
 	uint64_t mem;
 	unsigned cpu, prio;
+	unsigned file_module[LAUNCH_MAX_FILES]; /* the module of info.files[i] */
 	struct launch_info info;
 };
+
+/* The words of a module's command line: [*w, *end) is word n (empty past the last). */
+static void word_n(const char *s, unsigned n, const char **w, const char **end)
+{
+	for (unsigned i = 0;; i++) {
+		while (*s == ' ')
+			s++;
+		const char *b = s;
+		while (*s && *s != ' ')
+			s++;
+		if (i == n || b == s) {
+			*w = b;
+			*end = s;
+			return;
+		}
+	}
+}
+
+enum module_kind module_kind(const struct hip_module *m, const char **path, size_t *len)
+{
+	const char *w, *end;
+	word_n(m->cmdline, 1, &w, &end);
+	enum module_kind kind = end - w == 4 && memcmp(w, "file", 4) == 0     ? MODULE_FILE
+				: end - w == 6 && memcmp(w, "config", 6) == 0 ? MODULE_CONFIG
+									      : MODULE_PROGRAM;
+	word_n(m->cmdline, 2, &w, &end);
+	const char *rest, *rest_end;
+	word_n(m->cmdline, 3, &rest, &rest_end);
+	if (kind != MODULE_PROGRAM && (w == end || rest != rest_end))
+		kind = MODULE_BAD_DATA;
+	if (path)
+		*path = w;
+	if (len)
+		*len = (size_t)(end - w);
+	return kind;
+}
+
+int module_find_file(const struct hip *hip, const char *path, size_t len)
+{
+	for (unsigned i = 1; i < hip->mod_count; i++) {
+		const char *p;
+		size_t n;
+		if (module_kind(&hip->mods[i], &p, &n) == MODULE_FILE && n == len &&
+		    memcmp(p, path, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* file=PATH: the data module "NAME file PATH", mapped read-only by build(). */
+static bool grant_file(const struct hip *hip, struct grant *g, const char *w, const char *end)
+{
+	int m = module_find_file(hip, w, (size_t)(end - w));
+	if (m < 0 || g->info.file_count >= LAUNCH_MAX_FILES || end - w >= LAUNCH_FILE_NAME)
+		return false;
+	struct launch_file *f = &g->info.files[g->info.file_count];
+	memset(f->name, 0, sizeof(f->name));
+	memcpy(f->name, w, (size_t)(end - w));
+	f->size = hip->mods[m].size;
+	g->file_module[g->info.file_count++] = (unsigned)m;
+	return true;
+}
 
 static bool parse_hex16(const char *s, const char *end, uint16_t *out)
 {
@@ -122,6 +190,8 @@ static bool option(const struct hip *hip, struct grant *g, const char *w, const 
 	} else if (end - w == 7 && memcmp(w, "irq=msi", 7) == 0 && next_msi < hip->msi_count &&
 		   g->info.irq_count < LAUNCH_MAX_IRQS) {
 		g->info.irq_gsi[g->info.irq_count++] = LAUNCH_IRQ_MSI;
+	} else if (starts(w, end, "file=")) {
+		return grant_file(hip, g, w + 5, end);
 	} else if (starts(w, end, "pci=")) {
 		return grant_pci(g, w + 4, end);
 	} else if (end - w == 8 && memcmp(w, "heap=rwx", 8) == 0) {
@@ -135,7 +205,8 @@ static bool option(const struct hip *hip, struct grant *g, const char *w, const 
 	return true;
 }
 
-static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant *g)
+static bool parse_grant(const struct hip *hip, const char *cmdline, const char *who,
+			struct grant *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->mem = DEFAULT_MEM;
@@ -162,7 +233,7 @@ static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant
 				g->name[i] = base[i];
 			first = false;
 		} else if (!option(hip, g, w, p)) {
-			uprintf("module \"%s\": bad option \"%.*s\"\n", cmdline, (int)(p - w), w);
+			uprintf("%s: bad option \"%.*s\"\n", who, (int)(p - w), w);
 			ok = false;
 		}
 	}
@@ -173,7 +244,7 @@ static bool parse_grant(const struct hip *hip, const char *cmdline, struct grant
 }
 
 /* Makes the module's bytes visible to root at MODULE_WINDOW. */
-static const void *map_module(const struct hip_module *m)
+const void *map_module(const struct hip_module *m)
 {
 	uint64_t first = m->base & ~(PAGE - 1);
 	uint64_t pages = (m->base + m->size - first + PAGE - 1) / PAGE;
@@ -182,7 +253,7 @@ static const void *map_module(const struct hip_module *m)
 	return (const void *)(MODULE_WINDOW + (m->base - first));
 }
 
-static void unmap_module(const struct hip_module *m)
+void unmap_module(const struct hip_module *m)
 {
 	uint64_t pages = (m->base + m->size - (m->base & ~(PAGE - 1)) + PAGE - 1) / PAGE;
 	unsigned order = 0;
@@ -249,7 +320,25 @@ static int give_cap(sel_t pd, sel_t from, sel_t to, unsigned rights)
 	return hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, rights), from, to);
 }
 
-static int build(const struct hip *hip, const struct hip_module *m, struct grant *g)
+/* Maps the granted files read-only, one after another from LAUNCH_FILES. */
+static int map_files(const struct hip *hip, sel_t pd, struct grant *g)
+{
+	uint64_t va = LAUNCH_FILES;
+	for (unsigned i = 0; i < g->info.file_count; i++) {
+		const struct hip_module *m = &hip->mods[g->file_module[i]];
+		uint64_t first = m->base & ~(PAGE - 1);
+		uint64_t pages = (m->base + m->size - first + PAGE - 1) / PAGE;
+		int st = map_range(pd, va, first, pages, R_MEM_R);
+		if (st != ST_OK)
+			return st;
+		g->info.files[i].va = va + (m->base - first);
+		va += pages * PAGE;
+	}
+	return ST_OK;
+}
+
+static int build(const struct hip *hip, const struct hip_module *m, const char *who,
+		 struct grant *g)
 {
 	static struct elf_info elf;
 	const void *image = map_module(m);
@@ -257,7 +346,7 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 		return ST_NO_MEMORY;
 	int st = elf_parse(image, m->size, &elf);
 	if (st != ELF_OK) {
-		uprintf("module \"%s\": not a program: %s\n", m->cmdline, elf_error_name(st));
+		uprintf("%s: not a program: %s\n", who, elf_error_name(st));
 		unmap_module(m);
 		return ST_BAD_PARAM;
 	}
@@ -269,7 +358,9 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 	if (st != ST_OK)
 		return st;
 
-	/* map_bars fills in bar_va before the launch page is written. */
+	/* map_bars and map_files fill in bar_va and va before the launch page is written. */
+	if ((st = map_files(hip, pd, g)))
+		return st;
 	for (unsigned i = 0; i < g->info.pci_count; i++) {
 		if ((st = map_bars(pd, &g->info.pci[i], i)))
 			return st;
@@ -306,25 +397,32 @@ static int build(const struct hip *hip, const struct hip_module *m, struct grant
 	return give_cap(pd, sc, LSEL_SC_SELF, R_ALL);
 }
 
-void launch_module(const struct hip *hip, unsigned index)
+bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who)
 {
 	static struct grant g;
-	const struct hip_module *m = &hip->mods[index];
-	if (!parse_grant(hip, m->cmdline, &g))
-		return;
+	if (!parse_grant(hip, cmdline, who, &g))
+		return false;
 	if (g.mem > phys_free_bytes()) {
-		uprintf("module \"%s\": mem=%llu KiB is more than the %llu KiB left\n", m->cmdline,
+		uprintf("%s: mem=%llu KiB is more than the %llu KiB left\n", who,
 			(unsigned long long)(g.mem >> 10),
 			(unsigned long long)(phys_free_bytes() >> 10));
-		return;
+		return false;
 	}
-	int st = build(hip, m, &g);
+	int st = build(hip, &hip->mods[image], who, &g);
 	if (st != ST_OK) {
-		uprintf("module \"%s\": could not start it: %s\n", m->cmdline, hc_status_name(st));
-		return;
+		uprintf("%s: could not start it: %s\n", who, hc_status_name(st));
+		return false;
 	}
 	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts, "
-		"%u PCI functions\n",
+		"%u PCI functions, %u files\n",
 		g.name, g.cpu, g.prio, (unsigned long long)(g.mem >> 10), g.info.io_count,
-		g.info.irq_count, g.info.pci_count);
+		g.info.irq_count, g.info.pci_count, g.info.file_count);
+	return true;
+}
+
+bool launch_module(const struct hip *hip, unsigned index)
+{
+	static char who[sizeof(hip->mods[0].cmdline) + 16];
+	format_buf(who, sizeof(who), "module \"%s\"", hip->mods[index].cmdline);
+	return launch_program(hip, index, hip->mods[index].cmdline, who);
 }

@@ -1,5 +1,6 @@
 /* The root task: starts with every resource, reports the machine, and starts the
- * other boot modules as programs, each with only what its command line grants. */
+ * other boot modules as programs, each with only what its command line grants, then
+ * the VMs of the configuration module, if there is one. */
 #include <hc.h>
 #include <string.h>
 #include <tandem/hip.h>
@@ -28,8 +29,28 @@ int main(const struct hip *hip, struct utcb *utcb)
 	uprintf("Tandem root task: %u CPUs, %llu MiB RAM to hand out, %u modules, %u GSIs\n",
 		hip->cpu_count, (unsigned long long)(phys_free_bytes() >> 20), hip->mod_count,
 		hip->gsi_count);
-	for (unsigned i = 1; i < hip->mod_count; i++)
-		launch_module(hip, i);
-	uprintf("root task: started %u programs\n", hip->mod_count ? hip->mod_count - 1 : 0);
+	unsigned started = 0;
+	int config = -1;
+	for (unsigned i = 1; i < hip->mod_count; i++) {
+		switch (module_kind(&hip->mods[i], NULL, NULL)) {
+		case MODULE_PROGRAM: started += launch_module(hip, i); break;
+		case MODULE_CONFIG:
+			if (config < 0)
+				config = (int)i;
+			else
+				uprintf("module \"%s\": a second configuration: ignored\n",
+					hip->mods[i].cmdline);
+			break;
+		case MODULE_BAD_DATA:
+			uprintf("module \"%s\": expected \"NAME file PATH\" or \"NAME config "
+				"PATH\": ignored\n",
+				hip->mods[i].cmdline);
+			break;
+		case MODULE_FILE: break;
+		}
+	}
+	if (config >= 0)
+		start_vms(hip, (unsigned)config);
+	uprintf("root task: started %u programs\n", started);
 	return 0;
 }

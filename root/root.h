@@ -21,8 +21,26 @@ int map_fresh(sel_t pd, uint64_t va, uint64_t size, unsigned rights, const void 
 
 #define MODULE_WINDOW 0x0000300000000000ULL /* where root sees the module it loads */
 
+/* What a boot module is, by the second word of its command line: "NAME file PATH"
+ * a data file, "NAME config PATH" the VM configuration, anything else a program.
+ * *path, *len: PATH (for data modules). MODULE_BAD_DATA: "file" or "config" without
+ * exactly one PATH after it. */
+enum module_kind { MODULE_PROGRAM, MODULE_FILE, MODULE_CONFIG, MODULE_BAD_DATA };
+enum module_kind module_kind(const struct hip_module *m, const char **path, size_t *len);
+/* The index of the data module "NAME file PATH" with this PATH, or -1. */
+int module_find_file(const struct hip *hip, const char *path, size_t len);
+
 /* Starts boot module index as a program in a PD of its own; logs why not. */
-void launch_module(const struct hip *hip, unsigned index);
+bool launch_module(const struct hip *hip, unsigned index);
+/* Starts the ELF image of module image as a program with this command line (same
+ * syntax as a module's); messages about it start with who. */
+bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who);
+/* Maps a module read-only at MODULE_WINDOW (one at a time), and takes it away. */
+const void *map_module(const struct hip_module *m);
+void unmap_module(const struct hip_module *m);
+
+/* Starts the VMs of the configuration module index (root/vms.c). */
+void start_vms(const struct hip *hip, unsigned index);
 
 /* PCI configuration space (mechanism 1) and memory BARs. */
 #include <tandem/launch.h>

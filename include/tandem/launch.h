@@ -34,6 +34,10 @@ enum launch_sel {
 #define LAUNCH_PCI_BASE   0x0000400000000000ULL /* device registers, 256 MiB a device */
 #define LAUNCH_PCI_SPAN   0x0000000010000000ULL
 #define LAUNCH_IRQ_MSI    0xffffffffu /* irq_gsi[] value of an MSI semaphore */
+#define LAUNCH_MAX_FILES  8
+#define LAUNCH_FILES      0x0000500000000000ULL /* data files (file=), read-only */
+#define LAUNCH_FILE_NAME  64                    /* bytes of launch_file.name, with its NUL */
+#define LAUNCH_CMDLINE    2048                  /* bytes of launch_info.cmdline, with its NUL */
 
 struct launch_io {
 	uint16_t base, count; /* I/O ports granted */
@@ -49,6 +53,14 @@ struct launch_pci {
 	uint64_t bar_size[LAUNCH_PCI_BARS];
 };
 
+/* A data file granted with file=PATH: the boot module whose command line is
+ * "NAME file PATH", mapped read-only at va (files follow one another from
+ * LAUNCH_FILES, each starting on a page of its own); size is its length in bytes. */
+struct launch_file {
+	char name[LAUNCH_FILE_NAME]; /* PATH as written in file=PATH */
+	uint64_t va, size;
+};
+
 struct launch_info {
 	uint64_t magic;     /* LAUNCH_MAGIC */
 	uint32_t cpu_count; /* CPUs 0 .. cpu_count-1 exist */
@@ -62,8 +74,13 @@ struct launch_info {
 	uint32_t isa_gsi[16]; /* the GSI each ISA IRQ arrives on */
 	uint32_t pci_count;
 	struct launch_pci pci[LAUNCH_MAX_PCI];
-	char cmdline[128]; /* the module's command line */
+	uint32_t file_count;
+	struct launch_file files[LAUNCH_MAX_FILES];
+	char cmdline[LAUNCH_CMDLINE]; /* the program's command line (the module's, or the
+				       * one root made for a configured VM's VMM) */
 };
+
+_Static_assert(sizeof(struct launch_info) <= 4096, "struct launch_info must fit its page");
 
 #define LAUNCH_MAGIC 0x48434e55414c4154ULL /* "TALAUNCH" */
 
