@@ -96,6 +96,7 @@ static void test_power_button(void)
 static void test_s5_powers_off(void)
 {
 	setup();
+	CHECK_EQ(iobus_in(&bus, BASE + 4, 2), PM1_SCI_EN); /* in ACPI mode from the start */
 	CHECK_EQ(pm_take_request(&pm), PM_NONE);
 	/* Another sleep type (S3 here) is not modelled: nothing happens. */
 	iobus_out(&bus, BASE + 4, 2, (3u << 10) | PM1_SLP_EN | PM1_SCI_EN);

@@ -1,0 +1,2 @@
+FUZZERS += apic
+fuzz_apic_SRCS := vmm/dev/lapic.c vmm/dev/ioapic.c

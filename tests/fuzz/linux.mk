@@ -1,0 +1,2 @@
+FUZZERS += linux
+fuzz_linux_SRCS := vmm/linux.c vmm/gmem.c

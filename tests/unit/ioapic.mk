@@ -1,0 +1,2 @@
+UNIT_TESTS += ioapic
+unit_ioapic_SRCS := vmm/dev/ioapic.c
