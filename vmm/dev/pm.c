@@ -10,8 +10,14 @@
 void pm_init(struct pm *p, uint16_t base, uint8_t s5_type, const struct irq_sink *sci,
 	     unsigned sci_line, const struct pm_clock *clock)
 {
-	*p = (struct pm){
-	    .base = base, .s5_type = s5_type, .sci = *sci, .sci_line = sci_line, .clock = *clock};
+	/* SCI_EN set: the machine is in ACPI mode from the start (no SMI command port to
+	 * switch it over: the FADT's SMI_CMD is 0). */
+	*p = (struct pm){.base = base,
+			 .s5_type = s5_type,
+			 .sci = *sci,
+			 .sci_line = sci_line,
+			 .clock = *clock,
+			 .cnt = PM1_SCI_EN};
 	p->t0_ns = clock->now_ns(clock->ctx);
 }
 
