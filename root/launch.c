@@ -367,6 +367,7 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	}
 	g->info.magic = LAUNCH_MAGIC;
 	g->info.cpu_count = hip->cpu_count;
+	g->info.prio = g->prio;
 	g->info.tsc_hz = hip->tsc_hz;
 	g->info.heap_size = g->mem;
 	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));

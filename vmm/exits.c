@@ -14,6 +14,7 @@
 #define MSR_EFER      0xc0000080
 #define EFER_LMA      (1u << 10)
 #define EFER_WRITABLE 0x901u /* SCE, LME, NXE (SVME is the host's business) */
+#define VEC_GP        13
 
 static struct vm *the_vm; /* one VM per VMM */
 uint64_t vm_exit_count[VEXIT_COUNT];
@@ -113,6 +114,7 @@ static void msr(struct vcpu *v, struct vcpu_state *s)
 	uint32_t index = (uint32_t)s->rcx;
 	bool write = s->qual[0] & 1;
 	uint64_t value = (s->rdx << 32) | (uint32_t)s->rax;
+	int handled;
 	v->reply_mtd |= MTD_RIP | MTD_GPR | MTD_EFER;
 	if (index == MSR_EFER) {
 		if (write)
@@ -126,8 +128,12 @@ static void msr(struct vcpu *v, struct vcpu_state *s)
 		else
 			value = rdtsc() + s->tsc_offset;
 		v->reply_mtd |= MTD_TSC;
-	} else if (vm->ops->msr && vm->ops->msr(v, index, write, &value)) {
-		/* a device's */
+	} else if (vm->ops->msr && (handled = vm->ops->msr(v, index, write, &value)) != 0) {
+		if (handled < 0) { /* the guest's #GP: nothing done, rip stays */
+			s->inj = VINJ_VALID | VINJ_EXCEPTION | VINJ_ERROR_VALID | VEC_GP;
+			v->reply_mtd |= MTD_INJ;
+			return;
+		}
 	} else {
 		bool seen = false;
 		for (unsigned i = 0; i < nlogged; i++)
@@ -189,11 +195,19 @@ static void halt(struct vcpu *v, struct vcpu_state *s)
 	struct vm *vm = v->vm;
 	if (!(s->rflags & RFLAGS_IF)) {
 		vm_unlock(&vm->lock);
-		uprintf_utcb(v->utcb, "guest halted at rip %#llx: the VM stops\n",
-			     (unsigned long long)s->rip);
+		if (vm->nvcpus == 1)
+			uprintf_utcb(v->utcb, "guest halted at rip %#llx: the VM stops\n",
+				     (unsigned long long)s->rip);
+		else
+			uprintf_utcb(v->utcb, "vCPU %u halted at rip %#llx with interrupts off\n",
+				     v->index, (unsigned long long)s->rip);
 		thread_park();
 	}
 	while (!has_interrupt(v)) {
+		if (vm->stopping) {
+			vm_unlock(&vm->lock);
+			thread_park();
+		}
 		__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
 		vm_unlock(&vm->lock);
 		hc_sm_down(v->sel_wake, 0);
@@ -255,6 +269,7 @@ void vm_exit_handler(uint64_t id, uint64_t words)
 	__atomic_fetch_add(&vm_exit_count[cls % VEXIT_COUNT], 1, __ATOMIC_RELAXED);
 	vm_lock(&vm->lock);
 	vm->cur_utcb = v->utcb;
+	vm->cur_vcpu = v;
 	switch (cls) {
 	case VEXIT_STARTUP:
 		vm->ops->startup(v, s);
@@ -277,6 +292,10 @@ void vm_exit_handler(uint64_t id, uint64_t words)
 			     "stops\n",
 			     cls, (unsigned long long)s->qual[0], (unsigned long long)s->qual[1],
 			     (unsigned long long)s->rip);
+		thread_park();
+	}
+	if (vm->ops->after_exit && !vm->ops->after_exit(v)) {
+		vm_unlock(&vm->lock);
 		thread_park();
 	}
 	deliver_interrupts(v, s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <tandem/launch.h>
 #include <ulib.h>
+#include "linuxvm.h"
 #include "testvm.h"
 
 int main(const struct launch_info *info, struct utcb *utcb);
@@ -67,6 +68,44 @@ static int run_test_guest(const struct launch_info *info, const char *args)
 	return testvm_run(&o, info, &heap) ? 0 : 1;
 }
 
+/* A word option copied out NUL-terminated into buf, or NULL when absent. */
+static const char *option_word(const char *args, const char *key, char *buf, size_t size)
+{
+	size_t len;
+	const char *p = option(args, key, &len);
+	if (!p || len >= size)
+		return NULL;
+	memcpy(buf, p, len);
+	buf[len] = 0;
+	return buf;
+}
+
+/* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N memory=SIZE [on_crash=stop|restart]
+ * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
+static int run_linux(const struct launch_info *info, const char *all)
+{
+	static char kernel[64], initrd[64], disk[64], crash[16], args[sizeof(info->cmdline)];
+	struct linuxvm_options o = {.cpus = 1};
+	uint64_t v;
+	/* The guest's command line is the rest: options are looked for only before it. */
+	o.cmdline = option(all, "cmdline=", NULL);
+	size_t n = o.cmdline ? (size_t)(o.cmdline - all) - strlen("cmdline=") : strlen(all);
+	memcpy(args, all, n);
+	args[n] = 0;
+	o.kernel = option_word(args, "kernel=", kernel, sizeof(kernel));
+	o.initrd = option_word(args, "initrd=", initrd, sizeof(initrd));
+	o.disk = option_word(args, "disk=", disk, sizeof(disk));
+	if (option_num(args, "cpus=", &v))
+		o.cpus = v < 1000 ? (unsigned)v : 0;
+	if (!option_num(args, "memory=", &o.memory) || !o.kernel) {
+		uprintf("a Linux VM needs kernel=FILE and memory=SIZE (\"%s\")\n", args);
+		return 1;
+	}
+	o.restart =
+	    option_word(args, "on_crash=", crash, sizeof(crash)) && strcmp(crash, "restart") == 0;
+	return linuxvm_run(&o, info, &heap) ? 0 : 1;
+}
+
 int main(const struct launch_info *info, struct utcb *utcb)
 {
 	ulib_init(utcb);
@@ -79,5 +118,7 @@ int main(const struct launch_info *info, struct utcb *utcb)
 			break;
 		}
 	}
+	if (option(args, "kernel=", NULL))
+		return run_linux(info, args);
 	return run_test_guest(info, args);
 }

@@ -218,7 +218,7 @@ void vm_console_out(struct vm *vm, char c)
 {
 	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {
 		vm->line[vm->line_len] = 0;
-		vm_log(vm, "guest: %s\n", vm->line);
+		vm_log(vm, "%s%s\n", vm->console_raw ? "" : "guest: ", vm->line);
 		vm->line_len = 0;
 		if (c == '\n')
 			return;

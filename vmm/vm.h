@@ -50,8 +50,12 @@ struct vm_ops {
 	 * the PIC's, to vCPU 0. */
 	int (*take_interrupt)(struct vcpu *v);
 	bool (*has_interrupt)(struct vcpu *v);
-	/* MSRs beyond EFER and the TSC (may be NULL): false when not handled. */
-	bool (*msr)(struct vcpu *v, uint32_t index, bool write, uint64_t *value);
+	/* MSRs beyond EFER and the TSC (may be NULL): 1 handled, 0 not a device's
+	 * (reads as zero), -1 a #GP for the guest. */
+	int (*msr)(struct vcpu *v, uint32_t index, bool write, uint64_t *value);
+	/* After each exit, under the lock (may be NULL): false stops the vCPU (the VM
+	 * powered off or failed; it has said why). */
+	bool (*after_exit)(struct vcpu *v);
 	/* Timers beyond the PIT's (may be NULL): fire what is due, tell the next. */
 	void (*timers)(struct vm *vm, uint64_t now_ns);
 	uint64_t (*next_event)(struct vm *vm, uint64_t now_ns);
@@ -78,6 +82,8 @@ struct vm {
 	struct irq_sink isa;       /* the ISA interrupt lines */
 	struct irq_sink isa_extra; /* where ISA lines go besides the PIC (I/O APIC) */
 	struct utcb *cur_utcb;     /* the lock holder's, for printing from device models */
+	struct vcpu *cur_vcpu;     /* whose exit is being handled, for per-vCPU devices */
+	bool console_raw;          /* console lines without the "guest: " mark */
 	/* The console: guest lines go out prefixed with the VM's name. */
 	char line[128];
 	unsigned line_len;

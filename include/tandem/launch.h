@@ -64,6 +64,7 @@ struct launch_file {
 struct launch_info {
 	uint64_t magic;     /* LAUNCH_MAGIC */
 	uint32_t cpu_count; /* CPUs 0 .. cpu_count-1 exist */
+	uint32_t prio;      /* its first SC's priority: the most its own SCs may have */
 	uint32_t irq_count;
 	uint64_t tsc_hz;
 	uint64_t heap_size;                /* bytes at LAUNCH_HEAP */

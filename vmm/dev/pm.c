@@ -3,8 +3,8 @@
 
 #define CF9_SYS_RST  (1u << 1)
 #define CF9_RST_CPU  (1u << 2)
-#define PM1_STS_MASK (PM1_TMR_STS | PM1_PWRBTN | PM1_WAK_STS)
-#define PM1_EN_MASK  (PM1_TMR_STS | PM1_PWRBTN)
+#define PM1_STS_MASK (PM1_TMR_STS | PM1_GBL | PM1_PWRBTN | PM1_RTC | PM1_WAK_STS)
+#define PM1_EN_MASK  (PM1_TMR_STS | PM1_GBL | PM1_PWRBTN | PM1_RTC)
 #define NS_PER_S     1000000000ULL
 
 void pm_init(struct pm *p, uint16_t base, uint8_t s5_type, const struct irq_sink *sci,

@@ -1,0 +1,440 @@
+/* A PC for stock Linux: RAM below 3 GiB (and above 4 GiB beyond that), the legacy
+ * devices (PIC, PIT, RTC, two 16550s, i8042, ACPI PM), a local APIC per vCPU and an
+ * I/O APIC, ACPI tables, and the kernel loaded by the 64-bit boot protocol. */
+#include <hc.h>
+#include <heap.h>
+#include <string.h>
+#include <tandem/launch.h>
+#include <ulib.h>
+#include "acpi_build.h"
+#include "dev/i8042.h"
+#include "dev/ioapic.h"
+#include "dev/lapic.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
+#include "linux.h"
+#include "linuxvm.h"
+#include "vm.h"
+
+#define LOW_RAM_END   0xc0000000ULL /* RAM below the PCI hole */
+#define HIGH_RAM_BASE 0x100000000ULL
+#define ACPI_GPA      0xe0000ULL /* in the BIOS area, where old kernels look too */
+#define ACPI_MAX      0x20000ULL
+#define PM_BASE       0x600
+#define S5_TYPE       5
+#define COM1          0x3f8
+#define COM2          0x2f8
+#define IRQ_KBD       1
+#define IRQ_COM2      3
+#define IRQ_COM1      4
+#define IRQ_RTC       8
+#define IRQ_SCI       9
+#define IRQ_MOUSE     12
+#define IOAPIC_ID     0 /* the MADT's; APIC IDs of the vCPUs start at 0 too */
+#define ECAM_BASE     0xe0000000ULL
+#define PCI_MEM_BASE  0xc0000000u
+#define PCI_MEM_LAST  0xdfffffffu
+
+static struct vm vm;
+static struct uart com1, com2;
+static struct rtc rtc;
+static struct i8042 kbc;
+static struct pm pm;
+static struct ioapic ioapic;
+static struct lapic lapic[VM_MAX_VCPUS];
+static struct linux_entry entry;
+static volatile bool sipi_seen[VM_MAX_VCPUS];
+
+static struct heap *heap;
+static void *alloc(size_t n)
+{
+	return heap_alloc(heap, n);
+}
+
+static uint64_t clock_now(void *ctx)
+{
+	(void)ctx;
+	return vm_now_ns(&vm);
+}
+
+static void seg(struct vcpu_seg *d, const struct linux_seg *s)
+{
+	*d = (struct vcpu_seg){s->sel, s->attr, s->limit, s->base};
+}
+
+/* Real mode at vector << 12, as a SIPI starts an AP (SDM 8.4.4). */
+static void ap_state(struct vcpu_state *s, uint8_t vector)
+{
+	static const struct vcpu_seg data = {0, 0x93, 0xffff, 0};
+	memset(s, 0, sizeof(*s));
+	s->cs = (struct vcpu_seg){(uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12};
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->ldtr = (struct vcpu_seg){0, 0x82, 0xffff, 0};
+	s->tr = (struct vcpu_seg){0, 0x8b, 0xffff, 0};
+	s->gdtr = s->idtr = (struct vcpu_seg){0, 0, 0xffff, 0};
+	s->rflags = 2;
+	s->cr0 = 0x60000010; /* CD, NW, ET: the reset value */
+}
+
+/* vCPU 0 starts in the kernel's 64-bit entry; the others wait for their SIPI. */
+static void startup(struct vcpu *v, struct vcpu_state *s)
+{
+	if (v->index == 0) {
+		memset(s, 0, sizeof(*s));
+		s->rip = entry.rip, s->rsi = entry.rsi, s->rsp = entry.rsp;
+		s->rflags = entry.rflags;
+		s->cr0 = entry.cr0, s->cr3 = entry.cr3, s->cr4 = entry.cr4, s->efer = entry.efer;
+		seg(&s->cs, &entry.cs), seg(&s->ds, &entry.ds), seg(&s->es, &entry.es);
+		seg(&s->ss, &entry.ss), seg(&s->fs, &entry.fs), seg(&s->gs, &entry.gs);
+		seg(&s->tr, &entry.tr), seg(&s->ldtr, &entry.ldtr);
+		s->gdtr = (struct vcpu_seg){0, 0, entry.gdt_limit, entry.gdt_base};
+		s->idtr = (struct vcpu_seg){0, 0, entry.idt_limit, entry.idt_base};
+	} else {
+		uint8_t vector;
+		while (!lapic_take_sipi(&lapic[v->index], &vector)) {
+			if (vm.stopping) {
+				vm_unlock(&vm.lock);
+				thread_park();
+			}
+			__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
+			vm_unlock(&vm.lock);
+			hc_sm_down(v->sel_wake, 0);
+			vm_lock(&vm.lock);
+			vm.cur_utcb = v->utcb;
+		}
+		__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
+		sipi_seen[v->index] = true;
+		ap_state(s, vector);
+	}
+	s->xcr0 = 1;
+	s->tsc_offset = vm.tsc_offset;
+	s->ctrl = VCTRL_PASS_SYSCALL_MSRS;
+}
+
+/* The PIC reaches vCPU 0 through LINT0 (virtual wire), or directly while its APIC is
+ * hardware-disabled. */
+static bool pic_wired(const struct vcpu *v)
+{
+	if (v->index != 0)
+		return false;
+	const struct lapic *a = &lapic[0];
+	if (!lapic_enabled(a))
+		return true;
+	uint32_t lvt = a->lvt[LVT_LINT0];
+	return !(lvt & LAPIC_LVT_MASKED) && ((lvt >> 8) & 7) == LAPIC_DM_EXTINT &&
+	       (a->svr & LAPIC_SVR_ENABLE);
+}
+
+static bool has_interrupt(struct vcpu *v)
+{
+	if (lapic_take_nmi(&lapic[v->index]))
+		v->pending_event = VINJ_VALID | VINJ_NMI | 2;
+	return v->pending_event || lapic_pending(&lapic[v->index]) >= 0 ||
+	       (pic_wired(v) && pic_has_interrupt(&vm.pic));
+}
+
+static int take_interrupt(struct vcpu *v)
+{
+	struct lapic *a = &lapic[v->index];
+	int vec = lapic_pending(a);
+	if (vec >= 0) {
+		lapic_ack(a, (uint8_t)vec);
+		return vec;
+	}
+	if (pic_wired(v) && pic_has_interrupt(&vm.pic))
+		return pic_ack(&vm.pic);
+	return -1;
+}
+
+static int msr(struct vcpu *v, uint32_t index, bool write, uint64_t *value)
+{
+	static uint64_t pat = 0x0007040600070406ULL;
+	struct lapic *a = &lapic[v->index];
+	uint64_t now = vm_now_ns(&vm);
+	if (index == MSR_IA32_APIC_BASE || index == MSR_IA32_TSC_DEADLINE ||
+	    (index >= MSR_X2APIC_FIRST && index <= MSR_X2APIC_LAST)) {
+		bool ok = write ? lapic_msr_write(a, index, *value, now)
+				: lapic_msr_read(a, index, value, now);
+		return ok ? 1 : -1;
+	}
+	if (index == 0x277) { /* PAT: kept, the nested tables decide the real types */
+		if (write)
+			pat = *value;
+		else
+			*value = pat;
+		return 1;
+	}
+	return 0;
+}
+
+static void timers(struct vm *m, uint64_t now)
+{
+	rtc_update(&rtc, now);
+	pm_update(&pm, now);
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		lapic_update(&lapic[i], now);
+		if (lapic_pending(&lapic[i]) >= 0)
+			vm_kick(&m->vcpu[i]);
+	}
+}
+
+static uint64_t next_event(struct vm *m, uint64_t now)
+{
+	uint64_t next = rtc_next_event(&rtc, now), n = pm_next_event(&pm, now);
+	next = n < next ? n : next;
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		n = lapic_next_event(&lapic[i], now);
+		next = n < next ? n : next;
+	}
+	return next;
+}
+
+/* Interrupt messages (I/O APIC, IPIs) to the local APICs they address. */
+static void to_lapics(const struct lapic_ipi *ipi)
+{
+	for (unsigned i = 0; i < vm.nvcpus; i++) {
+		if (!lapic_ipi_hits(&lapic[i], ipi))
+			continue;
+		lapic_deliver(&lapic[i], ipi->mode, ipi->vector, ipi->level);
+		vm_kick(&vm.vcpu[i]);
+		if (ipi->mode == LAPIC_DM_LOWEST)
+			break; /* one of them: the first */
+	}
+}
+
+static void ipi(void *ctx, const struct lapic_ipi *i)
+{
+	(void)ctx;
+	to_lapics(i);
+}
+
+static void ioapic_msg(void *ctx, const struct ioapic_msg *m)
+{
+	(void)ctx;
+	struct lapic_ipi i = {.dest = m->dest,
+			      .vector = m->vector,
+			      .mode = m->mode,
+			      .shorthand = LAPIC_SH_NONE,
+			      .logical = m->logical,
+			      .assert = true,
+			      .level = m->level};
+	to_lapics(&i);
+}
+
+static void eoi(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	ioapic_eoi(&ioapic, vector);
+}
+
+/* ISA IRQ 0 arrives on I/O APIC pin 2 (the MADT's override); the rest 1:1. */
+static void isa_to_ioapic(void *ctx, unsigned line, bool level)
+{
+	(void)ctx;
+	ioapic_set_irq(&ioapic, line == 0 ? 2 : line, level);
+}
+
+/* Each vCPU sees its own local APIC at the same address. */
+static uint64_t lapic_read(void *dev, uint64_t off, unsigned size)
+{
+	(void)dev;
+	return lapic_mmio_read(&lapic[vm.cur_vcpu->index], off, size, vm_now_ns(&vm));
+}
+
+static void lapic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)dev;
+	lapic_mmio_write(&lapic[vm.cur_vcpu->index], off, size, val, vm_now_ns(&vm));
+}
+
+static const struct mmio_ops lapic_ops = {lapic_read, lapic_write};
+
+static void console_tx(void *ctx, uint8_t byte)
+{
+	vm_console_out(ctx, (char)byte);
+}
+
+static void machine_reset(void *ctx)
+{
+	(void)ctx;
+	pm.request = PM_RESET;
+}
+
+/* Every other vCPU is made to exit, and stops at that exit. */
+static void stop_all(struct vcpu *self)
+{
+	vm.stopping = true;
+	for (unsigned i = 0; i < vm.nvcpus; i++)
+		if (&vm.vcpu[i] != self)
+			vm_kick(&vm.vcpu[i]);
+}
+
+/* After every exit: what the guest asked of the machine. Poweroff stops the VM;
+ * a reset is not modelled yet and stops it too, saying so. */
+static bool after_exit(struct vcpu *v)
+{
+	if (vm.stopping)
+		return false;
+	switch (pm_take_request(&pm)) {
+	case PM_POWEROFF:
+		vm_log(&vm, "guest powered off: the VM stops\n");
+		stop_all(v);
+		return false;
+	case PM_RESET:
+		vm_log(&vm, "guest reset the machine: restarting is not done yet, the VM stops\n");
+		stop_all(v);
+		return false;
+	case PM_NONE: break;
+	}
+	return true;
+}
+
+static const struct vm_ops linux_ops = {
+    .startup = startup,
+    .take_interrupt = take_interrupt,
+    .has_interrupt = has_interrupt,
+    .msr = msr,
+    .timers = timers,
+    .next_event = next_event,
+    .after_exit = after_exit,
+};
+
+static const struct launch_file *find_file(const struct launch_info *info, const char *name)
+{
+	for (unsigned i = 0; name && i < info->file_count; i++)
+		if (strcmp(info->files[i].name, name) == 0)
+			return &info->files[i];
+	return NULL;
+}
+
+static bool add_devices(void)
+{
+	static const struct pm_clock pm_clock = {clock_now, NULL};
+	static const struct rtc_clock rtc_clock = {clock_now, NULL};
+	uint64_t now = vm_now_ns(&vm);
+	/* First: it makes vm.isa, which the other devices copy. */
+	if (!vm_add_pc_devices(&vm))
+		return false;
+	vm.isa_extra = (struct irq_sink){isa_to_ioapic, NULL};
+	ioapic_init(&ioapic, ioapic_msg, NULL);
+	uart_init(&com1, COM1, IRQ_COM1, &vm.isa, console_tx, &vm);
+	uart_init(&com2, COM2, IRQ_COM2, &vm.isa, console_tx, &vm);
+	rtc_init(&rtc, 0, now, &vm.isa, IRQ_RTC);
+	i8042_init(&kbc, vm.isa, IRQ_KBD, IRQ_MOUSE, machine_reset, NULL);
+	pm_init(&pm, PM_BASE, S5_TYPE, &vm.isa, IRQ_SCI, &pm_clock);
+	return uart_attach(&com1, &vm.io) && uart_attach(&com2, &vm.io) &&
+	       rtc_attach(&rtc, &vm.io, &rtc_clock) && i8042_register(&kbc, &vm.io) &&
+	       pm_attach(&pm, &vm.io) &&
+	       gmem_add_mmio(&vm.mem, ACPI_BUILD_IOAPIC, 0x1000, &ioapic_mmio_ops, &ioapic) &&
+	       gmem_add_mmio(&vm.mem, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, &lapic_ops, NULL);
+}
+
+static void unassigned(void *ctx, uint64_t gpa, bool write)
+{
+	static unsigned logged;
+	(void)ctx;
+	if (logged < 8)
+		vm_log(&vm, "guest %s unassigned guest-physical %#llx%s\n",
+		       write ? "wrote to" : "read", (unsigned long long)gpa,
+		       ++logged == 8 ? " (no more of these logged)" : "");
+}
+
+bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h)
+{
+	heap = h;
+	const struct launch_file *kernel = find_file(info, o->kernel);
+	const struct launch_file *initrd = find_file(info, o->initrd);
+	if (!kernel || (o->initrd && !initrd)) {
+		uprintf("the %s file \"%s\" was not given to the VMM\n",
+			kernel ? "initrd" : "kernel", kernel ? o->initrd : o->kernel);
+		return false;
+	}
+	if (o->cpus == 0 || o->cpus > VM_MAX_VCPUS || o->memory < (16ULL << 20)) {
+		uprintf("cpus=%u memory=%llu: out of range (1-%u CPUs, at least 16M)\n", o->cpus,
+			(unsigned long long)o->memory, VM_MAX_VCPUS);
+		return false;
+	}
+	uint64_t low = o->memory < LOW_RAM_END ? o->memory : LOW_RAM_END;
+	uint64_t high = o->memory - low;
+	char *ram = heap_alloc_aligned(h, o->memory, HEAP_MAX_ALIGN);
+	if (!ram) {
+		uprintf("not enough memory for %llu MiB of guest RAM\n",
+			(unsigned long long)(o->memory >> 20));
+		return false;
+	}
+	memset(ram, 0, o->memory);
+	vm.ops = &linux_ops;
+	vm.tsc_hz = info->tsc_hz;
+	vm.mem.unassigned = unassigned;
+	vm.console_raw = true;
+	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true};
+	vm_exits_init(&vm);
+	if (!gmem_add_ram(&vm.mem, 0, low, ram) ||
+	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) || !add_devices()) {
+		uprintf("cannot lay out the VM\n");
+		return false;
+	}
+	struct acpi_build_cfg acfg = {.gpa = ACPI_GPA,
+				      .ncpus = o->cpus,
+				      .ioapic_id = IOAPIC_ID,
+				      .pm1a_evt = PM_BASE,
+				      .pm1a_cnt = PM_BASE + 4,
+				      .pm_tmr = PM_BASE + 8,
+				      .ecam_base = ECAM_BASE,
+				      .mem32_base = PCI_MEM_BASE,
+				      .mem32_last = PCI_MEM_LAST,
+				      .s5_slp_typ = S5_TYPE};
+	size_t acpi_len = acpi_build(&acfg, ram + ACPI_GPA, ACPI_MAX);
+	static const struct linux_range reserved[] = {
+	    {ECAM_BASE, 0x10000000ULL}, {ACPI_BUILD_IOAPIC, 0x1000}, {LAPIC_DEFAULT_BASE, 0x1000}};
+	struct linux_boot b = {.image = (const uint8_t *)kernel->va,
+			       .image_len = kernel->size,
+			       .initrd = initrd ? (const uint8_t *)initrd->va : NULL,
+			       .initrd_len = initrd ? initrd->size : 0,
+			       .cmdline = o->cmdline,
+			       .mem = &vm.mem,
+			       .rsdp = ACPI_GPA + acpi_build_rsdp_offset(),
+			       .acpi = {ACPI_GPA, ACPI_MAX},
+			       .reserved = reserved,
+			       .nreserved = sizeof(reserved) / sizeof(reserved[0])};
+	const char *err = acpi_len ? linux_load(&b, &entry) : "the ACPI tables do not fit";
+	if (err) {
+		uprintf("%s\n", err);
+		return false;
+	}
+	for (unsigned i = 0; i < o->cpus; i++) {
+		struct lapic_config lc = {.id = i,
+					  .bsp = i == 0,
+					  .tsc_hz = info->tsc_hz,
+					  .tsc_offset = vm.tsc_offset,
+					  .ipi = ipi,
+					  .eoi = eoi,
+					  .now_ns = clock_now};
+		lapic_init(&lapic[i], &lc);
+	}
+	if (!vm_create(&vm, "vm")) {
+		uprintf("cannot create the VM\n");
+		return false;
+	}
+	/* The TSC offset is known only now: the APICs' TSC-deadline view follows it. */
+	for (unsigned i = 0; i < o->cpus; i++)
+		lapic[i].cfg.tsc_offset = vm.tsc_offset;
+	/* The timer thread at our own priority, the vCPUs just below it. */
+	unsigned prio = info->prio > 1 ? info->prio : 2;
+	if (!vm_start_timers(&vm, 0, prio, alloc)) {
+		uprintf("cannot start the VM's timers\n");
+		return false;
+	}
+	for (unsigned i = 0; i < o->cpus; i++) {
+		if (!vm_add_vcpu(&vm, i % info->cpu_count, prio - 1, alloc)) {
+			uprintf("cannot start vCPU %u\n", i);
+			return false;
+		}
+	}
+	uprintf(
+	    "Linux VM: %u vCPUs, %llu MiB, kernel \"%s\" (boot protocol %u.%02u, at %#llx)%s%s\n",
+	    o->cpus, (unsigned long long)(o->memory >> 20), o->kernel, entry.protocol >> 8,
+	    entry.protocol & 0xff, (unsigned long long)entry.kernel_gpa, initrd ? ", initrd " : "",
+	    initrd ? o->initrd : "");
+	return true;
+}

@@ -1,0 +1,22 @@
+/* A PC for stock Linux guests (vmm/linuxvm.c). */
+#ifndef TANDEM_VMM_LINUXVM_H
+#define TANDEM_VMM_LINUXVM_H
+
+#include <heap.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <tandem/launch.h>
+
+struct linuxvm_options {
+	unsigned cpus;
+	uint64_t memory;     /* bytes of guest RAM */
+	const char *kernel;  /* names of launch files (file= on the module line) */
+	const char *initrd;  /* NULL: none */
+	const char *disk;    /* NULL: none */
+	const char *cmdline; /* the kernel's command line */
+	bool restart;        /* on_crash=restart */
+};
+
+bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);
+
+#endif
