@@ -121,12 +121,16 @@ USER_OBJ := $(call uobjs,lib/crt0.S lib/crt0_launch.S $(ROOT_C) $(KTEST_C) $(ULI
 user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(BUILD)/filedump.elf $(if $(KTEST_C),$(BUILD)/ktest.elf)
 
 # ---------------------------------------------------------------- ISO
-# The default image: the root task and two demo VMs (each with its own VMM).
-DEMO_VMS := "$(BUILD)/vmm.elf:mem=4M heap=rwx name=hello -- guest=hello" \
-	"$(BUILD)/vmm.elf:mem=4M heap=rwx name=ticker -- guest=ticker cpu=1"
+# The default image: the VMs of the demo configuration (guests/mkdemo builds it and
+# its guests from Debian's packages), each with its own VMM.
+$(BUILD)/guests/demo.conf: guests/mkdemo
+	@echo "  GUESTS  $(BUILD)/guests"
+	@guests/mkdemo $(BUILD)/guests >/dev/null
 
-$(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf $(BUILD)/vmm.elf tools/mkiso
-	@tools/mkiso $@ $(BUILD)/kernel.elf $(BUILD)/root.elf $(DEMO_VMS)
+$(BUILD)/tandem.iso: $(BUILD)/kernel.elf $(BUILD)/root.elf $(BUILD)/vmm.elf \
+		$(BUILD)/host/config-check $(BUILD)/guests/demo.conf tools/mkiso tools/mkimage
+	@echo "  ISO     $@"
+	@tools/mkimage $(BUILD)/guests/demo.conf $@ >/dev/null
 
 iso: $(BUILD)/tandem.iso
 
