@@ -1,5 +1,6 @@
 /* Builds the VM's ACPI tables (ACPI 6.3 layouts; MCFG from the PCI Firmware spec 3.2):
  * RSDP, XSDT, FADT, FACS, MADT, MCFG and a DSDT describing PCI0 and \_S5. */
+#include <unaligned.h>
 #include <string.h>
 #include "acpi_build.h"
 #include "aml.h"
@@ -129,24 +130,6 @@ struct layout {
 	size_t xsdt, fadt, facs, madt, madt_len, mcfg, dsdt, dsdt_len, total;
 };
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)v);
-	wr16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -165,13 +148,13 @@ static void sdt_header(uint8_t *t, const char *sig, size_t len, uint8_t revision
 {
 	memset(t, 0, SDT_HDR_LEN);
 	memcpy(t, sig, 4);
-	wr32(t + SDT_LENGTH, (uint32_t)len);
+	put_le32(t + SDT_LENGTH, (uint32_t)len);
 	t[SDT_REVISION] = revision;
 	memcpy(t + SDT_OEMID, OEM_ID, 6);
 	memcpy(t + SDT_OEM_TABLE_ID, OEM_TABLE_ID, 8);
-	wr32(t + SDT_OEM_REVISION, 1);
+	put_le32(t + SDT_OEM_REVISION, 1);
 	memcpy(t + SDT_CREATOR_ID, CREATOR_ID, 4);
-	wr32(t + SDT_CREATOR_REVISION, 1);
+	put_le32(t + SDT_CREATOR_REVISION, 1);
 }
 
 /* The DSDT's body: PCI0 under \_SB and the S5 sleep package. */
@@ -260,8 +243,8 @@ static void build_rsdp(uint8_t *p, uint64_t xsdt)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + RSDP_OEMID, OEM_ID, 6);
 	p[RSDP_REVISION] = RSDP_XSDT_REVISION;
-	wr32(p + RSDP_LENGTH, RSDP_LEN);
-	wr64(p + RSDP_XSDT, xsdt);
+	put_le32(p + RSDP_LENGTH, RSDP_LEN);
+	put_le64(p + RSDP_XSDT, xsdt);
 	checksum(p, RSDP_V1_LEN, RSDP_CHECKSUM);
 	checksum(p, RSDP_LEN, RSDP_EXT_CHECKSUM);
 }
@@ -272,7 +255,7 @@ static void gas_io(uint8_t *g, uint16_t port, uint8_t bytes, uint8_t access)
 	g[1] = (uint8_t)(bytes * 8); /* register bit width */
 	g[2] = 0;                    /* bit offset */
 	g[3] = access;
-	wr64(g + 4, port);
+	put_le64(g + 4, port);
 }
 
 static void build_fadt(const struct acpi_build_cfg *c, const struct layout *l, uint8_t *t)
@@ -286,24 +269,24 @@ static void build_fadt(const struct acpi_build_cfg *c, const struct layout *l, u
 	sdt_header(t, "FACP", FADT_LEN, FADT_REVISION);
 	memset(t + SDT_HDR_LEN, 0, FADT_LEN - SDT_HDR_LEN);
 	/* FIRMWARE_CTRL only: X_FIRMWARE_CTRL must be zero when it is set (§5.2.9). */
-	wr32(t + FADT_FIRMWARE_CTRL, (uint32_t)(c->gpa + l->facs));
-	wr32(t + FADT_DSDT, (uint32_t)(c->gpa + l->dsdt));
-	wr16(t + FADT_SCI_INT, ACPI_BUILD_SCI_IRQ);
-	wr32(t + FADT_SMI_CMD, 0); /* no SMM: ACPI mode is always on */
-	wr32(t + FADT_PM1A_EVT_BLK, c->pm1a_evt);
-	wr32(t + FADT_PM1A_CNT_BLK, c->pm1a_cnt);
-	wr32(t + FADT_PM_TMR_BLK, c->pm_tmr);
+	put_le32(t + FADT_FIRMWARE_CTRL, (uint32_t)(c->gpa + l->facs));
+	put_le32(t + FADT_DSDT, (uint32_t)(c->gpa + l->dsdt));
+	put_le16(t + FADT_SCI_INT, ACPI_BUILD_SCI_IRQ);
+	put_le32(t + FADT_SMI_CMD, 0); /* no SMM: ACPI mode is always on */
+	put_le32(t + FADT_PM1A_EVT_BLK, c->pm1a_evt);
+	put_le32(t + FADT_PM1A_CNT_BLK, c->pm1a_cnt);
+	put_le32(t + FADT_PM_TMR_BLK, c->pm_tmr);
 	t[FADT_PM1_EVT_LEN] = PM1_EVT_LEN;
 	t[FADT_PM1_CNT_LEN] = PM1_CNT_LEN;
 	t[FADT_PM_TMR_LEN] = PM_TMR_LEN;
-	wr16(t + FADT_P_LVL2_LAT, P_LVL2_NONE);
-	wr16(t + FADT_P_LVL3_LAT, P_LVL3_NONE);
-	wr16(t + FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042);
-	wr32(t + FADT_FLAGS, flags);
+	put_le16(t + FADT_P_LVL2_LAT, P_LVL2_NONE);
+	put_le16(t + FADT_P_LVL3_LAT, P_LVL3_NONE);
+	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042);
+	put_le32(t + FADT_FLAGS, flags);
 	gas_io(t + FADT_RESET_REG, ACPI_BUILD_RESET, 1, GAS_ACCESS_BYTE);
 	t[FADT_RESET_VALUE] = RESET_VALUE;
 	t[FADT_MINOR_VERSION] = FADT_MINOR;
-	wr64(t + FADT_X_DSDT, c->gpa + l->dsdt);
+	put_le64(t + FADT_X_DSDT, c->gpa + l->dsdt);
 	/* PM1 event blocks are two 16-bit registers (status, enable): word access. */
 	gas_io(t + FADT_X_PM1A_EVT_BLK, c->pm1a_evt, PM1_EVT_LEN, GAS_ACCESS_WORD);
 	gas_io(t + FADT_X_PM1A_CNT_BLK, c->pm1a_cnt, PM1_CNT_LEN, GAS_ACCESS_WORD);
@@ -315,7 +298,7 @@ static void build_facs(uint8_t *t)
 {
 	memset(t, 0, FACS_LEN);
 	memcpy(t, "FACS", 4);
-	wr32(t + FACS_LENGTH, FACS_LEN);
+	put_le32(t + FACS_LENGTH, FACS_LEN);
 	t[FACS_VERSION] = FACS_VERSION_2;
 }
 
@@ -325,8 +308,8 @@ static uint8_t *madt_iso(uint8_t *e, uint8_t irq, uint32_t gsi, uint16_t flags)
 	e[1] = MADT_ISO_LEN;
 	e[2] = 0; /* bus: ISA */
 	e[3] = irq;
-	wr32(e + 4, gsi);
-	wr16(e + 8, flags);
+	put_le32(e + 4, gsi);
+	put_le16(e + 8, flags);
 	return e + MADT_ISO_LEN;
 }
 
@@ -334,8 +317,8 @@ static void build_madt(const struct acpi_build_cfg *c, const struct layout *l, u
 {
 	sdt_header(t, "APIC", l->madt_len, MADT_REVISION);
 	memset(t + SDT_HDR_LEN, 0, l->madt_len - SDT_HDR_LEN);
-	wr32(t + MADT_LAPIC_ADDR, ACPI_BUILD_LAPIC);
-	wr32(t + MADT_FLAGS, MADT_PCAT_COMPAT); /* the VM has a PIC pair */
+	put_le32(t + MADT_LAPIC_ADDR, ACPI_BUILD_LAPIC);
+	put_le32(t + MADT_FLAGS, MADT_PCAT_COMPAT); /* the VM has a PIC pair */
 
 	uint8_t *e = t + MADT_ENTRIES;
 	for (uint32_t id = 0; id < c->ncpus; id++) {
@@ -344,22 +327,22 @@ static void build_madt(const struct acpi_build_cfg *c, const struct layout *l, u
 			e[1] = MADT_LAPIC_LEN;
 			e[2] = (uint8_t)id; /* ACPI processor UID */
 			e[3] = (uint8_t)id; /* APIC ID */
-			wr32(e + 4, LAPIC_ENABLED);
+			put_le32(e + 4, LAPIC_ENABLED);
 			e += MADT_LAPIC_LEN;
 		} else {
 			e[0] = MADT_X2APIC;
 			e[1] = MADT_X2APIC_LEN;
-			wr32(e + 4, id);
-			wr32(e + 8, LAPIC_ENABLED);
-			wr32(e + 12, id);
+			put_le32(e + 4, id);
+			put_le32(e + 8, LAPIC_ENABLED);
+			put_le32(e + 12, id);
 			e += MADT_X2APIC_LEN;
 		}
 	}
 	e[0] = MADT_IOAPIC;
 	e[1] = MADT_IOAPIC_LEN;
 	e[2] = c->ioapic_id;
-	wr32(e + 4, ACPI_BUILD_IOAPIC);
-	wr32(e + 8, 0); /* GSI base */
+	put_le32(e + 4, ACPI_BUILD_IOAPIC);
+	put_le32(e + 8, 0); /* GSI base */
 	e += MADT_IOAPIC_LEN;
 	e = madt_iso(e, PIT_IRQ, PIT_GSI, MPS_HIGH_EDGE);
 	e = madt_iso(e, ACPI_BUILD_SCI_IRQ, ACPI_BUILD_SCI_IRQ, MPS_HIGH_LEVEL);
@@ -367,7 +350,7 @@ static void build_madt(const struct acpi_build_cfg *c, const struct layout *l, u
 	e[0] = MADT_LAPIC_NMI;
 	e[1] = MADT_LAPIC_NMI_LEN;
 	e[2] = NMI_ALL_CPUS;
-	wr16(e + 3, MPS_CONFORMING);
+	put_le16(e + 3, MPS_CONFORMING);
 	e[5] = NMI_LINT1;
 	checksum(t, l->madt_len, SDT_CHECKSUM);
 }
@@ -376,8 +359,8 @@ static void build_mcfg(const struct acpi_build_cfg *c, uint8_t *t)
 {
 	sdt_header(t, "MCFG", MCFG_LEN, 1);
 	memset(t + SDT_HDR_LEN, 0, MCFG_LEN - SDT_HDR_LEN);
-	wr64(t + MCFG_BASE, c->ecam_base);
-	wr16(t + MCFG_SEGMENT, 0);
+	put_le64(t + MCFG_BASE, c->ecam_base);
+	put_le16(t + MCFG_SEGMENT, 0);
 	t[MCFG_START_BUS] = 0;
 	t[MCFG_END_BUS] = 255;
 	checksum(t, MCFG_LEN, SDT_CHECKSUM);
@@ -395,9 +378,9 @@ size_t acpi_build(const struct acpi_build_cfg *c, void *buf, size_t size)
 
 	uint8_t *x = b + l.xsdt;
 	sdt_header(x, "XSDT", XSDT_LEN, 1);
-	wr64(x + SDT_HDR_LEN, c->gpa + l.fadt);
-	wr64(x + SDT_HDR_LEN + 8, c->gpa + l.madt);
-	wr64(x + SDT_HDR_LEN + 16, c->gpa + l.mcfg);
+	put_le64(x + SDT_HDR_LEN, c->gpa + l.fadt);
+	put_le64(x + SDT_HDR_LEN + 8, c->gpa + l.madt);
+	put_le64(x + SDT_HDR_LEN + 16, c->gpa + l.mcfg);
 	checksum(x, XSDT_LEN, SDT_CHECKSUM);
 
 	build_fadt(c, &l, b + l.fadt);

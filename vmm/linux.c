@@ -1,5 +1,6 @@
 /* The Linux x86 boot protocol loader: bzImage checks, placement in guest RAM, the zero
  * page and the 64-bit entry state (Documentation/arch/x86/boot.rst, zero-page.rst). */
+#include <unaligned.h>
 #include <string.h>
 #include "linux.h"
 
@@ -84,39 +85,6 @@ enum {
 #define BOOT_AREA_START 0
 #define BOOT_AREA_END   (LINUX_CMDLINE_GPA + LINUX_CMDLINE_MAX)
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)v);
-	wr16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* What the header checks found, for placement and writing. */
 struct bzimage {
 	uint16_t version;
@@ -132,14 +100,14 @@ static const char *check_image(const struct linux_boot *b, struct bzimage *z)
 
 	if (!h || b->image_len < HDR_END_2_12)
 		return "linux: image too short for a setup header";
-	if (rd16(h + HDR_BOOT_FLAG) != BOOT_FLAG)
+	if (le16(h + HDR_BOOT_FLAG) != BOOT_FLAG)
 		return "linux: no boot flag 0xaa55 at 0x1fe";
 	if (memcmp(h + HDR_MAGIC, "HdrS", 4) != 0)
 		return "linux: no \"HdrS\" magic: not a bzImage";
-	z->version = rd16(h + HDR_VERSION);
+	z->version = le16(h + HDR_VERSION);
 	if (z->version < PROTOCOL_MIN)
 		return "linux: boot protocol older than 2.12";
-	if (!(rd16(h + HDR_XLOADFLAGS) & XLF_KERNEL_64))
+	if (!(le16(h + HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return "linux: no 64-bit entry point (XLF_KERNEL_64 clear)";
 	if (!(h[HDR_LOADFLAGS] & LOADED_HIGH))
 		return "linux: not a bzImage (LOADED_HIGH clear)";
@@ -154,24 +122,24 @@ static const char *check_image(const struct linux_boot *b, struct bzimage *z)
 	if (b->image_len <= z->setup_len)
 		return "linux: image shorter than its setup code (setup_sects)";
 	/* Trailing bytes past syssize (a Secure Boot signature, say) are not the kernel's. */
-	z->kernel_len = (uint64_t)rd32(h + HDR_SYSSIZE) * 16;
+	z->kernel_len = (uint64_t)le32(h + HDR_SYSSIZE) * 16;
 	if (z->kernel_len == 0 || z->kernel_len > b->image_len - z->setup_len)
 		return "linux: syssize does not fit the file";
-	z->init_size = rd32(h + HDR_INIT_SIZE);
+	z->init_size = le32(h + HDR_INIT_SIZE);
 	if (z->init_size < z->kernel_len)
 		return "linux: init_size smaller than the kernel";
 
 	z->relocatable = h[HDR_RELOCATABLE] != 0;
-	z->align = rd32(h + HDR_KERNEL_ALIGNMENT);
+	z->align = le32(h + HDR_KERNEL_ALIGNMENT);
 	if (z->relocatable) {
 		if (z->align < GMEM_PAGE || (z->align & (z->align - 1)))
 			return "linux: kernel_alignment not a power of two of at least 4 KiB";
 		if (h[HDR_MIN_ALIGNMENT] > 31 || z->align < (1ULL << h[HDR_MIN_ALIGNMENT]))
 			return "linux: kernel_alignment below min_alignment";
 	}
-	z->pref = rd64(h + HDR_PREF_ADDRESS);
-	z->initrd_max = rd32(h + HDR_INITRD_ADDR_MAX);
-	z->cmdline_size = rd32(h + HDR_CMDLINE_SIZE);
+	z->pref = le64(h + HDR_PREF_ADDRESS);
+	z->initrd_max = le32(h + HDR_INITRD_ADDR_MAX);
+	z->cmdline_size = le32(h + HDR_CMDLINE_SIZE);
 	return NULL;
 }
 
@@ -296,15 +264,15 @@ static void e820_add(struct e820 *e, uint64_t gpa, uint64_t size, uint32_t type)
 		return;
 	/* Insertion keeps the map sorted by address, as firmware hands it over. */
 	unsigned i = e->n;
-	while (i > 0 && rd64(e->table + (i - 1) * E820_ENTRY_LEN) > gpa) {
+	while (i > 0 && le64(e->table + (i - 1) * E820_ENTRY_LEN) > gpa) {
 		memcpy(e->table + i * E820_ENTRY_LEN, e->table + (i - 1) * E820_ENTRY_LEN,
 		       E820_ENTRY_LEN);
 		i--;
 	}
 	uint8_t *p = e->table + i * E820_ENTRY_LEN;
-	wr64(p, gpa);
-	wr64(p + 8, size);
-	wr32(p + 16, type);
+	put_le64(p, gpa);
+	put_le64(p + 8, size);
+	put_le32(p + 16, type);
 	e->n++;
 }
 
@@ -337,11 +305,11 @@ static void build_page_tables(uint8_t *pt)
 	const uint64_t flags = PTE_P | PTE_RW;
 
 	memset(pt, 0, LINUX_PAGE_TABLES_LEN);
-	wr64(pml4, (LINUX_PAGE_TABLES_GPA + GMEM_PAGE) | flags);
+	put_le64(pml4, (LINUX_PAGE_TABLES_GPA + GMEM_PAGE) | flags);
 	for (unsigned i = 0; i < 4; i++)
-		wr64(pdpt + 8 * i, (LINUX_PAGE_TABLES_GPA + (2 + i) * GMEM_PAGE) | flags);
+		put_le64(pdpt + 8 * i, (LINUX_PAGE_TABLES_GPA + (2 + i) * GMEM_PAGE) | flags);
 	for (uint64_t j = 0; j < MAP_END / LARGE_2M; j++)
-		wr64(pd + 8 * j, j * LARGE_2M | flags | PTE_PS);
+		put_le64(pd + 8 * j, j * LARGE_2M | flags | PTE_PS);
 }
 
 static void entry_state(struct linux_entry *out, uint64_t kernel)
@@ -410,20 +378,20 @@ const char *linux_load(const struct linux_boot *b, struct linux_entry *out)
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	/* The real-mode setup code never runs on the 64-bit entry, so it has no heap. */
 	bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS] | LOADED_HIGH) & ~CAN_USE_HEAP);
-	wr16(bp + HDR_HEAP_END_PTR, 0);
-	wr32(bp + HDR_RAMDISK_IMAGE, (uint32_t)initrd);
-	wr32(bp + HDR_RAMDISK_SIZE, (uint32_t)b->initrd_len);
-	wr32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd >> 32));
-	wr32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)b->initrd_len >> 32));
-	wr32(bp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE_GPA);
-	wr32(bp + BP_EXT_CMD_LINE_PTR, (uint32_t)(LINUX_CMDLINE_GPA >> 32));
+	put_le16(bp + HDR_HEAP_END_PTR, 0);
+	put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)initrd);
+	put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)b->initrd_len);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(initrd >> 32));
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)b->initrd_len >> 32));
+	put_le32(bp + HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE_GPA);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, (uint32_t)(LINUX_CMDLINE_GPA >> 32));
 	if (z.version >= PROTOCOL_RSDP)
-		wr64(bp + BP_ACPI_RSDP_ADDR, b->rsdp);
+		put_le64(bp + BP_ACPI_RSDP_ADDR, b->rsdp);
 	bp[BP_E820_ENTRIES] = (uint8_t)build_e820(b, bp);
 
 	memset(gdt, 0, GDT_ENTRIES * 8);
-	wr64(gdt + LINUX_BOOT_CS, GDT_CODE64);
-	wr64(gdt + LINUX_BOOT_DS, GDT_DATA);
+	put_le64(gdt + LINUX_BOOT_CS, GDT_CODE64);
+	put_le64(gdt + LINUX_BOOT_DS, GDT_DATA);
 	build_page_tables(pt);
 
 	entry_state(out, kernel);

@@ -1,5 +1,5 @@
-/* Reads of little-endian fields at any alignment, as firmware and file formats pack
- * them (x86 is little-endian; memcpy keeps the compiler from assuming alignment). */
+/* Little-endian fields at any alignment, as firmware and file formats pack them
+ * (x86 is little-endian; memcpy keeps the compiler from assuming alignment). */
 #ifndef TANDEM_LIB_UNALIGNED_H
 #define TANDEM_LIB_UNALIGNED_H
 
@@ -25,6 +25,21 @@ static inline uint64_t le64(const uint8_t *p)
 	uint64_t v;
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
 }
 
 #endif
