@@ -97,6 +97,14 @@ bool vm_create(struct vm *vm, const char *name)
 	return true;
 }
 
+/* A failed step is said on the console (the VMM's main thread sets VMs up). */
+static bool check(enum hc_status st, const char *what)
+{
+	if (st != ST_OK)
+		uprintf("%s: %s\n", what, hc_status_name(st));
+	return st == ST_OK;
+}
+
 bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t))
 {
 	if (vm->nvcpus == VM_MAX_VCPUS)
@@ -112,17 +120,19 @@ bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size
 	v->sel_wake = vm_sel_alloc(1);
 	v->sel_evt = vm_sel_alloc(VEXIT_COUNT);
 	v->utcb = vm_utcb_alloc();
-	if (hc_create_ec(v->sel_handler, LSEL_PD_SELF, cpu, (uint64_t)v->utcb,
-			 (uint64_t)(stack + HANDLER_STACK) - 8, 0, false) != ST_OK ||
-	    hc_create_sm(v->sel_wake, 0) != ST_OK)
+	if (!check(hc_create_ec(v->sel_handler, LSEL_PD_SELF, cpu, (uint64_t)v->utcb,
+				(uint64_t)(stack + HANDLER_STACK) - 8, 0, false),
+		   "create the exit handler") ||
+	    !check(hc_create_sm(v->sel_wake, 0), "create the wake-up semaphore"))
 		return false;
 	for (unsigned cls = 0; cls < VEXIT_COUNT; cls++) {
-		if (hc_create_pt(v->sel_evt + cls, v->sel_handler, (uint64_t)vm_exit_handler,
-				 (uint64_t)v->index << 8 | cls, MTD_ALL) != ST_OK)
+		if (!check(hc_create_pt(v->sel_evt + cls, v->sel_handler, (uint64_t)vm_exit_handler,
+					(uint64_t)v->index << 8 | cls, MTD_ALL),
+			   "create an exit portal"))
 			return false;
 	}
-	if (hc_create_vcpu(v->sel_ec, vm->sel_vm, cpu, v->sel_evt) != ST_OK ||
-	    hc_create_sc(v->sel_sc, v->sel_ec, prio, VCPU_BUDGET_US) != ST_OK)
+	if (!check(hc_create_vcpu(v->sel_ec, vm->sel_vm, cpu, v->sel_evt), "create the vCPU") ||
+	    !check(hc_create_sc(v->sel_sc, v->sel_ec, prio, VCPU_BUDGET_US), "start the vCPU"))
 		return false;
 	vm->nvcpus++;
 	return true;

@@ -16,7 +16,7 @@
 
 /* PM1 status and enable bits (ACPI 6.x, tables 4.16 and 4.17). */
 #define PM1_TMR_STS (1u << 0)
-#define PM1_GBL     (1u << 5)  /* global lock release: enable kept, never raised */
+#define PM1_GBL     (1u << 5) /* global lock release: enable kept, never raised */
 #define PM1_PWRBTN  (1u << 8)
 #define PM1_RTC     (1u << 10) /* RTC alarm as a fixed event: enable kept, never raised */
 #define PM1_WAK_STS (1u << 15)
