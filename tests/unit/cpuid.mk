@@ -1,0 +1,2 @@
+UNIT_TESTS += cpuid
+unit_cpuid_SRCS := vmm/cpuid.c
