@@ -24,13 +24,6 @@ void vm_exits_init(struct vm *vm)
 	the_vm = vm;
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* ins/outs, with rep: element by element through the guest's paging; a page fault
  * stops the string where it happened, as on the CPU. */
 static void string_io(struct vcpu *v, struct vcpu_state *s, unsigned port, unsigned size, bool in,
@@ -124,9 +117,9 @@ static void msr(struct vcpu *v, struct vcpu_state *s)
 	} else if (index == MSR_TSC) {
 		/* The guest's TSC is ours plus its offset: a write moves the offset. */
 		if (write)
-			s->tsc_offset = value - rdtsc();
+			s->tsc_offset = value - vm_rdtsc();
 		else
-			value = rdtsc() + s->tsc_offset;
+			value = vm_rdtsc() + s->tsc_offset;
 		v->reply_mtd |= MTD_TSC;
 	} else if (vm->ops->msr && (handled = vm->ops->msr(v, index, write, &value)) != 0) {
 		if (handled < 0) { /* the guest's #GP: nothing done, rip stays */

@@ -45,12 +45,6 @@ static struct lapic lapic[VM_MAX_VCPUS];
 static struct linux_entry entry;
 static volatile bool sipi_seen[VM_MAX_VCPUS];
 
-static struct heap *heap;
-static void *alloc(size_t n)
-{
-	return heap_alloc(heap, n);
-}
-
 static uint64_t clock_now(void *ctx)
 {
 	(void)ctx;
@@ -329,19 +323,8 @@ static bool add_devices(void)
 	       gmem_add_mmio(&vm.mem, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, &lapic_ops, NULL);
 }
 
-static void unassigned(void *ctx, uint64_t gpa, bool write)
-{
-	static unsigned logged;
-	(void)ctx;
-	if (logged < 8)
-		vm_log(&vm, "guest %s unassigned guest-physical %#llx%s\n",
-		       write ? "wrote to" : "read", (unsigned long long)gpa,
-		       ++logged == 8 ? " (no more of these logged)" : "");
-}
-
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h)
 {
-	heap = h;
 	const struct launch_file *kernel = find_file(info, o->kernel);
 	const struct launch_file *initrd = find_file(info, o->initrd);
 	if (!kernel || (o->initrd && !initrd)) {
@@ -365,7 +348,9 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	memset(ram, 0, o->memory);
 	vm.ops = &linux_ops;
 	vm.tsc_hz = info->tsc_hz;
-	vm.mem.unassigned = unassigned;
+	vm.heap = h;
+	vm.mem.unassigned = vm_unassigned;
+	vm.mem.ctx = &vm;
 	vm.console_raw = true;
 	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true};
 	vm_exits_init(&vm);
@@ -421,12 +406,12 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 		lapic[i].cfg.tsc_offset = vm.tsc_offset;
 	/* The timer thread at our own priority, the vCPUs just below it. */
 	unsigned prio = info->prio > 1 ? info->prio : 2;
-	if (!vm_start_timers(&vm, 0, prio, alloc)) {
+	if (!vm_start_timers(&vm, 0, prio)) {
 		uprintf("cannot start the VM's timers\n");
 		return false;
 	}
 	for (unsigned i = 0; i < o->cpus; i++) {
-		if (!vm_add_vcpu(&vm, i % info->cpu_count, prio - 1, alloc)) {
+		if (!vm_add_vcpu(&vm, i % info->cpu_count, prio - 1)) {
 			uprintf("cannot start vCPU %u\n", i);
 			return false;
 		}

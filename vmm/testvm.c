@@ -44,13 +44,6 @@ static const char *image_start, *image_end;
 static bool pass_msrs = true;   /* the switched MSRs without exits (trap_msrs: with) */
 static uint64_t own_port_exits; /* exits for COM1 and the test ports */
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Real mode at GUEST_LOAD, as a boot sector starts. */
 static void startup(struct vcpu *v, struct vcpu_state *s)
 {
@@ -100,12 +93,12 @@ static void bench_mark(void)
 	static uint64_t last;
 	static unsigned marks;
 	static const char *const what[] = {"CPUID", "port I/O"};
-	uint64_t now = rdtsc();
+	uint64_t now = vm_rdtsc();
 	if (marks > 0 && marks <= 2)
 		vm_log(&vm, "exit round trip, %s handled in the VMM: %llu cycles\n",
 		       what[marks - 1], (unsigned long long)((now - last) / (BENCH_N + 1)));
 	marks++;
-	last = rdtsc();
+	last = vm_rdtsc();
 }
 
 /* TEST_TSC: the guest's TSC must be ours plus the offset we gave it (which started
@@ -120,7 +113,7 @@ static void tsc_report(uint32_t half)
 		return;
 	}
 	have_low = false;
-	uint64_t guest = (uint64_t)half << 32 | low, now = rdtsc() + vm.tsc_offset;
+	uint64_t guest = (uint64_t)half << 32 | low, now = vm_rdtsc() + vm.tsc_offset;
 	if (guest <= now && now - guest < TSC_SLACK)
 		vm_log(&vm, "guest TSC %llu cycles behind ours plus its offset: ok\n",
 		       (unsigned long long)(now - guest));
@@ -164,25 +157,7 @@ static void test_out(void *dev, uint16_t port, unsigned size, uint32_t val)
 
 static const struct io_ops test_ops = {test_in, test_out};
 
-/* Accesses to guest-physical addresses nothing decodes: logged, the first few. */
-static void unassigned(void *ctx, uint64_t gpa, bool write)
-{
-	static unsigned logged;
-	(void)ctx;
-	if (logged < 4)
-		vm_log(&vm, "guest %s unassigned guest-physical %#llx (%s)%s\n",
-		       write ? "wrote to" : "read from", (unsigned long long)gpa,
-		       write ? "ignored" : "all ones",
-		       ++logged == 4 ? "; no more of these logged" : "");
-}
-
 static const struct vm_ops test_vm_ops = {.startup = startup};
-
-static struct heap *heap;
-static void *alloc(size_t n)
-{
-	return heap_alloc(heap, n);
-}
 
 static unsigned revoke_ms;
 static uint64_t revoke_page;
@@ -201,7 +176,7 @@ static bool start_revoker(const struct testvm_options *o, const struct launch_in
 {
 	revoke_ms = o->revoke_ms;
 	revoke_page = (uint64_t)vm.mem.ram[0].host >> 12;
-	char *stack = alloc(16384);
+	char *stack = heap_alloc(vm.heap, 16384);
 	sel_t sel = vm_sel_alloc(2);
 	unsigned other = info->cpu_count > 1 ? 1 - o->cpu % 2 : 0;
 	/* It sleeps on a semaphore nobody ups: a pure timeout. */
@@ -226,7 +201,6 @@ bool testvm_find(const char *name, size_t len)
 
 bool testvm_run(const struct testvm_options *o, const struct launch_info *info, struct heap *h)
 {
-	heap = h;
 	char *ram = heap_alloc_aligned(h, GUEST_RAM, GUEST_RAM);
 	if (!ram) {
 		uprintf("not enough memory for the VM (give mem=4M or more)\n");
@@ -238,7 +212,9 @@ bool testvm_run(const struct testvm_options *o, const struct launch_info *info, 
 	pass_msrs = !o->trap_msrs;
 	vm.ops = &test_vm_ops;
 	vm.tsc_hz = info->tsc_hz;
-	vm.mem.unassigned = unassigned;
+	vm.heap = h;
+	vm.mem.unassigned = vm_unassigned;
+	vm.mem.ctx = &vm;
 	vm_exits_init(&vm);
 	uart_init(&com1, COM1, COM1_IRQ, &vm.isa, com1_tx, &vm);
 	if (!gmem_add_ram(&vm.mem, 0, GUEST_RAM, ram) ||
@@ -254,8 +230,7 @@ bool testvm_run(const struct testvm_options *o, const struct launch_info *info, 
 		uprintf("port %#x passed through to the guest: %s\n", o->pass_io_port,
 			hc_status_name(st));
 	}
-	if (!vm_start_timers(&vm, o->cpu, TIMER_PRIO, alloc) ||
-	    !vm_add_vcpu(&vm, o->cpu, VCPU_PRIO, alloc) ||
+	if (!vm_start_timers(&vm, o->cpu, TIMER_PRIO) || !vm_add_vcpu(&vm, o->cpu, VCPU_PRIO) ||
 	    (o->revoke_ms && !start_revoker(o, info))) {
 		uprintf("cannot start the VM\n");
 		return false;

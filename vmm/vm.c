@@ -49,16 +49,9 @@ void vm_unlock(struct vm_lock *l)
 		hc_sm_up(l->sm);
 }
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 uint64_t vm_now_ns(const struct vm *vm)
 {
-	uint64_t t = rdtsc(), hz = vm->tsc_hz;
+	uint64_t t = vm_rdtsc(), hz = vm->tsc_hz;
 	return t / hz * 1000000000ULL + t % hz * 1000000000ULL / hz;
 }
 
@@ -77,7 +70,7 @@ bool vm_create(struct vm *vm, const char *name)
 	    hc_create_sm(vm->sel_timer_sm, 0) != ST_OK || hc_create_sm(lock_sm, 0) != ST_OK)
 		return false;
 	vm_lock_init(&vm->lock, lock_sm);
-	vm->tsc_offset = -rdtsc(); /* the guest's TSC counts from its start, on every vCPU */
+	vm->tsc_offset = -vm_rdtsc(); /* the guest's TSC counts from its start, on every vCPU */
 	/* RAM goes in as 1-MiB pieces (the heap's alignment), the rest in pages. */
 	for (unsigned i = 0; i < vm->mem.nram; i++) {
 		const struct gmem_ram *r = &vm->mem.ram[i];
@@ -105,12 +98,12 @@ static bool check(enum hc_status st, const char *what)
 	return st == ST_OK;
 }
 
-bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t))
+bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio)
 {
 	if (vm->nvcpus == VM_MAX_VCPUS)
 		return false;
 	struct vcpu *v = &vm->vcpu[vm->nvcpus];
-	char *stack = alloc(HANDLER_STACK);
+	char *stack = heap_alloc(vm->heap, HANDLER_STACK);
 	if (!stack)
 		return false;
 	*v = (struct vcpu){.vm = vm, .index = vm->nvcpus, .host_cpu = cpu};
@@ -188,9 +181,9 @@ static void timer_thread(uint64_t utcb)
 	}
 }
 
-bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t))
+bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio)
 {
-	char *stack = alloc(HANDLER_STACK);
+	char *stack = heap_alloc(vm->heap, HANDLER_STACK);
 	sel_t ec = vm_sel_alloc(2);
 	if (!stack)
 		return false;
@@ -235,4 +228,14 @@ void vm_console_out(struct vm *vm, char c)
 	}
 	if (c != '\r')
 		vm->line[vm->line_len++] = c;
+}
+
+void vm_unassigned(void *ctx, uint64_t gpa, bool write)
+{
+	static unsigned logged;
+	if (logged < 4)
+		vm_log((struct vm *)ctx, "guest %s unassigned guest-physical %#llx (%s)%s\n",
+		       write ? "wrote to" : "read from", (unsigned long long)gpa,
+		       write ? "ignored" : "all ones",
+		       ++logged == 4 ? "; no more of these logged" : "");
 }

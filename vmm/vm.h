@@ -5,6 +5,7 @@
 #define TANDEM_VMM_VM_H
 
 #include <hc.h>
+#include <heap.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <tandem/utcb.h>
@@ -67,6 +68,7 @@ struct vm_ops {
 struct vm {
 	const char *name;
 	const struct vm_ops *ops;
+	struct heap *heap; /* the VMM's: guest RAM, thread stacks */
 	sel_t sel_vm, sel_timer_sm;
 	struct vm_lock lock;
 	struct gmem mem;
@@ -89,6 +91,13 @@ struct vm {
 	unsigned line_len;
 };
 
+static inline uint64_t vm_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* Selectors of the VMM's own capability space and UTCB pages for its threads,
  * handed out once. */
 sel_t vm_sel_alloc(unsigned count);
@@ -99,13 +108,17 @@ uint64_t vm_now_ns(const struct vm *vm);
 /* Creates the VM PD and delegates the RAM ranges of vm->mem into it. */
 bool vm_create(struct vm *vm, const char *name);
 /* Creates vCPU i on host CPU cpu, its exit handler and portals, and its SC. */
-bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t));
+bool vm_add_vcpu(struct vm *vm, unsigned cpu, unsigned prio);
 /* The PIC and PIT on the port bus; vm->isa drives the ISA interrupt lines (to the
  * PIC, and to isa_extra, an I/O APIC, when set). */
 bool vm_add_pc_devices(struct vm *vm);
 
 /* Starts the thread that fires device timers. */
-bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio, void *(*alloc)(size_t));
+bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio);
+
+/* gmem's hook for accesses nothing decodes (ctx: the struct vm): the first few are
+ * logged. */
+void vm_unassigned(void *ctx, uint64_t gpa, bool write);
 
 /* Makes v look at its interrupts soon: wakes it from HLT or recalls it. */
 void vm_kick(struct vcpu *v);
