@@ -240,6 +240,19 @@ static void ipc_entry(uint64_t id, uint64_t words)
 	case H_SLOW: spin_us(h->arg); break;
 	case H_BLOCK: h->status = hc_sm_down((sel_t)h->arg, 0); break;
 	case H_FAULT: h->status = (enum hc_status) * (volatile uint64_t *)KERNEL_ADDR; break;
+	case H_LOCK: {
+		struct shared_lock *l = (struct shared_lock *)h->arg;
+		if (__atomic_fetch_add(&l->count, 1, __ATOMIC_ACQUIRE) > 0)
+			h->status = hc_sm_down(l->sm, 0);
+		if (__atomic_fetch_add(&l->held, 1, __ATOMIC_SEQ_CST) != 0)
+			l->overlap++;
+		l->entries++;
+		spin_us(h->index % 3 * 5);
+		__atomic_fetch_sub(&l->held, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_fetch_sub(&l->count, 1, __ATOMIC_RELEASE) > 1)
+			hc_sm_up(l->sm);
+		break;
+	}
 	}
 	for (uint64_t i = 0; i < words; i++)
 		u->mr[i]++;
@@ -458,6 +471,8 @@ static const struct test tests[] = {
     {"ipc_recursive_busy", t_ipc_recursive_busy},
     {"ipc_nested", t_ipc_nested},
     {"ipc_queued_callers", t_ipc_queued_callers},
+    {"lent_sc_lock", t_lent_sc_lock},
+    {"lent_sc_wakeup", t_lent_sc_wakeup},
     {"portal_handler_gone", t_portal_handler_gone},
     {"handler_exception", t_handler_exception},
     {"caller_dies_in_call", t_caller_dies_in_call},

@@ -119,6 +119,7 @@ enum handler_mode {
 	H_SLOW,    /* like H_ADD_ONE after busy-waiting arg microseconds */
 	H_BLOCK,   /* like H_ADD_ONE after a down (no timeout) on the semaphore arg */
 	H_FAULT,   /* reads kernel memory: its exception kills it */
+	H_LOCK,    /* takes the benaphore at arg (struct shared_lock *), counts, releases */
 };
 
 struct handler {
@@ -130,6 +131,16 @@ struct handler {
 	volatile uint64_t calls;
 	volatile uint64_t last_id, last_words;
 	volatile enum hc_status status;
+};
+
+/* A lock as the VMM takes it in its exit handlers: a count of holders and waiters,
+ * and a semaphore the waiters sleep on. */
+struct shared_lock {
+	volatile uint64_t count;
+	sel_t sm;
+	volatile uint64_t held; /* holders inside: more than one is a broken lock */
+	volatile uint64_t entries;
+	volatile uint64_t overlap;
 };
 
 /* A local EC on cpu and a portal to it; NULL on failure with the reason in *st. */
@@ -193,6 +204,8 @@ void t_ipc_bad_words(void);
 void t_ipc_recursive_busy(void);
 void t_ipc_nested(void);
 void t_ipc_queued_callers(void);
+void t_lent_sc_lock(void);
+void t_lent_sc_wakeup(void);
 void t_portal_handler_gone(void);
 void t_handler_exception(void);
 void t_caller_dies_in_call(void);

@@ -1,4 +1,5 @@
 /* ktest: portals and calls, on one CPU and across CPUs. */
+#include <string.h>
 #include "ktest.h"
 
 /* One call of three words to a fresh H_ADD_ONE handler on cpu. */
@@ -412,4 +413,154 @@ void t_chain_middle_dies(void)
 	CHECK(w == 1 && main_utcb->mr[0] == 2, "h replied %llu words, %llu", (unsigned long long)w,
 	      (unsigned long long)main_utcb->mr[0]);
 	thread_kill(a);
+}
+
+/* Calls portal t->arg2 t->arg times with one word; counts failed calls. */
+static void plain_caller(struct thread *t)
+{
+	struct utcb *u = (struct utcb *)t->utcb;
+	for (uint64_t i = 0; i < t->arg; i++) {
+		u->mr[0] = i;
+		uint64_t words = 0;
+		enum hc_status st = hc_call((sel_t)t->arg2, 1, &words);
+		if (st != ST_OK || words != 1 || u->mr[0] != i + 1) {
+			t->result++;
+			t->status = st;
+		}
+		__atomic_fetch_add(&t->counter, 1, __ATOMIC_SEQ_CST);
+	}
+	hc_sm_up(t->sm2);
+}
+
+/*
+ * The VMM's exit handlers in miniature: callers (vCPUs) on every CPU, each lending
+ * its SC to its own handler on its CPU, and the handlers contending one lock whose
+ * waiters sleep on a semaphore. Every wake-up across CPUs must reach the sleeper.
+ */
+void t_lent_sc_lock(void)
+{
+	enum hc_status st;
+	enum { CALLERS = 4, CALLS = 400 };
+	static struct shared_lock lock;
+	memset(&lock, 0, sizeof(lock));
+	lock.sm = sm_new(0);
+	sel_t done = sm_new(0);
+	CHECK(lock.sm && done, "no semaphore");
+	struct thread *t[CALLERS];
+	for (unsigned i = 0; i < CALLERS; i++) {
+		unsigned cpu = i % info->cpu_count;
+		struct handler *h = handler_new(cpu, H_LOCK, &st);
+		CHECK(h, "handler_new: %s", hc_status_name(st));
+		h->arg = (uint64_t)&lock;
+		t[i] = thread_new(plain_caller, cpu, &st);
+		CHECK(t[i], "thread_new: %s", hc_status_name(st));
+		t[i]->arg = CALLS;
+		t[i]->arg2 = h->pt;
+		t[i]->sm2 = done;
+	}
+	for (unsigned i = 0; i < CALLERS; i++)
+		CHECK_ST(thread_start(t[i], 20, 1000), ST_OK);
+	for (unsigned i = 0; i < CALLERS; i++) {
+		st = hc_sm_down(done, 20000000);
+		CHECK(st == ST_OK, "a caller did not finish (%s): calls done %llu %llu %llu %llu",
+		      hc_status_name(st), (unsigned long long)t[0]->counter,
+		      (unsigned long long)t[1]->counter, (unsigned long long)t[2]->counter,
+		      (unsigned long long)t[3]->counter);
+	}
+	for (unsigned i = 0; i < CALLERS; i++)
+		CHECK(t[i]->result == 0, "caller %u: %llu failed calls (%s)", i,
+		      (unsigned long long)t[i]->result, hc_status_name(t[i]->status));
+	CHECK(lock.entries == CALLERS * CALLS && lock.overlap == 0 && lock.count == 0,
+	      "lock: %llu entries, %llu overlapping, count %llu", (unsigned long long)lock.entries,
+	      (unsigned long long)lock.overlap, (unsigned long long)lock.count);
+}
+
+/*
+ * A halted vCPU in miniature: callers on CPU 0 whose handlers (on CPU 0, on the
+ * lent SCs) sleep on their own semaphore, each woken by a thread on the other CPU
+ * once it has seen the handler enter; a third thread on CPU 0 keeps taking and
+ * giving up the CPU meanwhile, as the VMM's timer thread does.
+ */
+static void waker_fn(struct thread *t)
+{
+	struct handler **hs = (struct handler **)t->arg2;
+	for (uint64_t round = 1; round <= t->arg; round++) {
+		for (unsigned k = 0; k < 2; k++) {
+			uint64_t t0 = rdtsc();
+			while (hs[k]->calls < round) {
+				if (us_since(t0) > 2000000) {
+					t->result = round;
+					t->stage = k;
+					hc_sm_up(t->sm2);
+					thread_park();
+				}
+				if (info->cpu_count == 1)
+					sleep_us(20);
+			}
+			spin_us(round % 7);
+			hc_sm_up((sel_t)hs[k]->arg);
+		}
+	}
+	hc_sm_up(t->sm2);
+}
+
+static void ticker_fn(struct thread *t)
+{
+	while (!__atomic_load_n(&t->stage, __ATOMIC_SEQ_CST)) {
+		spin_us(3);
+		hc_sm_down(t->sm, 37);
+		t->counter++;
+	}
+	hc_sm_up(t->sm2);
+}
+
+void t_lent_sc_wakeup(void)
+{
+	enum hc_status st;
+	enum { ROUNDS = 300 };
+	static struct handler *hs[2];
+	sel_t done = sm_new(0), tick_sm = sm_new(0), tick_done = sm_new(0);
+	CHECK(done && tick_sm && tick_done, "no semaphore");
+	struct thread *c[2];
+	for (unsigned k = 0; k < 2; k++) {
+		hs[k] = handler_new(0, H_BLOCK, &st);
+		CHECK(hs[k], "handler_new: %s", hc_status_name(st));
+		hs[k]->arg = sm_new(0);
+		CHECK(hs[k]->arg, "no semaphore");
+		c[k] = thread_new(plain_caller, 0, &st);
+		CHECK(c[k], "thread_new: %s", hc_status_name(st));
+		c[k]->arg = ROUNDS;
+		c[k]->arg2 = hs[k]->pt;
+		c[k]->sm2 = done;
+	}
+	struct thread *w = thread_new(waker_fn, other_cpu(), &st);
+	struct thread *tick = thread_new(ticker_fn, 0, &st);
+	CHECK(w && tick, "thread_new: %s", hc_status_name(st));
+	w->arg = ROUNDS;
+	w->arg2 = (uint64_t)hs;
+	w->sm2 = done;
+	tick->sm = tick_sm;
+	tick->sm2 = tick_done;
+	CHECK_ST(thread_start(tick, 21, 1000), ST_OK);
+	for (unsigned k = 0; k < 2; k++)
+		CHECK_ST(thread_start(c[k], 20, 1000), ST_OK);
+	CHECK_ST(thread_start(w, 20, 1000), ST_OK);
+	for (unsigned i = 0; i < 3; i++) {
+		st = hc_sm_down(done, 20000000);
+		CHECK(st == ST_OK && w->result == 0,
+		      "stuck (%s): waker waited in round %llu for handler %llu; calls done %llu "
+		      "%llu, handler entries %llu %llu",
+		      hc_status_name(st), (unsigned long long)w->result,
+		      (unsigned long long)w->stage, (unsigned long long)c[0]->counter,
+		      (unsigned long long)c[1]->counter, (unsigned long long)hs[0]->calls,
+		      (unsigned long long)hs[1]->calls);
+	}
+	__atomic_store_n(&tick->stage, 1, __ATOMIC_SEQ_CST);
+	CHECK_ST(hc_sm_down(tick_done, 1000000), ST_OK);
+	for (unsigned k = 0; k < 2; k++)
+		CHECK(c[k]->result == 0 && hs[k]->status == ST_OK,
+		      "caller %u: %llu failed calls (%s), handler's down: %s", k,
+		      (unsigned long long)c[k]->result, hc_status_name(c[k]->status),
+		      hc_status_name(hs[k]->status));
+	CHECK(tick->counter > 0, "the ticker never ran");
 }
