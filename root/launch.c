@@ -22,7 +22,30 @@
 #define DEFAULT_PRIO   32
 #define DEFAULT_BUDGET 10000 /* us */
 
+#define MAX_PROGRAMS 32
+#define THREAD_STACK 16384
+#define EXIT_UTCB    0x0000400000000000ULL /* root's own threads: UTCBs and stacks */
+
 static unsigned next_msi; /* MSI semaphores are handed out once each */
+
+/* A running program: what it was started from (to start it again) and what it holds. */
+struct program {
+	bool used;
+	unsigned image;
+	char cmdline[LAUNCH_CMDLINE];
+	char who[96];
+	char name[9];
+	sel_t pd, ec, sc, pt;
+	struct phys_owner mem;
+	volatile bool exiting; /* it called its exit portal */
+	uint64_t exit_status;
+};
+
+static struct program programs[MAX_PROGRAMS];
+static const struct hip *the_hip;
+static sel_t exit_ec, reaper, lock, reap_sm;
+static uint64_t wall_s, wall_tsc; /* the RTC's time when root started */
+static struct utcb *main_utcb;
 
 #define PCI_CONFIG_PORT  0xcf8
 #define PCI_CONFIG_PORTS 8
@@ -337,8 +360,10 @@ static int map_files(const struct hip *hip, sel_t pd, struct grant *g)
 	return ST_OK;
 }
 
+static void exit_entry(uint64_t id, uint64_t words);
+
 static int build(const struct hip *hip, const struct hip_module *m, const char *who,
-		 struct grant *g)
+		 struct grant *g, struct program *prog)
 {
 	static struct elf_info elf;
 	const void *image = map_module(m);
@@ -350,7 +375,7 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 		unmap_module(m);
 		return ST_BAD_PARAM;
 	}
-	sel_t pd = sel_alloc(4), ec = pd + 1, sc = pd + 2;
+	sel_t pd = prog->pd, ec = prog->ec, sc = prog->sc;
 	st = hc_create_pd(pd, SEL_PD_SELF, g->name);
 	if (st == ST_OK)
 		st = load_segments(pd, image, &elf);
@@ -370,6 +395,8 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	g->info.prio = g->prio;
 	g->info.tsc_hz = hip->tsc_hz;
 	g->info.heap_size = g->mem;
+	g->info.wall_s = wall_s;
+	g->info.wall_tsc = wall_tsc;
 	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
 	    (st = map_fresh(pd, LAUNCH_STACK_TOP - LAUNCH_STACK_SIZE, LAUNCH_STACK_SIZE,
@@ -390,7 +417,10 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	}
 	if ((st = hc_create_ec(ec, pd, g->cpu, LAUNCH_UTCB, LAUNCH_STACK_TOP, elf.entry, true)) ||
 	    (st = give_cap(pd, pd, LSEL_PD_SELF, R_ALL)) ||
-	    (st = give_cap(pd, ec, LSEL_EC_SELF, R_ALL)))
+	    (st = give_cap(pd, ec, LSEL_EC_SELF, R_ALL)) ||
+	    (st = hc_create_pt(prog->pt, exit_ec, (uint64_t)exit_entry, (uint64_t)(prog - programs),
+			       0)) ||
+	    (st = give_cap(pd, prog->pt, LSEL_EXIT, R_PT_CALL)))
 		return st;
 	/* The SC starts it: everything else must be in place before. */
 	if ((st = hc_create_sc(sc, ec, g->prio, DEFAULT_BUDGET)))
@@ -398,8 +428,123 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	return give_cap(pd, sc, LSEL_SC_SELF, R_ALL);
 }
 
+/* Takes back everything p was given: its objects go with its PD, then its RAM. */
+static void destroy(struct program *p)
+{
+	const sel_t sels[] = {p->pt, p->sc, p->ec, p->pd};
+	for (unsigned i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
+		hc_revoke(SEL_PD_SELF, crd(CRD_OBJ, 0, R_ALL), sels[i], true);
+	phys_free_owner(&p->mem);
+	p->used = false;
+}
+
+static const char *const exit_names[] = {
+    [LAUNCH_EXIT_DONE] = "finished",
+    [LAUNCH_EXIT_FAILED] = "failed",
+    [LAUNCH_EXIT_RESTART] = "asks to be restarted",
+    [LAUNCH_EXIT_CRASHED] = "crashed",
+};
+
+static bool start(unsigned image, const char *cmdline, const char *who);
+
+/* A program's call to its exit portal (id: its index). Runs on the caller's SC, which
+ * carries the call to its end although the caller is gone by then. */
+/* A program's call to its exit portal (id: its index), on the caller's SC: noted for
+ * the reaper, and answered at once. The caller parks; the reaper ends it soon. */
+static void exit_entry(uint64_t id, uint64_t words)
+{
+	struct utcb *u = (struct utcb *)EXIT_UTCB;
+	if (id < MAX_PROGRAMS) {
+		programs[id].exit_status = words ? u->mr[0] : LAUNCH_EXIT_FAILED;
+		__atomic_store_n(&programs[id].exiting, true, __ATOMIC_RELEASE);
+		hc_sm_up(reap_sm);
+	}
+	hc_reply(0);
+	thread_park();
+}
+
+/* Ends the programs that asked to, at root's priority: a restart must be able to give
+ * the new one the priority the old one had. */
+static void reaper_thread(uint64_t utcb)
+{
+	for (;;) {
+		hc_sm_down(reap_sm, 0);
+		hc_sm_down(lock, 0);
+		ulib_init((struct utcb *)utcb); /* main prints only under the lock too */
+		for (unsigned i = 0; i < MAX_PROGRAMS; i++) {
+			struct program *p = &programs[i];
+			if (!p->used || !__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE))
+				continue;
+			static struct program old;
+			old = *p;
+			destroy(p);
+			uint64_t st = old.exit_status;
+			uprintf("%s: %s %s (status %llu): its %llu KiB are free again\n", old.who,
+				old.name,
+				st < sizeof(exit_names) / sizeof(exit_names[0]) ? exit_names[st]
+										: "ended",
+				(unsigned long long)st, (unsigned long long)(old.mem.bytes >> 10));
+			if (st == LAUNCH_EXIT_RESTART && start(old.image, old.cmdline, old.who))
+				uprintf("%s: %s started again\n", old.who, old.name);
+		}
+		ulib_init(main_utcb);
+		hc_sm_up(lock);
+	}
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* A page-aligned stack of THREAD_STACK bytes (one naturally aligned piece) at va. */
+static bool stack_at(uint64_t va)
+{
+	_Static_assert(THREAD_STACK == PAGE << 2, "a thread's stack is one order-2 piece");
+	uint64_t phys = phys_alloc(2);
+	return phys && map_phys(SEL_PD_SELF, va, phys, 2, R_MEM_R | R_MEM_W) == ST_OK;
+}
+
+bool launch_init(const struct hip *hip, struct utcb *utcb, unsigned prio)
+{
+	the_hip = hip;
+	main_utcb = utcb;
+	wall_s = rtc_wall_seconds();
+	wall_tsc = rdtsc();
+	sel_t s = sel_alloc(5);
+	exit_ec = s, reaper = s + 1, lock = s + 3, reap_sm = s + 4;
+	/* Each thread: its UTCB's page, then its stack. */
+	uint64_t reaper_utcb = EXIT_UTCB + 2 * THREAD_STACK;
+	return stack_at(EXIT_UTCB + THREAD_STACK) && stack_at(reaper_utcb + THREAD_STACK) &&
+	       hc_create_sm(lock, 1) == ST_OK && hc_create_sm(reap_sm, 0) == ST_OK &&
+	       hc_create_ec(exit_ec, SEL_PD_SELF, 0, EXIT_UTCB, EXIT_UTCB + 2 * THREAD_STACK - 8, 0,
+			    false) == ST_OK &&
+	       hc_create_ec(reaper, SEL_PD_SELF, 0, reaper_utcb, reaper_utcb + 2 * THREAD_STACK - 8,
+			    (uint64_t)reaper_thread, true) == ST_OK &&
+	       hc_create_sc(reaper + 1, reaper, prio, DEFAULT_BUDGET) == ST_OK;
+}
+
+void launch_lock(void)
+{
+	hc_sm_down(lock, 0);
+}
+
+void launch_unlock(void)
+{
+	hc_sm_up(lock);
+}
+
 bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who)
 {
+	(void)hip;
+	return start(image, cmdline, who);
+}
+
+static bool start(unsigned image, const char *cmdline, const char *who)
+{
+	const struct hip *hip = the_hip;
 	static struct grant g;
 	if (!parse_grant(hip, cmdline, who, &g))
 		return false;
@@ -409,9 +554,30 @@ bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, 
 			(unsigned long long)(phys_free_bytes() >> 10));
 		return false;
 	}
-	int st = build(hip, &hip->mods[image], who, &g);
+	struct program *prog = NULL;
+	for (unsigned i = 0; i < MAX_PROGRAMS && !prog; i++)
+		if (!programs[i].used)
+			prog = &programs[i];
+	if (!prog) {
+		uprintf("%s: more than %u programs\n", who, MAX_PROGRAMS);
+		return false;
+	}
+	memset(prog, 0, sizeof(*prog));
+	prog->used = true;
+	prog->image = image;
+	format_buf(prog->cmdline, sizeof(prog->cmdline), "%s", cmdline);
+	format_buf(prog->who, sizeof(prog->who), "%s", who);
+	memcpy(prog->name, g.name, sizeof(prog->name));
+	prog->pd = sel_alloc(4);
+	prog->ec = prog->pd + 1;
+	prog->sc = prog->pd + 2;
+	prog->pt = prog->pd + 3;
+	phys_set_owner(&prog->mem);
+	int st = build(hip, &hip->mods[image], who, &g, prog);
+	phys_set_owner(NULL);
 	if (st != ST_OK) {
 		uprintf("%s: could not start it: %s\n", who, hc_status_name(st));
+		destroy(prog);
 		return false;
 	}
 	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts, "

@@ -26,6 +26,11 @@ int main(const struct hip *hip, struct utcb *utcb)
 		return 1;
 	}
 	phys_init(hip);
+	if (!launch_init(hip, utcb, ROOT_PRIO)) {
+		uprintf("cannot set up the handling of programs' exits: stopping\n");
+		return 1;
+	}
+	launch_lock();
 	uprintf("Tandem root task: %u CPUs, %llu MiB RAM to hand out, %u modules, %u GSIs\n",
 		hip->cpu_count, (unsigned long long)(phys_free_bytes() >> 20), hip->mod_count,
 		hip->gsi_count);
@@ -52,5 +57,6 @@ int main(const struct hip *hip, struct utcb *utcb)
 	if (config >= 0)
 		start_vms(hip, (unsigned)config);
 	uprintf("root task: started %u programs\n", started);
+	launch_unlock();
 	return 0;
 }

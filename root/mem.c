@@ -2,17 +2,73 @@
  * level (the HIP's RAM ranges), and mappings of it through the kernel PD. */
 #include <hc.h>
 #include <string.h>
+#include <ulib.h>
 #include "root.h"
 
-static struct hip_mem free_ram[HIP_MAX_MEM];
+#define FREE_MAX 256 /* free ranges: the HIP's, and what programs gave back */
+
+static struct hip_mem free_ram[FREE_MAX];
 static unsigned free_count;
+static struct phys_owner *owner;
 
 void phys_init(const struct hip *hip)
 {
 	for (unsigned i = 0; i < hip->mem_count; i++) {
-		if (hip->mem[i].type == HIP_MEM_RAM && free_count < HIP_MAX_MEM)
+		if (hip->mem[i].type == HIP_MEM_RAM && free_count < FREE_MAX)
 			free_ram[free_count++] = hip->mem[i];
 	}
+}
+
+void phys_set_owner(struct phys_owner *o)
+{
+	owner = o;
+}
+
+/* Notes [base, base+size) in the owner's list, joined to its last range if adjacent. */
+static bool own(uint64_t base, uint64_t size)
+{
+	if (!owner)
+		return true;
+	struct phys_range *last = owner->count ? &owner->range[owner->count - 1] : NULL;
+	if (last && last->base + last->size == base) {
+		last->size += size;
+		owner->bytes += size;
+		return true;
+	}
+	if (owner->count == PHYS_OWNER_RANGES)
+		return false;
+	owner->range[owner->count++] = (struct phys_range){base, size};
+	owner->bytes += size;
+	return true;
+}
+
+void phys_free(uint64_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < free_count; i++) {
+		struct hip_mem *r = &free_ram[i];
+		if (r->base + r->size == base) {
+			r->size += size;
+			return;
+		}
+		if (base + size == r->base) {
+			r->base = base;
+			r->size += size;
+			return;
+		}
+	}
+	if (free_count < FREE_MAX)
+		free_ram[free_count++] = (struct hip_mem){base, size, HIP_MEM_RAM, 0};
+	else
+		uprintf("root: %llu KiB at %#llx lost: the free list is full\n",
+			(unsigned long long)(size >> 10), (unsigned long long)base);
+}
+
+void phys_free_owner(struct phys_owner *o)
+{
+	for (unsigned i = 0; i < o->count; i++)
+		phys_free(o->range[i].base, o->range[i].size);
+	o->count = 0;
+	o->bytes = 0;
 }
 
 uint64_t phys_free_bytes(void)
@@ -23,7 +79,8 @@ uint64_t phys_free_bytes(void)
 	return sum;
 }
 
-/* 2^order pages, naturally aligned (so they can be delegated as one crd). */
+/* 2^order pages, naturally aligned (so they can be delegated as one crd), noted as
+ * the current owner's. */
 uint64_t phys_alloc(unsigned order)
 {
 	uint64_t size = PAGE << order;
@@ -32,19 +89,17 @@ uint64_t phys_alloc(unsigned order)
 		uint64_t start = (r->base + size - 1) & ~(size - 1);
 		if (start + size > r->base + r->size || start < r->base)
 			continue;
-		if (start == r->base) {
-			r->base += size;
-			r->size -= size;
-		} else if (free_count < HIP_MAX_MEM) {
-			/* Keep the piece below as a range of its own. */
+		/* A piece left below start needs a free-list entry of its own. */
+		if (start != r->base && free_count == FREE_MAX)
+			continue;
+		if (!own(start, size))
+			return 0;
+		if (start != r->base)
 			free_ram[free_count++] =
 			    (struct hip_mem){r->base, start - r->base, HIP_MEM_RAM, 0};
-			uint64_t end = r->base + r->size;
-			r->base = start + size;
-			r->size = end - r->base;
-		} else {
-			continue;
-		}
+		uint64_t end = r->base + r->size;
+		r->base = start + size;
+		r->size = end - r->base;
 		return start;
 	}
 	return 0;

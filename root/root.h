@@ -5,15 +5,34 @@
 #include <hc.h>
 #include <stdint.h>
 #include <tandem/hip.h>
+#include <tandem/utcb.h>
 
 #define PAGE      4096ULL
+#define ROOT_PRIO 64 /* the priority of root's first SC, as the kernel makes it */
 #define SCRATCH   0x0000200000000000ULL /* root's window for filling pages */
 #define ROOT_HEAP 0x0000100000000000ULL
 #define HEAP_SIZE (4ULL << 20)
 
+/* Physical memory handed to a program, given back when it ends. */
+#define PHYS_OWNER_RANGES 64
+struct phys_range {
+	uint64_t base, size;
+};
+struct phys_owner {
+	struct phys_range range[PHYS_OWNER_RANGES];
+	unsigned count;
+	uint64_t bytes;
+};
+
 void phys_init(const struct hip *hip);
+/* Fails (0) when there is no such piece, or the owner's list is full. */
 uint64_t phys_alloc(unsigned order);
 uint64_t phys_free_bytes(void);
+/* Allocations from now on are noted in o (NULL: root's own, kept for good). */
+void phys_set_owner(struct phys_owner *o);
+void phys_free(uint64_t base, uint64_t size);
+/* Gives back everything o owns: its program must be gone. */
+void phys_free_owner(struct phys_owner *o);
 int map_phys(sel_t pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights);
 int map_range(sel_t pd, uint64_t va, uint64_t phys, uint64_t pages, unsigned rights);
 int map_fresh(sel_t pd, uint64_t va, uint64_t size, unsigned rights, const void *src, uint64_t len,
@@ -30,6 +49,11 @@ enum module_kind module_kind(const struct hip_module *m, const char **path, size
 /* The index of the data module "NAME file PATH" with this PATH, or -1. */
 int module_find_file(const struct hip *hip, const char *path, size_t len);
 
+/* Sets up the handling of programs' exit calls (tandem/launch.h), with a thread at
+ * prio that ends them. Starting programs and ending them take the launch lock. */
+bool launch_init(const struct hip *hip, struct utcb *utcb, unsigned prio);
+void launch_lock(void);
+void launch_unlock(void);
 /* Starts boot module index as a program in a PD of its own; logs why not. */
 bool launch_module(const struct hip *hip, unsigned index);
 /* Starts the ELF image of module image as a program with this command line (same
@@ -49,6 +73,9 @@ void pci_write(unsigned bus, unsigned dev, unsigned fn, unsigned reg, uint32_t v
 /* The skip-th function with vendor:device; fills bus, dev, fn and the ids. */
 bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci *out);
 void pci_bars(struct launch_pci *p);
+
+/* The CMOS RTC's time as seconds since 1970 (taken as UTC); 0 when unreadable. */
+uint64_t rtc_wall_seconds(void);
 
 /* Selectors root hands out for the objects it makes. */
 sel_t sel_alloc(unsigned count);

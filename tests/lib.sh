@@ -19,7 +19,7 @@ qemu_boot() {
 	local log=$1 timeout=$2 end=$3
 	shift 3
 	: >"$log"
-	"$QEMU" -accel tcg -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot -monitor none \
+	"$QEMU" -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot -monitor none \
 		-serial "file:$log" "$@" 2>"$log.stderr" &
 	local pid=$! waited=0 rc=1
 	while [ "$waited" -lt $((timeout * 4)) ]; do
@@ -67,6 +67,24 @@ expect_number() {
 	n=$(sed -nE "s/.*$2.*/\\1/p" "$1" | head -1)
 	if [ -z "$n" ] || [ "$n" -lt "$3" ] || [ "$n" -gt "$4" ]; then
 		echo "  expected '$2' with a number in [$3, $4], got '${n:-nothing}'"
+		return 1
+	fi
+}
+
+# expect_count LOG REGEX MIN: at least MIN lines match.
+expect_count() {
+	local n
+	n=$(grep -Ec "$2" "$1")
+	if [ "$n" -lt "$3" ]; then
+		echo "  expected at least $3 lines '$2', got $n"
+		return 1
+	fi
+}
+
+# expect_after LOG FIRST THEN: a line matching THEN comes after one matching FIRST.
+expect_after() {
+	if ! awk -v a="$2" -v b="$3" '$0 ~ a { seen = 1 } seen && $0 ~ b { ok = 1 } END { exit !ok }' "$1"; then
+		echo "  expected a line '$3' after '$2'"
 		return 1
 	fi
 }

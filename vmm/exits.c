@@ -4,6 +4,7 @@
 #include <format.h>
 #include <string.h>
 #include <ulib.h>
+#include <tandem/launch.h>
 #include "cpuid.h"
 #include "emulate.h"
 #include "vm.h"
@@ -244,8 +245,12 @@ static void npf(struct vcpu *v, struct vcpu_state *s)
 
 static __attribute__((noreturn)) void stop(struct vcpu *v, struct vcpu_state *s, const char *why)
 {
-	vm_unlock(&v->vm->lock);
-	uprintf_utcb(v->utcb, "%s at rip %#llx: the VM stops\n", why, (unsigned long long)s->rip);
+	struct vm *vm = v->vm;
+	vm_unlock(&vm->lock);
+	bool again = vm->end_on_stop && vm->crash_exit == LAUNCH_EXIT_RESTART;
+	uprintf_utcb(v->utcb, "%s at rip %#llx: the VM %s\n", why, (unsigned long long)s->rip,
+		     again ? "restarts (on_crash = restart)" : "stops");
+	vm_stop(v, vm->crash_exit);
 	thread_park();
 }
 
@@ -279,13 +284,7 @@ void vm_exit_handler(uint64_t id, uint64_t words)
 	default:
 		if (vm->ops->exit && vm->ops->exit(v, s, cls))
 			break;
-		vm_unlock(&vm->lock);
-		uprintf_utcb(v->utcb,
-			     "exit %u (qualification %#llx %#llx) at rip %#llx not handled: the VM "
-			     "stops\n",
-			     cls, (unsigned long long)s->qual[0], (unsigned long long)s->qual[1],
-			     (unsigned long long)s->rip);
-		thread_park();
+		stop(v, s, "unhandled exit");
 	}
 	if (vm->ops->after_exit && !vm->ops->after_exit(v)) {
 		vm_unlock(&vm->lock);

@@ -10,8 +10,10 @@
 #include "dev/i8042.h"
 #include "dev/ioapic.h"
 #include "dev/lapic.h"
+#include "dev/pci.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
+#include "dev/virtio_devs.h"
 #include "linux.h"
 #include "linuxvm.h"
 #include "vm.h"
@@ -34,6 +36,10 @@
 #define ECAM_BASE     0xe0000000ULL
 #define PCI_MEM_BASE  0xc0000000u
 #define PCI_MEM_LAST  0xdfffffffu
+#define SLOT_BLK      1
+#define SLOT_CONSOLE  2
+#define SLOT_RNG      3
+#define SECTOR        512
 
 static struct vm vm;
 static struct uart com1, com2;
@@ -44,6 +50,10 @@ static struct ioapic ioapic;
 static struct lapic lapic[VM_MAX_VCPUS];
 static struct linux_entry entry;
 static volatile bool sipi_seen[VM_MAX_VCPUS];
+static struct pci_bus pci;
+static struct virtio_blk blk;
+static struct virtio_console vcon;
+static struct virtio_rng rng;
 
 static uint64_t clock_now(void *ctx)
 {
@@ -215,6 +225,84 @@ static void ioapic_msg(void *ctx, const struct ioapic_msg *m)
 	to_lapics(&i);
 }
 
+/* A device's MSI (address 0xfee..., MSI data format as in SDM vol. 3 11.11): to
+ * the local APICs. Writes elsewhere are not interrupts and go nowhere. */
+static void msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx;
+	if ((addr >> 20) != 0xfee)
+		return;
+	struct lapic_ipi i = {.dest = (uint32_t)(addr >> 12) & 0xff,
+			      .vector = (uint8_t)data,
+			      .mode = (uint8_t)((data >> 8) & 7),
+			      .shorthand = LAPIC_SH_NONE,
+			      .logical = (addr >> 2) & 1,
+			      .assert = true,
+			      .level = false};
+	to_lapics(&i);
+}
+
+/* The entropy device's source: the CPU's RDRAND, when it has one. */
+static bool rdrand_fill(void *ctx, void *buf, size_t len)
+{
+	(void)ctx;
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 30)))
+		return false;
+	for (size_t done = 0; done < len;) {
+		uint64_t r;
+		unsigned char ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(r), "=qm"(ok));
+		if (!ok)
+			return false;
+		size_t n = len - done < sizeof(r) ? len - done : sizeof(r);
+		memcpy((char *)buf + done, &r, n);
+		done += n;
+	}
+	return true;
+}
+
+static void vcon_out(void *ctx, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		vm_console_out(ctx, (char)buf[i]);
+}
+
+/* PCI bus 0 with the virtio devices: a disk when the configuration names one (a
+ * writable copy of its file), a console and an entropy source. */
+static bool add_pci(const struct launch_file *disk)
+{
+	pci_bus_init(&pci, ECAM_BASE, PCI_MEM_BASE, (uint64_t)PCI_MEM_LAST - PCI_MEM_BASE + 1, msi,
+		     NULL);
+	pci.reset_ops = &pm_ops; /* 0xcf9 lies among the configuration ports */
+	pci.reset_dev = &pm;
+	if (!pci_bus_register(&pci, &vm.io, &vm.mem))
+		return false;
+	if (disk) {
+		uint64_t size = disk->size / SECTOR * SECTOR;
+		uint8_t *image = heap_alloc_aligned(vm.heap, size ? size : SECTOR, 4096);
+		if (!image) {
+			uprintf("not enough memory for the disk \"%s\"\n", disk->name);
+			return false;
+		}
+		memcpy(image, (const void *)disk->va, size);
+		if (disk->size % SECTOR)
+			vm_log(
+			    &vm,
+			    "disk \"%s\": its last %llu bytes are not a whole sector: left out\n",
+			    disk->name, (unsigned long long)(disk->size % SECTOR));
+		if (!virtio_blk_init(&blk, &vm.mem, image, size, false, disk->name) ||
+		    !pci_bus_add(&pci, &blk.vd.pci, SLOT_BLK))
+			return false;
+	}
+	return virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
+	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
+	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
+	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG);
+}
+
 static void eoi(void *ctx, uint8_t vector)
 {
 	(void)ctx;
@@ -254,17 +342,9 @@ static void machine_reset(void *ctx)
 	pm.request = PM_RESET;
 }
 
-/* Every other vCPU is made to exit, and stops at that exit. */
-static void stop_all(struct vcpu *self)
-{
-	vm.stopping = true;
-	for (unsigned i = 0; i < vm.nvcpus; i++)
-		if (&vm.vcpu[i] != self)
-			vm_kick(&vm.vcpu[i]);
-}
-
-/* After every exit: what the guest asked of the machine. Poweroff stops the VM;
- * a reset is not modelled yet and stops it too, saying so. */
+/* After every exit: what the guest asked of the machine. Poweroff ends the VMM, and
+ * the root task takes its memory back; a reset ends it too, and the root task starts
+ * it again afresh. */
 static bool after_exit(struct vcpu *v)
 {
 	if (vm.stopping)
@@ -272,11 +352,11 @@ static bool after_exit(struct vcpu *v)
 	switch (pm_take_request(&pm)) {
 	case PM_POWEROFF:
 		vm_log(&vm, "guest powered off: the VM stops\n");
-		stop_all(v);
+		vm_stop(v, LAUNCH_EXIT_DONE);
 		return false;
 	case PM_RESET:
-		vm_log(&vm, "guest reset the machine: restarting is not done yet, the VM stops\n");
-		stop_all(v);
+		vm_log(&vm, "guest reset the machine: the VM restarts\n");
+		vm_stop(v, LAUNCH_EXIT_RESTART);
 		return false;
 	case PM_NONE: break;
 	}
@@ -301,7 +381,15 @@ static const struct launch_file *find_file(const struct launch_info *info, const
 	return NULL;
 }
 
-static bool add_devices(void)
+/* The host's wall clock now, in seconds since 1970 (0: unknown, the RTC starts there). */
+static uint64_t wall_now(const struct launch_info *info)
+{
+	if (!info->wall_s || !info->tsc_hz)
+		return 0;
+	return info->wall_s + (vm_rdtsc() - info->wall_tsc) / info->tsc_hz;
+}
+
+static bool add_devices(const struct launch_info *info)
 {
 	static const struct pm_clock pm_clock = {clock_now, NULL};
 	static const struct rtc_clock rtc_clock = {clock_now, NULL};
@@ -313,12 +401,12 @@ static bool add_devices(void)
 	ioapic_init(&ioapic, ioapic_msg, NULL);
 	uart_init(&com1, COM1, IRQ_COM1, &vm.isa, console_tx, &vm);
 	uart_init(&com2, COM2, IRQ_COM2, &vm.isa, console_tx, &vm);
-	rtc_init(&rtc, 0, now, &vm.isa, IRQ_RTC);
+	rtc_init(&rtc, wall_now(info), now, &vm.isa, IRQ_RTC);
 	i8042_init(&kbc, vm.isa, IRQ_KBD, IRQ_MOUSE, machine_reset, NULL);
 	pm_init(&pm, PM_BASE, S5_TYPE, &vm.isa, IRQ_SCI, &pm_clock);
 	return uart_attach(&com1, &vm.io) && uart_attach(&com2, &vm.io) &&
 	       rtc_attach(&rtc, &vm.io, &rtc_clock) && i8042_register(&kbc, &vm.io) &&
-	       pm_attach(&pm, &vm.io) &&
+	       pm_attach(&pm, &vm.io, false) &&
 	       gmem_add_mmio(&vm.mem, ACPI_BUILD_IOAPIC, 0x1000, &ioapic_mmio_ops, &ioapic) &&
 	       gmem_add_mmio(&vm.mem, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, &lapic_ops, NULL);
 }
@@ -327,9 +415,11 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 {
 	const struct launch_file *kernel = find_file(info, o->kernel);
 	const struct launch_file *initrd = find_file(info, o->initrd);
-	if (!kernel || (o->initrd && !initrd)) {
-		uprintf("the %s file \"%s\" was not given to the VMM\n",
-			kernel ? "initrd" : "kernel", kernel ? o->initrd : o->kernel);
+	const struct launch_file *disk = find_file(info, o->disk);
+	if (!kernel || (o->initrd && !initrd) || (o->disk && !disk)) {
+		const char *what = !kernel ? "kernel" : o->initrd && !initrd ? "initrd" : "disk";
+		const char *name = !kernel ? o->kernel : o->initrd && !initrd ? o->initrd : o->disk;
+		uprintf("the %s file \"%s\" was not given to the VMM\n", what, name);
 		return false;
 	}
 	if (o->cpus == 0 || o->cpus > VM_MAX_VCPUS || o->memory < (16ULL << 20)) {
@@ -347,6 +437,8 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	}
 	memset(ram, 0, o->memory);
 	vm.ops = &linux_ops;
+	vm.end_on_stop = true;
+	vm.crash_exit = o->restart ? LAUNCH_EXIT_RESTART : LAUNCH_EXIT_CRASHED;
 	vm.tsc_hz = info->tsc_hz;
 	vm.heap = h;
 	vm.mem.unassigned = vm_unassigned;
@@ -355,7 +447,8 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true};
 	vm_exits_init(&vm);
 	if (!gmem_add_ram(&vm.mem, 0, low, ram) ||
-	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) || !add_devices()) {
+	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) ||
+	    !add_devices(info) || !add_pci(disk)) {
 		uprintf("cannot lay out the VM\n");
 		return false;
 	}

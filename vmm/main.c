@@ -118,7 +118,10 @@ int main(const struct launch_info *info, struct utcb *utcb)
 			break;
 		}
 	}
+	/* A Linux VM that cannot start gives its memory back at once. */
+	if (option(args, "kernel=", NULL) && run_linux(info, args) != 0)
+		program_exit(utcb, LAUNCH_EXIT_FAILED);
 	if (option(args, "kernel=", NULL))
-		return run_linux(info, args);
+		return 0;
 	return run_test_guest(info, args);
 }

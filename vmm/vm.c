@@ -139,6 +139,17 @@ void vm_kick(struct vcpu *v)
 		hc_ec_recall(v->sel_ec);
 }
 
+void vm_stop(struct vcpu *v, uint64_t status)
+{
+	struct vm *vm = v->vm;
+	vm->stopping = true;
+	if (vm->end_on_stop)
+		program_exit(v->utcb, status);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (&vm->vcpu[i] != v)
+			vm_kick(&vm->vcpu[i]);
+}
+
 void vm_timers_changed(struct vm *vm)
 {
 	/* Called under the lock: the deadline cannot move under us. */

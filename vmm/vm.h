@@ -68,6 +68,11 @@ struct vm_ops {
 struct vm {
 	const char *name;
 	const struct vm_ops *ops;
+	/* When the VM stops for good the VMM ends (program_exit): LAUNCH_EXIT_DONE after
+	 * a poweroff, RESTART after a reset, crash_exit after a crash. Without
+	 * end_on_stop (the test machine) the vCPUs just stop. */
+	bool end_on_stop;
+	uint64_t crash_exit;
 	struct heap *heap; /* the VMM's: guest RAM, thread stacks */
 	sel_t sel_vm, sel_timer_sm;
 	struct vm_lock lock;
@@ -87,7 +92,7 @@ struct vm {
 	struct vcpu *cur_vcpu;     /* whose exit is being handled, for per-vCPU devices */
 	bool console_raw;          /* console lines without the "guest: " mark */
 	/* The console: guest lines go out prefixed with the VM's name. */
-	char line[128];
+	char line[200]; /* a console line; longer ones go out in pieces */
 	unsigned line_len;
 };
 
@@ -122,6 +127,9 @@ void vm_unassigned(void *ctx, uint64_t gpa, bool write);
 
 /* Makes v look at its interrupts soon: wakes it from HLT or recalls it. */
 void vm_kick(struct vcpu *v);
+/* The VM stops for good with a launch_exit status: the VMM ends, or (without
+ * end_on_stop) every other vCPU is made to exit and stop there; the caller parks. */
+void vm_stop(struct vcpu *v, uint64_t status);
 /* The timer thread's deadline may have moved earlier. */
 void vm_timers_changed(struct vm *vm);
 

@@ -16,10 +16,25 @@ enum launch_sel {
 	LSEL_PD_SELF = 0, /* its own PD: create objects in it, delegate within it */
 	LSEL_EC_SELF = 1, /* its first EC */
 	LSEL_SC_SELF = 2, /* that EC's SC */
-	/* 3 .. 15 reserved; 15 is SEL_EXC_PT, the exception portal, if it makes one */
+	LSEL_EXIT = 3,    /* the root task's portal to end the program: see below */
+	/* 4 .. 15 reserved; 15 is SEL_EXC_PT, the exception portal, if it makes one */
 	LSEL_PARK = 14,     /* by convention: the semaphore idle threads sleep on */
 	LSEL_IRQ_BASE = 32, /* + i: the semaphore of the i-th interrupt it was granted */
 	LSEL_FIRST_FREE = 64,
+};
+
+/*
+ * A program ends by calling LSEL_EXIT with one word, its exit status (any thread
+ * may; the call does not return). The root task then takes back everything it gave
+ * the program, its PD with every object in it and all its RAM, and, for
+ * LAUNCH_EXIT_RESTART, starts it again afresh with the same command line. A program
+ * whose main returns only parks that thread.
+ */
+enum launch_exit {
+	LAUNCH_EXIT_DONE = 0,    /* finished (a VM powered off) */
+	LAUNCH_EXIT_FAILED = 1,  /* could not do its work */
+	LAUNCH_EXIT_RESTART = 2, /* start me again (a VM rebooted) */
+	LAUNCH_EXIT_CRASHED = 3, /* a VM crashed and is not to be restarted */
 };
 
 #define LAUNCH_INFO       0x00007ffffff00000ULL
@@ -79,6 +94,9 @@ struct launch_info {
 	struct launch_file files[LAUNCH_MAX_FILES];
 	char cmdline[LAUNCH_CMDLINE]; /* the program's command line (the module's, or the
 				       * one root made for a configured VM's VMM) */
+	/* The wall clock: seconds since 1970-01-01 00:00 UTC (the machine's RTC, taken
+	 * as UTC) when the TSC read wall_tsc; wall_s 0 when the RTC could not be read. */
+	uint64_t wall_s, wall_tsc;
 };
 
 _Static_assert(sizeof(struct launch_info) <= 4096, "struct launch_info must fit its page");

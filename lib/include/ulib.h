@@ -22,5 +22,8 @@ int uvprintf_utcb(struct utcb *utcb, const char *fmt, va_list ap);
 
 /* Sleeps for good (on the semaphore at SEL_PARK, made on first use). */
 __attribute__((noreturn)) void thread_park(void);
+/* Ends the program through the root task's exit portal (tandem/launch.h), from the
+ * thread whose UTCB is u. */
+__attribute__((noreturn)) void program_exit(struct utcb *u, uint64_t status);
 
 #endif

@@ -33,7 +33,7 @@ static void setup(void)
 	clock_ns = 1000000000ull;
 	sci_level = false;
 	pm_init(&pm, BASE, S5, &sink, 9, &clock);
-	CHECK(pm_attach(&pm, &bus));
+	CHECK(pm_attach(&pm, &bus, true));
 }
 
 static void test_timer_counts_at_3_58_mhz(void)

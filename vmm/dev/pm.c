@@ -131,11 +131,11 @@ static void pm_out(void *dev, uint16_t port, unsigned size, uint32_t val)
 	update_sci(p);
 }
 
-static const struct io_ops pm_ops = {pm_in, pm_out};
+const struct io_ops pm_ops = {pm_in, pm_out};
 
-bool pm_attach(struct pm *p, struct iobus *bus)
+bool pm_attach(struct pm *p, struct iobus *bus, bool reset_port)
 {
 	return iobus_add(bus, p->base, 6, &pm_ops, p) &&
 	       iobus_add(bus, p->base + 8, 4, &pm_ops, p) &&
-	       iobus_add(bus, PM_RESET_PORT, 1, &pm_ops, p);
+	       (!reset_port || iobus_add(bus, PM_RESET_PORT, 1, &pm_ops, p));
 }

@@ -48,7 +48,10 @@ struct pm {
 void pm_init(struct pm *p, uint16_t base, uint8_t s5_type, const struct irq_sink *sci,
 	     unsigned sci_line, const struct pm_clock *clock);
 /* Claims the three blocks and 0xcf9; false if a port is taken. */
-bool pm_attach(struct pm *p, struct iobus *bus);
+/* Claims the PM1 blocks and the timer, and 0xcf9 with reset_port (else a PCI
+ * host bridge owns that port and passes its byte accesses to pm_ops). */
+bool pm_attach(struct pm *p, struct iobus *bus, bool reset_port);
+extern const struct io_ops pm_ops;
 
 /* The power button: sets PWRBTN_STS and raises the SCI if enabled. */
 void pm_power_button(struct pm *p);

@@ -1,0 +1,2 @@
+UNIT_TESTS += pci
+unit_pci_SRCS := vmm/dev/pci.c vmm/dev/iobus.c vmm/gmem.c
