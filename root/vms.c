@@ -83,14 +83,15 @@ static void size_arg(char *buf, size_t size, uint64_t v)
 }
 
 /* The VMM's command line for VM i with heap bytes of RAM; false if too long. */
-static bool vmm_cmdline(unsigned i, uint64_t heap)
+static bool vmm_cmdline(unsigned i, uint64_t heap, unsigned first_cpu)
 {
 	const struct config_vm *v = &cfg.vms[i];
 	char heap_s[32], mem_s[32];
 	size_arg(heap_s, sizeof(heap_s), heap);
 	size_arg(mem_s, sizeof(mem_s), v->memory);
 	size_t n = (size_t)format_buf(
-	    cmd, sizeof(cmd), "%s mem=%s prio=%u name=%.8s heap=rwx file=%s", VMM_IMAGE, heap_s,
+	    cmd, sizeof(cmd), "%s mem=%s cpu=%u prio=%u name=%.8s heap=rwx file=%s", VMM_IMAGE,
+	    heap_s, first_cpu,
 	    v->class_ == CONFIG_CLASS_FOREGROUND ? PRIO_FOREGROUND : PRIO_BACKGROUND, v->name,
 	    v->kernel);
 	if (v->initrd[0] && n < sizeof(cmd))
@@ -98,8 +99,9 @@ static bool vmm_cmdline(unsigned i, uint64_t heap)
 	if (v->disk[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " file=%s", v->disk);
 	if (n < sizeof(cmd))
-		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " -- cpus=%u memory=%s kernel=%s",
-					v->cpus, mem_s, v->kernel);
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n,
+					" -- cpus=%u first_cpu=%u memory=%s kernel=%s", v->cpus,
+					first_cpu, mem_s, v->kernel);
 	if (v->initrd[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " initrd=%s", v->initrd);
 	if (v->disk[0] && n < sizeof(cmd))
@@ -181,6 +183,7 @@ void start_vms(const struct hip *hip, unsigned index)
 		cfg.vms[i].memory = guest_memory[i];
 	print_errors();
 
+	unsigned next_cpu = 0;
 	for (unsigned i = 0; i < cfg.nvms; i++) {
 		const struct config_vm *v = &cfg.vms[i];
 		if (!v->valid)
@@ -188,7 +191,10 @@ void start_vms(const struct hip *hip, unsigned index)
 		static char who[96];
 		format_buf(who, sizeof(who), "config: %s: line %u: [vm %s]", cfg_name, v->line,
 			   v->name);
-		if (!vmm_cmdline(i, heap[i])) {
+		/* The VMs' vCPUs go round the CPUs, one VM after the other. */
+		unsigned first_cpu = next_cpu % hip->cpu_count;
+		next_cpu += v->cpus;
+		if (!vmm_cmdline(i, heap[i], first_cpu)) {
 			uprintf("%s: the VMM's command line is longer than %d characters\n", who,
 				LAUNCH_CMDLINE - 1);
 			continue;

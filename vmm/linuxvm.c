@@ -499,12 +499,12 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 		lapic[i].cfg.tsc_offset = vm.tsc_offset;
 	/* The timer thread at our own priority, the vCPUs just below it. */
 	unsigned prio = info->prio > 1 ? info->prio : 2;
-	if (!vm_start_timers(&vm, 0, prio)) {
+	if (!vm_start_timers(&vm, o->first_cpu, prio)) {
 		uprintf("cannot start the VM's timers\n");
 		return false;
 	}
 	for (unsigned i = 0; i < o->cpus; i++) {
-		if (!vm_add_vcpu(&vm, i % info->cpu_count, prio - 1)) {
+		if (!vm_add_vcpu(&vm, (o->first_cpu + i) % info->cpu_count, prio - 1)) {
 			uprintf("cannot start vCPU %u\n", i);
 			return false;
 		}

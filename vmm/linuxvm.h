@@ -9,6 +9,7 @@
 
 struct linuxvm_options {
 	unsigned cpus;
+	unsigned first_cpu;  /* host CPU of vCPU 0 (and the timer thread); the others follow */
 	uint64_t memory;     /* bytes of guest RAM */
 	const char *kernel;  /* names of launch files (file= on the module line) */
 	const char *initrd;  /* NULL: none */

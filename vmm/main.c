@@ -80,7 +80,8 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 	return buf;
 }
 
-/* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N memory=SIZE [on_crash=stop|restart]
+/* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N [first_cpu=N] memory=SIZE
+ * [on_crash=stop|restart]
  * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
 static int run_linux(const struct launch_info *info, const char *all)
 {
@@ -97,6 +98,8 @@ static int run_linux(const struct launch_info *info, const char *all)
 	o.disk = option_word(args, "disk=", disk, sizeof(disk));
 	if (option_num(args, "cpus=", &v))
 		o.cpus = v < 1000 ? (unsigned)v : 0;
+	if (option_num(args, "first_cpu=", &v))
+		o.first_cpu = (unsigned)(v % info->cpu_count);
 	if (!option_num(args, "memory=", &o.memory) || !o.kernel) {
 		uprintf("a Linux VM needs kernel=FILE and memory=SIZE (\"%s\")\n", args);
 		return 1;

@@ -106,7 +106,7 @@ class   = foreground
 memory  = 128M
 kernel  = vmlinuz
 initrd  = demo.cpio.gz
-cmdline = console=ttyS0 panic=-1 tandem.ticks tandem.poweroff
+cmdline = console=ttyS0 panic=-1 tandem.ticks=40 tandem.poweroff
 
 [vm b]
 class   = background
@@ -114,7 +114,7 @@ memory  = 128M
 kernel  = vmlinuz
 initrd  = demo.cpio.gz
 cmdline = console=ttyS0 panic=-1 tandem.reboot" &&
-		expect "$1" '^a: tandem-demo: tick 20' &&
+		expect "$1" '^a: tandem-demo: tick 40' &&
 		expect "$1" '^b: guest reset the machine: the VM restarts' &&
 		expect "$1" 'b asks to be restarted \(status 2\)' &&
 		expect "$1" 'b started again' &&

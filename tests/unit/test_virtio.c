@@ -416,18 +416,28 @@ static void pci_identity(void)
 	CHECK_EQ(bd.msix_vectors, 2);
 	CHECK_EQ(cc_rd(&bd, CC_NUMQ, 2), 1);
 	/* The PCI configuration access capability's fields are the driver's to set; its
-	 * type is not. */
+	 * type is not. Its data reads and writes BAR 4 where they point. */
 	unsigned c = bd.pci_cfg_cap;
 	cfg_wr(3, c + 4, 1, 4);
-	cfg_wr(3, c + 8, 4, 0x1000);
+	cfg_wr(3, c + 8, 4, 0x1000); /* the device configuration: capacity */
 	cfg_wr(3, c + 12, 4, 4);
-	cfg_wr(3, c + 16, 4, 0xdeadbeef);
 	cfg_wr(3, c + 3, 1, 1);
 	CHECK_EQ(cfg_rd(3, c + 4, 1), 4);
 	CHECK_EQ(cfg_rd(3, c + 8, 4), 0x1000);
 	CHECK_EQ(cfg_rd(3, c + 12, 4), 4);
-	CHECK_EQ(cfg_rd(3, c + 16, 4), 0xdeadbeef);
 	CHECK_EQ(cfg_rd(3, c + 3, 1), 5);
+	CHECK_EQ(cfg_rd(3, c + 16, 4), DISK_SIZE / 512);
+	CHECK_EQ(cfg_rd(3, c + 17, 1), (DISK_SIZE / 512) >> 8 & 0xff);
+	cfg_wr(3, c + 8, 4, 0); /* device_feature_select */
+	cfg_wr(3, c + 16, 4, 1);
+	CHECK_EQ(cc_rd(&bd, CC_DFSELECT, 4), 1);
+	/* A length other than 1, 2 or 4, or another BAR: nothing. */
+	cfg_wr(3, c + 12, 4, 3);
+	CHECK_EQ(cfg_rd(3, c + 16, 4), 0);
+	cfg_wr(3, c + 12, 4, 4);
+	cfg_wr(3, c + 4, 1, 0);
+	cfg_wr(3, c + 16, 4, 0);
+	CHECK_EQ(cc_rd(&bd, CC_DFSELECT, 4), 1);
 }
 
 static void feature_negotiation(void)

@@ -282,10 +282,17 @@ static struct pci_dev *dev_at(const struct pci_bus *b, unsigned bus, unsigned de
 
 /* Accesses within one dword of config space (reg < PCI_CFG_SIZE); anything else, like an
  * absent device, reads all ones and ignores writes. */
-static uint64_t cfg_read(const struct pci_dev *d, unsigned reg, unsigned size)
+static bool hooked(const struct pci_dev *d, unsigned reg)
+{
+	return reg >= d->hook_off && reg < (unsigned)d->hook_off + d->hook_len;
+}
+
+static uint64_t cfg_read(struct pci_dev *d, unsigned reg, unsigned size)
 {
 	if (!d || (reg & 3) + size > 4)
 		return ones(size);
+	if (d->hook_read && hooked(d, reg))
+		return d->hook_read(d, reg, size);
 	return cfg_get(d, reg, size);
 }
 
@@ -293,6 +300,10 @@ static void cfg_write(struct pci_dev *d, unsigned reg, unsigned size, uint64_t v
 {
 	if (!d || (reg & 3) + size > 4)
 		return;
+	if (d->hook_write && hooked(d, reg)) {
+		d->hook_write(d, reg, size, (uint32_t)val);
+		return;
+	}
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t m = d->wmask[reg + i];
 		d->cfg[reg + i] = (uint8_t)((d->cfg[reg + i] & ~m) | (val >> (8 * i) & m));

@@ -62,6 +62,11 @@ struct pci_dev {
 	uint8_t next_cap; /* where the next capability goes (0 before the first and when full) */
 	const struct pci_bar_ops *ops;
 	void *priv;
+	/* Config registers [hook_off, hook_off + hook_len) the device handles itself
+	 * (hooks may be NULL): accesses within one dword, after the bus's checks. */
+	uint16_t hook_off, hook_len;
+	uint32_t (*hook_read)(struct pci_dev *d, unsigned reg, unsigned size);
+	void (*hook_write)(struct pci_dev *d, unsigned reg, unsigned size, uint32_t val);
 	struct pci_bus *bus;
 	unsigned slot;
 	/* MSI-X, when pci_dev_add_msix was called. */

@@ -36,6 +36,7 @@
 #define CAP_NOTIFY_MULT           16 /* struct virtio_pci_notify_cap */
 #define CAP_NOTIFY_SIZE           20
 #define CAP_PCI_CFG_SIZE          20 /* struct virtio_pci_cfg_cap */
+#define CAP_PCI_CFG_DATA          16 /* its pci_cfg_data */
 #define VIRTIO_PCI_CAP_COMMON_CFG 1
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
 #define VIRTIO_PCI_CAP_ISR_CFG    3
@@ -571,6 +572,38 @@ static void bar_write(struct pci_dev *d, unsigned bar, uint64_t off, unsigned si
 
 static const struct pci_bar_ops virtio_bar_ops = {bar_read, bar_write};
 
+/* The PCI configuration access window (4.1.4.7.1): pci_cfg_data reads and writes the
+ * bar, offset and length the driver put in the capability, when they name an access
+ * of 1, 2 or 4 bytes, aligned, inside BAR 4; otherwise it does nothing. */
+static bool window(const struct pci_dev *d, uint8_t c, uint32_t *off, unsigned *len)
+{
+	*off = (uint32_t)get_le(d->cfg + c + CAP_OFFSET, 4);
+	*len = (unsigned)get_le(d->cfg + c + CAP_LENGTH, 4);
+	return d->cfg[c + CAP_BAR] == VIRTIO_BAR && (*len == 1 || *len == 2 || *len == 4) &&
+	       *off % *len == 0 && *off < VIRTIO_BAR_SIZE && *off + *len <= VIRTIO_BAR_SIZE;
+}
+
+static uint32_t cfg_data_read(struct pci_dev *d, unsigned reg, unsigned size)
+{
+	struct virtio_dev *vd = d->priv;
+	uint32_t off;
+	unsigned len;
+	uint64_t v = window(d, vd->cfg_cap, &off, &len) ? bar_read(d, VIRTIO_BAR, off, len) : 0;
+	unsigned shift = 8 * (reg - (vd->cfg_cap + CAP_PCI_CFG_DATA));
+	return (uint32_t)(v >> shift) & (uint32_t)((1ULL << (8 * size)) - 1);
+}
+
+static void cfg_data_write(struct pci_dev *d, unsigned reg, unsigned size, uint32_t val)
+{
+	struct virtio_dev *vd = d->priv;
+	uint32_t off;
+	unsigned len;
+	/* The data is in the low bytes of pci_cfg_data, as wide as length says. */
+	if (reg == vd->cfg_cap + (unsigned)CAP_PCI_CFG_DATA && window(d, vd->cfg_cap, &off, &len) &&
+	    size >= len)
+		bar_write(d, VIRTIO_BAR, off, len, val);
+}
+
 /* ---------------------------------------------------------------- PCI device */
 
 /* A virtio vendor capability pointing at length bytes at off in BAR 4; 0 when the
@@ -627,6 +660,11 @@ bool virtio_pci_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops, vo
 		return false;
 	d->cfg[c + CAP_BAR] = 0;
 	d->wmask[c + CAP_BAR] = 0xff;
-	memset(d->wmask + c + CAP_OFFSET, 0xff, CAP_PCI_CFG_SIZE - CAP_OFFSET);
+	memset(d->wmask + c + CAP_OFFSET, 0xff, CAP_PCI_CFG_DATA - CAP_OFFSET);
+	vd->cfg_cap = c;
+	d->hook_off = (uint16_t)(c + CAP_PCI_CFG_DATA);
+	d->hook_len = 4;
+	d->hook_read = cfg_data_read;
+	d->hook_write = cfg_data_write;
 	return pci_dev_add_msix(d, ops->nqueues + 1, VIRTIO_BAR, BAR_MSIX_TABLE, BAR_MSIX_PBA);
 }

@@ -86,6 +86,7 @@ struct virtio_dev {
 	uint8_t status;
 	uint8_t isr;
 	uint8_t config_generation;
+	uint8_t cfg_cap; /* config offset of the PCI configuration access capability */
 };
 
 /* A virtio PCI device (vendor 0x1af4, device 0x1040 + device_id) with its capabilities
