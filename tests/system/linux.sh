@@ -145,3 +145,29 @@ disk    = missing.img" &&
 		expect_not "$1" 'started VM bad|^bad: '
 }
 system_test linux-config-errors t_linux_config_errors
+
+# A crash: the guest reboots by triple fault (reboot=t), which the VMM takes for a
+# crash: on_crash = restart starts it again afresh, on_crash = stop ends it.
+t_linux_on_crash() {
+	# Three of: stiff's end, phoenix's restarts (it goes on restarting).
+	END_COUNT=3 linux_vms "$1" 600 'stiff crashed|phoenix started again|PANIC|EXCEPTION' "[vm phoenix]
+memory   = 128M
+kernel   = vmlinuz
+initrd   = demo.cpio.gz
+cmdline  = console=ttyS0 panic=-1 reboot=t tandem.reboot
+on_crash = restart
+
+[vm stiff]
+memory   = 128M
+kernel   = vmlinuz
+initrd   = demo.cpio.gz
+cmdline  = console=ttyS0 panic=-1 reboot=t tandem.reboot
+on_crash = stop" &&
+		expect "$1" '^phoenix: guest triple-faulted at rip 0x[0-9a-f]+: the VM restarts \(on_crash = restart\)' &&
+		expect "$1" 'phoenix asks to be restarted \(status 2\)' &&
+		expect "$1" 'phoenix started again' &&
+		expect "$1" '^stiff: guest triple-faulted at rip 0x[0-9a-f]+: the VM stops' &&
+		expect "$1" 'stiff crashed \(status 3\): its [0-9]+ KiB are free again' &&
+		expect_not "$1" 'stiff started again|Kernel panic|EXCEPTION|PANIC'
+}
+system_test linux-on-crash t_linux_on_crash
