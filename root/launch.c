@@ -479,11 +479,15 @@ static void reaper_thread(uint64_t utcb)
 			old = *p;
 			destroy(p);
 			uint64_t st = old.exit_status;
-			uprintf("%s: %s %s (status %llu): its %llu KiB are free again\n", old.who,
-				old.name,
-				st < sizeof(exit_names) / sizeof(exit_names[0]) ? exit_names[st]
-										: "ended",
-				(unsigned long long)st, (unsigned long long)(old.mem.bytes >> 10));
+			const char *what = st < sizeof(exit_names) / sizeof(exit_names[0])
+					       ? exit_names[st]
+					       : "ended";
+			uprintf(
+			    "%s: %s %s (status %llu): its %llu KiB are free again (%llu KiB free "
+			    "in all)\n",
+			    old.who, old.name, what, (unsigned long long)st,
+			    (unsigned long long)(old.mem.bytes >> 10),
+			    (unsigned long long)(phys_free_bytes() >> 10));
 			if (st == LAUNCH_EXIT_RESTART && start(old.image, old.cmdline, old.who))
 				uprintf("%s: %s started again\n", old.who, old.name);
 		}

@@ -30,6 +30,7 @@ int main(const struct hip *hip, struct utcb *utcb)
 		uprintf("cannot set up the handling of programs' exits: stopping\n");
 		return 1;
 	}
+	uprintf("%llu KiB RAM free for programs\n", (unsigned long long)(phys_free_bytes() >> 10));
 	launch_lock();
 	uprintf("Tandem root task: %u CPUs, %llu MiB RAM to hand out, %u modules, %u GSIs\n",
 		hip->cpu_count, (unsigned long long)(phys_free_bytes() >> 20), hip->mod_count,

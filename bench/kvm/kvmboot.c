@@ -28,23 +28,22 @@
 #define CPUID_NENT 256         /* enough for any CPU; KVM says E2BIG otherwise */
 
 /* Guest-physical layout below the kernel (all in the usable low 640 KiB). */
-#define GDT_GPA          0x1000
-#define BOOT_PARAMS_GPA  0x10000 /* the "zero page", passed in esi */
-#define CMDLINE_GPA      0x20000
-#define CMDLINE_MAX      4096
-#define LOW_RAM_END      0xa0000  /* then the VGA hole and the BIOS area */
-#define HIGH_RAM_START   0x100000 /* where a non-relocatable kernel goes */
-#define PAGE             4096u
-#define E820_RAM         1
-#define E820_RESERVED    2
+#define GDT_GPA         0x1000
+#define BOOT_PARAMS_GPA 0x10000 /* the "zero page", passed in esi */
+#define CMDLINE_GPA     0x20000
+#define CMDLINE_MAX     4096
+#define LOW_RAM_END     0xa0000  /* then the VGA hole and the BIOS area */
+#define HIGH_RAM_START  0x100000 /* where a non-relocatable kernel goes */
+#define PAGE            4096u
+#define E820_RAM        1
 
 /* The setup header (Documentation/arch/x86/boot.rst). */
 #define HDR_OFFSET       0x1f1
 #define HDR_JUMP_LEN     0x201 /* the header ends at HDR_END_BASE plus this byte */
 #define HDR_END_BASE     0x202
-#define SYSSIZE_UNIT     16 /* syssize counts 16-byte paragraphs */
+#define SYSSIZE_UNIT     16         /* syssize counts 16-byte paragraphs */
 #define HDR_MAGIC        0x53726448 /* "HdrS" */
-#define PROTOCOL_MIN     0x020a /* pref_address, kernel_alignment */
+#define PROTOCOL_MIN     0x020a     /* pref_address, kernel_alignment */
 #define SECTOR           512
 #define SETUP_SECTS_0    4 /* setup_sects 0 means 4 */
 #define LOADER_UNDEFINED 0xff
@@ -58,7 +57,7 @@
 #define SEG_DATA     0x3
 #define CR0_PE       (1u << 0)
 #define CR0_ET       (1u << 4)
-#define RFLAGS_1     2 /* bit 1 is always set */
+#define RFLAGS_1     2          /* bit 1 is always set */
 #define CPUID_HV_BIT (1u << 31) /* leaf 1 ecx: running under a hypervisor */
 
 /* COM1, a 16550A without receive: enough for Linux's 8250 driver and console. */
@@ -86,33 +85,33 @@
 #define LINE_MAX_LEN 256
 
 /* The CMOS clock (MC146818) at its index and data ports; times in UTC. */
-#define RTC_INDEX    0x70
-#define RTC_DATA     0x71
-#define RTC_NMI_OFF  0x80 /* index bit 7: NMI mask, not part of the index */
-#define RTC_REGS     128
-#define RTC_SEC      0x00
-#define RTC_MIN      0x02
-#define RTC_HOUR     0x04
-#define RTC_WDAY     0x06
-#define RTC_MDAY     0x07
-#define RTC_MON      0x08
-#define RTC_YEAR     0x09
-#define RTC_A        0x0a
-#define RTC_B        0x0b
-#define RTC_D        0x0d
-#define RTC_CENTURY  0x32
-#define RTC_A_INIT   0x26 /* 32 kHz base, 1024 Hz rate, no update in progress */
-#define RTC_B_INIT   0x02 /* 24-hour clock, BCD */
-#define RTC_B_BIN    0x04
-#define RTC_D_VALID  0x80 /* the battery is fine */
+#define RTC_INDEX   0x70
+#define RTC_DATA    0x71
+#define RTC_NMI_OFF 0x80 /* index bit 7: NMI mask, not part of the index */
+#define RTC_REGS    128
+#define RTC_SEC     0x00
+#define RTC_MIN     0x02
+#define RTC_HOUR    0x04
+#define RTC_WDAY    0x06
+#define RTC_MDAY    0x07
+#define RTC_MON     0x08
+#define RTC_YEAR    0x09
+#define RTC_A       0x0a
+#define RTC_B       0x0b
+#define RTC_D       0x0d
+#define RTC_CENTURY 0x32
+#define RTC_A_INIT  0x26 /* 32 kHz base, 1024 Hz rate, no update in progress */
+#define RTC_B_INIT  0x02 /* 24-hour clock, BCD */
+#define RTC_B_BIN   0x04
+#define RTC_D_VALID 0x80 /* the battery is fine */
 
 /* Ways the guest resets the machine besides a triple fault (reboot=t), which Linux's
  * reboot tries in turn. There is no keyboard controller otherwise: its status reads
  * 0xff, which Linux takes for "no controller" at once. */
-#define KBC_CMD      0x64
-#define KBC_RESET    0xfe
-#define RST_CNT      0xcf9
-#define RST_CPU      0x04
+#define KBC_CMD   0x64
+#define KBC_RESET 0xfe
+#define RST_CNT   0xcf9
+#define RST_CPU   0x04
 
 static noreturn void die(const char *fmt, ...)
 {
@@ -336,11 +335,12 @@ static uint8_t *read_file(const char *path, size_t *len)
 	if (!buf)
 		die("out of memory for %s", path);
 	size_t got = 0;
-	ssize_t n;
-	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			die("read %s: %s", path, n < 0 ? strerror(errno) : "shorter than its size");
 		got += (size_t)n;
-	if (got != (size_t)st.st_size)
-		die("read %s: short read", path);
+	}
 	close(fd);
 	*len = got;
 	return buf;
@@ -387,8 +387,9 @@ static uint32_t load_linux(const char *kernel_path, const char *initrd_path, con
 
 	/* The initrd at the top of RAM, page-aligned, below the kernel's limit for it and
 	 * above the kernel's whole footprint (init_size). */
-	uint64_t top = GUEST_RAM < (uint64_t)h->initrd_addr_max + 1 ? GUEST_RAM
-								     : (uint64_t)h->initrd_addr_max + 1;
+	uint64_t top = GUEST_RAM < (uint64_t)h->initrd_addr_max + 1
+			   ? GUEST_RAM
+			   : (uint64_t)h->initrd_addr_max + 1;
 	uint64_t initrd_gpa = ilen < top ? (top - ilen) & ~(uint64_t)(PAGE - 1) : 0;
 	if (load < HIGH_RAM_START || load + h->init_size > initrd_gpa)
 		die("kernel (%llu KiB from %#llx) and initrd (%zu KiB) do not fit in %u MiB",
@@ -397,9 +398,11 @@ static uint32_t load_linux(const char *kernel_path, const char *initrd_path, con
 	memcpy(g.ram + load, k + setup_len, kernel_len);
 	memcpy(g.ram + initrd_gpa, initrd, ilen);
 
-	size_t clen = strlen(cmdline);
-	if (clen >= CMDLINE_MAX || clen > h->cmdline_size)
-		die("the command line is longer than %u bytes", h->cmdline_size);
+	size_t clen = strlen(cmdline), cmax = h->cmdline_size;
+	if (cmax > CMDLINE_MAX - 1)
+		cmax = CMDLINE_MAX - 1;
+	if (clen > cmax)
+		die("the command line is longer than %zu bytes", cmax);
 	memcpy(g.ram + CMDLINE_GPA, cmdline, clen + 1);
 
 	h->type_of_loader = LOADER_UNDEFINED;
@@ -440,8 +443,14 @@ static void set_cpuid(int kvm, int vcpu)
 
 static void flat_segment(struct kvm_segment *s, uint16_t selector, uint8_t type)
 {
-	*s = (struct kvm_segment){.base = 0, .limit = 0xffffffff, .selector = selector,
-				  .type = type, .present = 1, .s = 1, .db = 1, .g = 1};
+	*s = (struct kvm_segment){.base = 0,
+				  .limit = 0xffffffff,
+				  .selector = selector,
+				  .type = type,
+				  .present = 1,
+				  .s = 1,
+				  .db = 1,
+				  .g = 1};
 }
 
 /* 32-bit protected mode, paging off, at the kernel's entry with esi at boot_params. */
@@ -473,8 +482,8 @@ static void stopped(const char *why)
 	if (com.len)
 		com_flush_line();
 	printf("kvm: guest stopped (%s) [t=%.6f]\n", why, now());
-	printf("kvm: %lu exits to kvmboot, %lu port and %lu MMIO accesses to nothing\n",
-	       g.exits, g.port_other, g.mmio);
+	printf("kvm: %lu exits to kvmboot, %lu port and %lu MMIO accesses to nothing\n", g.exits,
+	       g.port_other, g.mmio);
 }
 
 int main(int argc, char **argv)

@@ -94,9 +94,22 @@ cmdline = console=ttyS0 panic=-1 tandem.disk tandem.rng tandem.hvc tandem.powero
 		expect "$1" "^dev: tandem-demo: clock $(date -u +%Y)-" &&
 		expect "$1" '^dev: guest powered off: the VM stops' &&
 		expect "$1" 'dev finished \(status 0\): its [0-9]+ KiB are free again' &&
+		expect_no_leak "$1" &&
 		expect_not "$1" 'Kernel panic|BUG:|Oops|EXCEPTION|PANIC|went wrong'
 }
 system_test linux-virtio t_linux_virtio
+
+# expect_no_leak LOG: after the last program ended, the root task has as much RAM
+# free as before the first started.
+expect_no_leak() {
+	local before after
+	before=$(sed -nE 's/^root: ([0-9]+) KiB RAM free for programs.*/\1/p' "$1" | head -1)
+	after=$(sed -nE 's/.*KiB are free again \(([0-9]+) KiB free in all\).*/\1/p' "$1" | tail -1)
+	if [ -z "$before" ] || [ "$before" != "$after" ]; then
+		echo "  RAM free for programs: ${before:-?} KiB before, ${after:-?} KiB after they ended"
+		return 1
+	fi
+}
 
 # Two VMs side by side: one counts while the other reboots (and is started afresh by
 # the root task); the counter goes on across the other's restart, then powers off.
