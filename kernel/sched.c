@@ -342,6 +342,50 @@ static void resched_irq(struct irq_frame *f)
 	rq_of(cpu_self()->id)->resched = true;
 }
 
+/* ------------------------------------------------------------------ debugging */
+
+static const char *ec_state_name(const struct ec *ec)
+{
+	static const char *const names[] = {
+	    [EC_RUNNABLE] = "runnable",         [EC_BLOCKED_SM] = "on a semaphore",
+	    [EC_IN_CALL] = "in a call",         [EC_QUEUED] = "queued at a portal",
+	    [EC_IDLE_HANDLER] = "idle handler", [EC_DEAD] = "dead"};
+	return (unsigned)ec->state < ARRAY_SIZE(names) && names[ec->state] ? names[ec->state] : "?";
+}
+
+static void dump_sc(const char *what, const struct sc *sc)
+{
+	const struct ec *top = sc_top((struct sc *)sc);
+	log_warn("  %s: SC prio %u, %llu us left, of PD %s; runs EC of PD %s (%s)%s", what,
+		 sc->prio, (unsigned long long)(ns_from_tsc(sc->left) / 1000), sc->ec->pd->name,
+		 top->pd->name, ec_state_name(top), top->vcpu ? ", a vCPU" : "");
+}
+
+/* Microseconds from now to the TSC value when (negative: past). */
+static long long us_until(uint64_t when, uint64_t now)
+{
+	return (long long)((int64_t)(when - now) / (int64_t)(timer_rates.tsc_hz / 1000000));
+}
+
+/* What this CPU's scheduler holds, read without the lock (from an NMI, to see where
+ * a machine that stopped making progress stands). */
+void sched_dump(void)
+{
+	struct runq *rq = rq_of(cpu_self()->id);
+	uint64_t now = rdtsc();
+	log_warn("scheduler of CPU %u: resched %d, timer %s %lld us, LAPIC count %u",
+		 cpu_self()->id, rq->resched, rq->armed ? "armed for" : "off",
+		 rq->armed ? us_until(rq->armed, now) : 0LL, lapic_timer_current());
+	if (rq->current)
+		dump_sc("current", rq->current);
+	for (int p = PRIO_MAX; p >= 0; p--)
+		for (const struct sc *sc = rq->head[p]; sc; sc = sc->rq_next)
+			dump_sc("ready", sc);
+	for (const struct ec *ec = rq->timeouts; ec; ec = ec->timeout_next)
+		log_warn("  timeout in %lld us: EC of PD %s (%s)", us_until(ec->deadline, now),
+			 ec->pd->name, ec_state_name(ec));
+}
+
 /* ------------------------------------------------------------------ leaving */
 
 extern __attribute__((noreturn)) void ret_user(struct irq_frame *regs);

@@ -53,4 +53,7 @@ void bkl_unlock(void);
 uint64_t tsc_from_us(uint64_t us);
 uint64_t ns_from_tsc(uint64_t ticks);
 
+/* Logs this CPU's run queue and timeouts (racy: for a debugging NMI). */
+void sched_dump(void);
+
 #endif

@@ -23,7 +23,15 @@ qemu_boot() {
 		-serial "file:$log" "$@" 2>"$log.stderr" &
 	local pid=$! waited=0 rc=1
 	while [ "$waited" -lt $((timeout * 4)) ]; do
-		if [ "$(grep -Ec "$end" "$log" 2>/dev/null)" -ge "${END_COUNT:-1}" ]; then
+		if [ -n "${END_THEN:-}" ]; then
+			# Ends at a line matching END_THEN after one matching end.
+			if awk -v a="$end" -v b="$END_THEN" '$0 ~ a { seen = 1; next }
+				seen && $0 ~ b { found = 1; exit } END { exit !found }' "$log" 2>/dev/null; then
+				rc=0
+				sleep 0.3
+				break
+			fi
+		elif [ "$(grep -Ec "$end" "$log" 2>/dev/null)" -ge "${END_COUNT:-1}" ]; then
 			rc=0
 			sleep 0.3 # let the last lines arrive
 			break

@@ -261,3 +261,32 @@ t_vm_passthrough() {
 		expect_not "$log2" 'EXCEPTION|PANIC'
 }
 system_test vm-passthrough t_vm_passthrough
+
+t_nmi() {
+	# An NMI (from QEMU's monitor, to every CPU) makes each CPU log its scheduler's
+	# state; the machine goes on, and no thread is harmed by it.
+	local mon=$1.mon
+	rm -f "$mon"
+	(
+		for _ in $(seq 1 240); do
+			sleep 0.5
+			if grep -q 'ipcbench: null hypercall' "$1" 2>/dev/null; then
+				printf 'nmi\n' | socat - "UNIX-CONNECT:$mon" >/dev/null 2>&1
+				break
+			fi
+		done
+	) &
+	local sender=$!
+	qemu_boot "$1" 120 'ipcbench: done|PANIC|EXCEPTION' -m 256 -smp 2 -kernel "$KERNEL" \
+		-monitor "unix:$mon,server,nowait" -initrd "build/root.elf,build/ipcbench.elf mem=1M"
+	local rc=$?
+	kill "$sender" 2>/dev/null
+	wait "$sender" 2>/dev/null
+	[ $rc -eq 0 ] &&
+		expect "$1" 'NMI at (user )?rip 0x' &&
+		expect "$1" 'scheduler of CPU 0: resched [01], timer (armed for -?[0-9]+|off 0) us' &&
+		expect "$1" 'scheduler of CPU 1: resched' &&
+		expect "$1" 'ipcbench: done' &&
+		expect_not "$1" 'EXCEPTION|PANIC|killed'
+}
+system_test nmi-dump t_nmi

@@ -161,6 +161,7 @@ void interrupt_dispatch(struct irq_frame *f)
 		/* Without a watchdog or a crash IPI yet, an NMI is reported and survived. */
 		if (vec == VEC_NMI) {
 			log_warn("NMI at rip 0x%llx", (unsigned long long)f->rip);
+			sched_dump();
 			return;
 		}
 		exception(f);
@@ -186,6 +187,12 @@ void interrupt_from_user(struct irq_frame *f)
 	if (vec == VEC_TLB_FLUSH) {
 		tlb_flush_local();
 		lapic_eoi();
+		ret_user(f);
+	}
+	if (vec == VEC_NMI) {
+		/* The machine's, not the program's: reported, and the program goes on. */
+		log_warn("NMI at user rip 0x%llx", (unsigned long long)f->rip);
+		sched_dump();
 		ret_user(f);
 	}
 	bkl_lock();
