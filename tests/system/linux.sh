@@ -5,8 +5,10 @@
 
 LINUX_DIR=$BUILD/system/linux
 # QEMU's multi-threaded TCG now and then corrupts the host state at a #VMEXIT when
-# both emulated CPUs run guests (docs/support.md); its single-threaded TCG does not.
-LINUX_ACCEL=${LINUX_ACCEL:-tcg,thread=single}
+# both emulated CPUs run guests, its single-threaded TCG now and then lets a guest
+# run on with a host interrupt pending (docs/support.md): the tests use whichever
+# failed less often in their setup.
+LINUX_ACCEL=${LINUX_ACCEL:-tcg}
 
 linux_files() {
 	[ -f "$BUILD/guests/vmlinuz" ] && [ "$BUILD/guests/demo.cpio.gz" -nt guests/mkdemo ] ||
@@ -52,8 +54,12 @@ t_linux_boot() {
 }
 system_test linux-1cpu t_linux_boot 1 128 2
 system_test linux-2cpus t_linux_boot 2 256 2
-# 4 vCPUs on 2 host CPUs.
-system_test linux-4cpus t_linux_boot 4 256 2
+# 4 vCPUs on 2 host CPUs, in the single-threaded TCG (0 failures in 9 runs, against
+# about 1 in 4 in the multi-threaded one).
+t_linux_4cpus() {
+	LINUX_ACCEL=tcg,thread=single t_linux_boot "$@"
+}
+system_test linux-4cpus t_linux_4cpus 4 256 2
 
 # linux_vms LOG TIMEOUT END CONF_TEXT [FILE...]: the configuration CONF_TEXT (with
 # the demo kernel and initramfs next to it) and the extra files, booted until END.
