@@ -74,7 +74,8 @@ linux_vms() {
 	for f in "$@"; do
 		mods+=",$f file ${f##*/}"
 	done
-	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" "$timeout" "$end" -m 1024 -smp 2 -kernel "$KERNEL" -initrd "$mods"
+	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" "$timeout" "$end" -m 1024 -smp "${HOST_CPUS:-2}" \
+		-kernel "$KERNEL" -initrd "$mods"
 }
 
 # The virtio devices: a disk image from the boot medium read (its checksum as the
@@ -118,9 +119,10 @@ expect_no_leak() {
 
 # Two VMs side by side: one counts while the other reboots (and is started afresh by
 # the root task); the counter goes on across the other's restart, then powers off,
-# and the other goes on rebooting.
+# and the other goes on rebooting. On one host CPU, where the foreground VM comes
+# first (and where QEMU's faults with guests on two CPUs cannot strike).
 t_linux_two_vms() {
-	END_THEN='^b: tandem-demo: userspace up' linux_vms "$1" 900 'a finished' "[vm a]
+	HOST_CPUS=1 END_THEN='^b: tandem-demo: userspace up' linux_vms "$1" 900 'a finished' "[vm a]
 class   = foreground
 memory  = 128M
 kernel  = vmlinuz
@@ -170,7 +172,7 @@ system_test linux-config-errors t_linux_config_errors
 # crash: on_crash = restart starts it again afresh, on_crash = stop ends it.
 t_linux_on_crash() {
 	# Three of: stiff's end, phoenix's restarts (it goes on restarting).
-	END_COUNT=3 linux_vms "$1" 600 'stiff crashed|phoenix started again|PANIC|EXCEPTION' "[vm phoenix]
+	HOST_CPUS=1 END_COUNT=3 linux_vms "$1" 600 'stiff crashed|phoenix started again|PANIC|EXCEPTION' "[vm phoenix]
 memory   = 128M
 kernel   = vmlinuz
 initrd   = demo.cpio.gz
