@@ -334,7 +334,9 @@ void t_interrupt_to_semaphore(void)
 		 * periodic); an interrupt it raised just before may still be on its way. */
 		spin_us(2000);
 		unsigned stale = 0;
-		while (stale < 1000 && hc_sm_down(sm, 1) == ST_OK)
+		/* Under emulation an edge can take a while from the PIT to the semaphore:
+		 * wait until none has come for 3 ms. */
+		while (stale < 1000 && hc_sm_down(sm, 3000) == ST_OK)
 			stale++;
 		uint64_t t0 = rdtsc();
 		outb(PIT_CH0, PIT_10MS & 0xff);

@@ -1,9 +1,9 @@
 /*
  * ktest: 20000 hypercalls with random numbers, flags, selectors and arguments. It
  * passes when the kernel survives and still serves calls. Kept away from what the
- * program needs to go on: HC_REPLY; calls of the exit portal; revocations of selectors below 1000, of its
- * image, stack, heap and launch page, and of the ports it was granted; semaphore
- * downs without a timeout; EC_CTRL on its own EC; instruction pointers into its code.
+ * program needs to go on: HC_REPLY; calls of the exit portal; revocations of selectors below 1000,
+ * of its image, stack, heap and launch page, and of the ports it was granted; semaphore downs
+ * without a timeout; EC_CTRL on its own EC; instruction pointers into its code.
  */
 #include <string.h>
 #include "ktest.h"
