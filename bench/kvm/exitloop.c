@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "kvm.h"
 
 #define GUEST_RAM  (1u << 20) /* at guest-physical 0 */
 #define GUEST_LOAD 0x7c00
@@ -22,27 +23,6 @@
 #define LSR_IDLE   0x60  /* transmitter holding register and shift register empty */
 #define BENCH_MARK 0x511 /* the marks of guest exitbench */
 #define BENCH_N    2000
-#define CPUID_NENT 256 /* enough for any CPU; KVM says E2BIG otherwise */
-
-static noreturn void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("kvm: error: ", stdout);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	exit(1);
-}
-
-/* An ioctl that must succeed; what names the step in the error message. */
-static int xioctl(int fd, unsigned long req, void *arg, const char *what)
-{
-	int r = ioctl(fd, req, arg);
-	if (r < 0)
-		die("%s: %s", what, strerror(errno));
-	return r;
-}
 
 static inline uint64_t rdtsc(void)
 {
@@ -116,12 +96,7 @@ static void load_guest(const char *path, uint8_t *ram)
 /* The host's CPUID as KVM supports it, so that guest CPUIDs are answered in KVM. */
 static void set_cpuid(int kvm, int vcpu)
 {
-	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_NENT * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *cpuid = calloc(1, sz);
-	if (!cpuid)
-		die("out of memory");
-	cpuid->nent = CPUID_NENT;
-	xioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid, "KVM_GET_SUPPORTED_CPUID");
+	struct kvm_cpuid2 *cpuid = supported_cpuid(kvm);
 	xioctl(vcpu, KVM_SET_CPUID2, cpuid, "KVM_SET_CPUID2");
 	free(cpuid);
 }

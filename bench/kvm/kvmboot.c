@@ -22,11 +22,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "kvm.h"
 
-#define MIB        (1u << 20)
-#define GUEST_RAM  (128 * MIB) /* at guest-physical 0, as Tandem's VM in the bench */
-#define CPUID_NENT 256         /* enough for any CPU; KVM says E2BIG otherwise */
-#define HUGE_PAGE  (2 * MIB)
+#define MIB       (1u << 20)
+#define GUEST_RAM (128 * MIB) /* at guest-physical 0, as Tandem's VM in the bench */
+#define HUGE_PAGE (2 * MIB)
 
 /* Guest-physical layout below the kernel (all in the usable low 640 KiB). */
 #define GDT_GPA         0x1000
@@ -115,26 +115,6 @@
 #define KBC_RESET 0xfe
 #define RST_CNT   0xcf9
 #define RST_CPU   0x04
-
-static noreturn void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("kvm: error: ", stdout);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	exit(1);
-}
-
-/* An ioctl that must succeed; what names the step in the error message. */
-static int xioctl(int fd, unsigned long req, void *arg, const char *what)
-{
-	int r = ioctl(fd, req, arg);
-	if (r < 0)
-		die("%s: %s", what, strerror(errno));
-	return r;
-}
 
 /* Seconds on this machine's monotonic clock, for the boot's timeline. */
 static double now(void)
@@ -429,12 +409,7 @@ static uint32_t load_linux(const char *kernel_path, const char *initrd_path, con
 static void set_cpuid(int kvm, int vcpu)
 {
 	bool deadline = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
-	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_NENT * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *cpuid = calloc(1, sz);
-	if (!cpuid)
-		die("out of memory");
-	cpuid->nent = CPUID_NENT;
-	xioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid, "KVM_GET_SUPPORTED_CPUID");
+	struct kvm_cpuid2 *cpuid = supported_cpuid(kvm);
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 		if (e->function == 1) {
