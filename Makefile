@@ -59,6 +59,18 @@ kernel: $(BUILD)/kernel.elf
 
 -include $(KERNEL_OBJ:.o=.d)
 
+# ---------------------------------------------------------------- generated sources
+# The root task's 8x16 font by code page 437, from Debian's console fonts
+# (console-setup-linux); the first font that has a character gives its glyph.
+FONT_DIR := /usr/share/consolefonts
+FONT_PSF := $(FONT_DIR)/Uni2-VGA16.psf.gz $(FONT_DIR)/Uni3-TerminusBoldVGA16.psf.gz
+FONT_C   := $(BUILD)/gen/font8x16.c
+
+$(FONT_C): tools/psf2c $(wildcard $(FONT_PSF))
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $@"
+	@tools/psf2c $@.tmp $(FONT_PSF) && mv $@.tmp $@
+
 # ---------------------------------------------------------------- user programs
 # Freestanding like the kernel, linked at 4 MiB by lib/user.ld.
 USER_CFLAGS := $(FREE_CFLAGS)
@@ -78,7 +90,14 @@ $(BUILD)/u/%.S.o: %.S
 
 uobjs = $(patsubst %,$(BUILD)/u/%.o,$(1))
 
-$(BUILD)/root.elf: $(call uobjs,lib/crt0.S $(ROOT_C) $(ULIB_C)) lib/user.ld
+FONT_OBJ := $(BUILD)/u/gen/font8x16.c.o
+
+$(FONT_OBJ): $(FONT_C)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BUILD)/root.elf: $(call uobjs,lib/crt0.S $(ROOT_C) $(ULIB_C)) $(FONT_OBJ) lib/user.ld
 	@echo "  LD      $@"
 	@$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack -T lib/user.ld -o $@ $(filter %.o,$^)
 

@@ -9,7 +9,7 @@ static const char *const host_key_names[CONFIG_HOST_KEY_COUNT] = {
     "rctrl", "lctrl", "ralt", "lalt", "rwin", "lwin",
 };
 static const char *const key_names[CONFIG_KEY_COUNT] = {
-    "class", "cpus", "memory", "kernel", "initrd", "cmdline", "disk", "on_crash",
+    "class", "cpus", "memory", "kernel", "initrd", "cmdline", "disk", "on_crash", "display",
 };
 
 const char *config_host_key_name(enum config_host_key k)
@@ -210,6 +210,8 @@ static void section(struct parser *p, const char *s, const char *end)
 	v->class_ = CONFIG_CLASS_BACKGROUND;
 	v->cpus = 1;
 	v->on_crash = CONFIG_ON_CRASH_STOP;
+	v->display_width = CONFIG_DISPLAY_WIDTH;
+	v->display_height = CONFIG_DISPLAY_HEIGHT;
 	v->line = p->line;
 	p->vm = (int)cfg->nvms++;
 	p->skip = false;
@@ -263,6 +265,27 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 			perr(p, "bad value \"%s\" for memory%s (a multiple of 4K, at least 16M)",
 			     vs, p->where);
 		break;
+	case CONFIG_KEY_DISPLAY: {
+		const char *x = val;
+		while (x < tok_end && *x != 'x')
+			x++;
+		uint64_t w, h;
+		if (eq(val, tok_end, "none")) {
+			v->display_width = v->display_height = 0;
+		} else if (x < tok_end && parse_num(val, x, &w) && parse_num(x + 1, tok_end, &h) &&
+			   w >= CONFIG_DISPLAY_MIN && w <= CONFIG_DISPLAY_MAX_W && w % 8 == 0 &&
+			   h >= CONFIG_DISPLAY_MIN && h <= CONFIG_DISPLAY_MAX_H) {
+			v->display_width = (unsigned)w;
+			v->display_height = (unsigned)h;
+		} else {
+			perr(p,
+			     "bad value \"%s\" for display%s (none, or WIDTHxHEIGHT from %dx%d to "
+			     "%dx%d, the width a multiple of 8)",
+			     vs, p->where, CONFIG_DISPLAY_MIN, CONFIG_DISPLAY_MIN, CONFIG_DISPLAY_MAX_W,
+			     CONFIG_DISPLAY_MAX_H);
+		}
+		break;
+	}
 	case CONFIG_KEY_CMDLINE:
 		if (!copy_value(v->cmdline, CONFIG_CMDLINE_MAX, val, vend))
 			perr(p, "value of cmdline too long%s (at most %d characters)", p->where,

@@ -38,7 +38,9 @@ struct program {
 	sel_t pd, ec, sc, pt;
 	struct phys_owner mem;
 	volatile bool exiting; /* it called its exit portal */
+	bool stopped;          /* stopped from outside (the management screen) */
 	uint64_t exit_status;
+	int console; /* its VM's console slot (root/console.c), or -1 */
 };
 
 static struct program programs[MAX_PROGRAMS];
@@ -397,6 +399,8 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	g->info.heap_size = g->mem;
 	g->info.wall_s = wall_s;
 	g->info.wall_tsc = wall_tsc;
+	if (prog->console >= 0 && (st = console_grant(prog->console, pd, &g->info.console_size)))
+		return st;
 	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
 	    (st = map_fresh(pd, LAUNCH_STACK_TOP - LAUNCH_STACK_SIZE, LAUNCH_STACK_SIZE,
@@ -445,7 +449,7 @@ static const char *const exit_names[] = {
     [LAUNCH_EXIT_CRASHED] = "crashed",
 };
 
-static bool start(unsigned image, const char *cmdline, const char *who);
+static bool start(unsigned image, const char *cmdline, const char *who, int console);
 
 /* A program's call to its exit portal (id: its index). Runs on the caller's SC, which
  * carries the call to its end although the caller is gone by then. */
@@ -479,7 +483,8 @@ static void reaper_thread(uint64_t utcb)
 			old = *p;
 			destroy(p);
 			uint64_t st = old.exit_status;
-			const char *what = st < sizeof(exit_names) / sizeof(exit_names[0])
+			const char *what = old.stopped ? "was stopped"
+					   : st < sizeof(exit_names) / sizeof(exit_names[0])
 					       ? exit_names[st]
 					       : "ended";
 			uprintf(
@@ -488,8 +493,16 @@ static void reaper_thread(uint64_t utcb)
 			    old.who, old.name, what, (unsigned long long)st,
 			    (unsigned long long)(old.mem.bytes >> 10),
 			    (unsigned long long)(phys_free_bytes() >> 10));
-			if (st == LAUNCH_EXIT_RESTART && start(old.image, old.cmdline, old.who))
+			bool again = st == LAUNCH_EXIT_RESTART &&
+				     start(old.image, old.cmdline, old.who, old.console);
+			if (again)
 				uprintf("%s: %s started again\n", old.who, old.name);
+			if (old.console >= 0)
+				console_vm_ended(old.console, again ? VM_RUNNING
+							      : st == LAUNCH_EXIT_CRASHED ||
+								      st == LAUNCH_EXIT_FAILED
+								  ? VM_CRASHED
+								  : VM_STOPPED);
 		}
 		ulib_init(main_utcb);
 		hc_sm_up(lock);
@@ -509,6 +522,25 @@ static bool stack_at(uint64_t va)
 	_Static_assert(THREAD_STACK == PAGE << 2, "a thread's stack is one order-2 piece");
 	uint64_t phys = phys_alloc(2);
 	return phys && map_phys(SEL_PD_SELF, va, phys, 2, R_MEM_R | R_MEM_W) == ST_OK;
+}
+
+/* Root's own threads after the exit handler and the reaper: UTCB page, then stack. */
+#define MAX_THREADS 8
+static unsigned threads = 2;
+
+bool root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio)
+{
+	if (threads >= MAX_THREADS)
+		return false;
+	uint64_t utcb = EXIT_UTCB + 2 * THREAD_STACK * threads;
+	sel_t s = sel_alloc(2);
+	if (!stack_at(utcb + THREAD_STACK) ||
+	    hc_create_ec(s, SEL_PD_SELF, cpu, utcb, utcb + 2 * THREAD_STACK - 8, (uint64_t)entry,
+			 true) != ST_OK ||
+	    hc_create_sc(s + 1, s, prio, DEFAULT_BUDGET) != ST_OK)
+		return false;
+	threads++;
+	return true;
 }
 
 bool launch_init(const struct hip *hip, struct utcb *utcb, unsigned prio)
@@ -535,18 +567,41 @@ void launch_lock(void)
 	hc_sm_down(lock, 0);
 }
 
+void launch_lock_thread(struct utcb *own)
+{
+	hc_sm_down(lock, 0);
+	ulib_init(own);
+}
+
 void launch_unlock(void)
 {
+	ulib_init(main_utcb);
 	hc_sm_up(lock);
 }
 
-bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who)
+bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who,
+		    int console)
 {
 	(void)hip;
-	return start(image, cmdline, who);
+	return start(image, cmdline, who, console);
 }
 
-static bool start(unsigned image, const char *cmdline, const char *who)
+bool launch_stop(int console, bool restart)
+{
+	for (unsigned i = 0; i < MAX_PROGRAMS; i++) {
+		struct program *p = &programs[i];
+		if (!p->used || p->console != console || p->exiting)
+			continue;
+		p->stopped = !restart;
+		p->exit_status = restart ? LAUNCH_EXIT_RESTART : LAUNCH_EXIT_DONE;
+		__atomic_store_n(&p->exiting, true, __ATOMIC_RELEASE);
+		hc_sm_up(reap_sm);
+		return true;
+	}
+	return false;
+}
+
+static bool start(unsigned image, const char *cmdline, const char *who, int console)
 {
 	const struct hip *hip = the_hip;
 	static struct grant g;
@@ -572,6 +627,7 @@ static bool start(unsigned image, const char *cmdline, const char *who)
 	format_buf(prog->cmdline, sizeof(prog->cmdline), "%s", cmdline);
 	format_buf(prog->who, sizeof(prog->who), "%s", who);
 	memcpy(prog->name, g.name, sizeof(prog->name));
+	prog->console = console;
 	prog->pd = sel_alloc(4);
 	prog->ec = prog->pd + 1;
 	prog->sc = prog->pd + 2;
@@ -595,5 +651,5 @@ bool launch_module(const struct hip *hip, unsigned index)
 {
 	static char who[sizeof(hip->mods[0].cmdline) + 16];
 	format_buf(who, sizeof(who), "module \"%s\"", hip->mods[index].cmdline);
-	return launch_program(hip, index, hip->mods[index].cmdline, who);
+	return launch_program(hip, index, hip->mods[index].cmdline, who, -1);
 }

@@ -54,14 +54,47 @@ int module_find_file(const struct hip *hip, const char *path, size_t len);
 bool launch_init(const struct hip *hip, struct utcb *utcb, unsigned prio);
 void launch_lock(void);
 void launch_unlock(void);
+/* The launch lock for a thread other than root's first: the messages of the launch
+ * code go through its UTCB own until launch_unlock. */
+void launch_lock_thread(struct utcb *own);
 /* Starts boot module index as a program in a PD of its own; logs why not. */
 bool launch_module(const struct hip *hip, unsigned index);
 /* Starts the ELF image of module image as a program with this command line (same
- * syntax as a module's); messages about it start with who. */
-bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who);
+ * syntax as a module's); messages about it start with who. console: the VM console
+ * slot it gets (console_grant), or -1. */
+bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who,
+		    int console);
+/* Ends the program holding console slot console, or restarts it afresh; false when
+ * no program holds it. The caller must not hold the launch lock's holders' locks
+ * (the reaper does the work). */
+bool launch_stop(int console, bool restart);
+/* A thread of root's own on cpu at prio, entered with its UTCB's address. */
+bool root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio);
 /* Maps a module read-only at MODULE_WINDOW (one at a time), and takes it away. */
 const void *map_module(const struct hip_module *m);
 void unmap_module(const struct hip_module *m);
+
+/* The console server (root/console.c): the screen, keyboard and mouse, the VMs'
+ * consoles and the management screen. */
+enum vm_state { VM_RUNNING, VM_STOPPED, VM_CRASHED };
+struct config;
+/* Takes the display and the input devices and starts the server's threads (the
+ * host key from the configuration, or the default). False when there is no display. */
+bool console_init(const struct hip *hip, const struct config *cfg);
+/* Adds VM i of cfg (in configuration order) with its console region when it has a
+ * display; returns its slot, or -1 when out of slots or RAM. image/cmdline/who: how
+ * to start it again from the management screen. */
+int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const char *cmdline,
+		   const char *who);
+struct config_vm;
+/* The RAM the console region of a VM takes (0 without a display). */
+uint64_t console_region_bytes(const struct config_vm *v);
+/* Maps slot's console region into pd at CONSOLE_VA and gives it the input semaphore;
+ * *size: the region's size, 0 for a VM without a display. An hc_status. */
+int console_grant(int slot, sel_t pd, uint64_t *size);
+/* The program of slot ended (state VM_STOPPED or VM_CRASHED) or was started again
+ * (VM_RUNNING). */
+void console_vm_ended(int slot, enum vm_state state);
 
 /* Starts the VMs of the configuration module index (root/vms.c). */
 void start_vms(const struct hip *hip, unsigned index);

@@ -109,6 +109,7 @@ static bool vmm_cmdline(unsigned i, uint64_t heap, unsigned first_cpu)
 	if (n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " on_crash=%s",
 					config_on_crash_name(v->on_crash));
+
 	if (v->cmdline[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " cmdline=%s", v->cmdline);
 	return n < sizeof(cmd);
@@ -171,7 +172,7 @@ void start_vms(const struct hip *hip, unsigned index)
 		check_file(hip, i, CONFIG_KEY_INITRD);
 		uint64_t disk = round_up(check_file(hip, i, CONFIG_KEY_DISK), MIB);
 		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk;
-		need[i] = heap[i] + round_up(image, MIB);
+		need[i] = heap[i] + round_up(image, MIB) + console_region_bytes(&cfg.vms[i]);
 	}
 	uint64_t guest_memory[CONFIG_MAX_VMS];
 	for (unsigned i = 0; i < cfg.nvms; i++) {
@@ -182,6 +183,7 @@ void start_vms(const struct hip *hip, unsigned index)
 	for (unsigned i = 0; i < cfg.nvms; i++)
 		cfg.vms[i].memory = guest_memory[i];
 	print_errors();
+	console_init(hip, &cfg);
 
 	unsigned next_cpu = 0;
 	for (unsigned i = 0; i < cfg.nvms; i++) {
@@ -199,7 +201,12 @@ void start_vms(const struct hip *hip, unsigned index)
 				LAUNCH_CMDLINE - 1);
 			continue;
 		}
-		if (!launch_program(hip, (unsigned)vmm, cmd, who))
+		int slot = console_add_vm(&cfg, i, (unsigned)vmm, cmd, who);
+		if (slot < 0) {
+			uprintf("%s: no console for it: not started\n", who);
+			continue;
+		}
+		if (!launch_program(hip, (unsigned)vmm, cmd, who, slot))
 			continue;
 		char size[32];
 		config_format_size(size, sizeof(size), v->memory);

@@ -45,6 +45,23 @@ enum {
 /* boot_params (zero-page.rst). */
 enum {
 	BP_SIZE = 4096,
+	/* struct screen_info, at the start of boot_params (Linux uapi screen_info.h). */
+	SI_ORIG_VIDEO_COLS = 0x07,
+	SI_ORIG_VIDEO_LINES = 0x0e,
+	SI_ORIG_VIDEO_ISVGA = 0x0f,
+	SI_ORIG_VIDEO_POINTS = 0x10,
+	SI_LFB_WIDTH = 0x12,
+	SI_LFB_HEIGHT = 0x14,
+	SI_LFB_DEPTH = 0x16,
+	SI_LFB_BASE = 0x18,
+	SI_LFB_SIZE = 0x1c, /* in 64 KiB units for VLFB */
+	SI_LFB_LINELENGTH = 0x24,
+	SI_RED_SIZE = 0x26, /* then red_pos, green_size, green_pos, ... rsvd_pos */
+	SI_PAGES = 0x32,
+	SI_CAPABILITIES = 0x36,
+	SI_EXT_LFB_BASE = 0x3a,
+	VIDEO_TYPE_VLFB = 0x23,
+	VIDEO_CAPABILITY_64BIT_BASE = 1u << 1,
 	BP_ACPI_RSDP_ADDR = 0x070,
 	BP_EXT_RAMDISK_IMAGE = 0x0c0,
 	BP_EXT_RAMDISK_SIZE = 0x0c4,
@@ -253,6 +270,27 @@ static const char *place_initrd(const struct linux_boot *b, const struct bzimage
 	return NULL;
 }
 
+/* The framebuffer as a VESA BIOS would have described it to the real-mode setup. */
+static void put_screen_info(uint8_t *bp, const struct linux_fb *fb)
+{
+	static const uint8_t layout[8] = {8, 16, 8, 8, 8, 0, 8, 24}; /* x8r8g8b8 */
+	bp[SI_ORIG_VIDEO_COLS] = 80;
+	bp[SI_ORIG_VIDEO_LINES] = 25;
+	bp[SI_ORIG_VIDEO_ISVGA] = VIDEO_TYPE_VLFB;
+	put_le16(bp + SI_ORIG_VIDEO_POINTS, 16);
+	put_le16(bp + SI_LFB_WIDTH, (uint16_t)fb->width);
+	put_le16(bp + SI_LFB_HEIGHT, (uint16_t)fb->height);
+	put_le16(bp + SI_LFB_DEPTH, 32);
+	put_le32(bp + SI_LFB_BASE, (uint32_t)fb->base);
+	put_le32(bp + SI_EXT_LFB_BASE, (uint32_t)(fb->base >> 32));
+	if (fb->base >> 32)
+		put_le32(bp + SI_CAPABILITIES, VIDEO_CAPABILITY_64BIT_BASE);
+	put_le32(bp + SI_LFB_SIZE, (uint32_t)(fb->size >> 16));
+	put_le16(bp + SI_LFB_LINELENGTH, (uint16_t)fb->pitch);
+	memcpy(bp + SI_RED_SIZE, layout, sizeof(layout));
+	put_le16(bp + SI_PAGES, 1);
+}
+
 struct e820 {
 	uint8_t *table; /* in boot_params */
 	unsigned n;
@@ -388,6 +426,8 @@ const char *linux_load(const struct linux_boot *b, struct linux_entry *out)
 	if (z.version >= PROTOCOL_RSDP)
 		put_le64(bp + BP_ACPI_RSDP_ADDR, b->rsdp);
 	bp[BP_E820_ENTRIES] = (uint8_t)build_e820(b, bp);
+	if (b->fb)
+		put_screen_info(bp, b->fb);
 
 	memset(gdt, 0, GDT_ENTRIES * 8);
 	put_le64(gdt + LINUX_BOOT_CS, GDT_CODE64);

@@ -64,6 +64,15 @@ struct linux_boot {
 	/* MMIO windows (PCI holes, ECAM, APICs) reported as e820 reserved. */
 	const struct linux_range *reserved;
 	unsigned nreserved;
+	/* A linear framebuffer the firmware left set up (x8r8g8b8), for screen_info
+	 * (VIDEO_TYPE_VLFB: vesafb, simplefb and efifb drive it without modules);
+	 * NULL: none (screen_info stays zero: no display). */
+	const struct linux_fb *fb;
+};
+
+struct linux_fb {
+	uint64_t base, size; /* the video memory: size a multiple of 64 KiB */
+	uint32_t width, height, pitch;
 };
 
 /*

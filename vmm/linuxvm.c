@@ -17,6 +17,7 @@
 #include "linux.h"
 #include "linuxvm.h"
 #include "vm.h"
+#include "vmconsole.h"
 
 #define LOW_RAM_END   0xc0000000ULL /* RAM below the PCI hole */
 #define HIGH_RAM_BASE 0x100000000ULL
@@ -39,6 +40,9 @@
 #define SLOT_BLK      1
 #define SLOT_CONSOLE  2
 #define SLOT_RNG      3
+#define SLOT_DISPLAY  4
+#define VGA_HOLE      0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
+#define VGA_HOLE_END  0xc0000ULL
 #define SECTOR        512
 
 static struct vm vm;
@@ -54,6 +58,8 @@ static struct pci_bus pci;
 static struct virtio_blk blk;
 static struct virtio_console vcon;
 static struct virtio_rng rng;
+static struct vmconsole console;
+static struct linux_fb fb;
 
 static uint64_t clock_now(void *ctx)
 {
@@ -272,7 +278,7 @@ static void vcon_out(void *ctx, const uint8_t *buf, size_t len)
 
 /* PCI bus 0 with the virtio devices: a disk when the configuration names one (a
  * writable copy of its file), a console and an entropy source. */
-static bool add_pci(const struct launch_file *disk)
+static bool add_pci(const struct launch_file *disk, const struct launch_info *info)
 {
 	pci_bus_init(&pci, ECAM_BASE, PCI_MEM_BASE, (uint64_t)PCI_MEM_LAST - PCI_MEM_BASE + 1, msi,
 		     NULL);
@@ -297,7 +303,8 @@ static bool add_pci(const struct launch_file *disk)
 		    !pci_bus_add(&pci, &blk.vd.pci, SLOT_BLK))
 			return false;
 	}
-	return virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
+	return vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb) &&
+	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
 	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG);
@@ -446,9 +453,10 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	vm.console_raw = true;
 	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true};
 	vm_exits_init(&vm);
-	if (!gmem_add_ram(&vm.mem, 0, low, ram) ||
+	if (!gmem_add_ram(&vm.mem, 0, VGA_HOLE, ram) ||
+	    !gmem_add_ram(&vm.mem, VGA_HOLE_END, low - VGA_HOLE_END, ram + VGA_HOLE_END) ||
 	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) ||
-	    !add_devices(info) || !add_pci(disk)) {
+	    !add_devices(info) || !add_pci(disk, info)) {
 		uprintf("cannot lay out the VM\n");
 		return false;
 	}
@@ -474,7 +482,8 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 			       .rsdp = ACPI_GPA + acpi_build_rsdp_offset(),
 			       .acpi = {ACPI_GPA, ACPI_MAX},
 			       .reserved = reserved,
-			       .nreserved = sizeof(reserved) / sizeof(reserved[0])};
+			       .nreserved = sizeof(reserved) / sizeof(reserved[0]),
+			       .fb = fb.size ? &fb : NULL};
 	const char *err = acpi_len ? linux_load(&b, &entry) : "the ACPI tables do not fit";
 	if (err) {
 		uprintf("%s\n", err);
@@ -508,6 +517,10 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 			uprintf("cannot start vCPU %u\n", i);
 			return false;
 		}
+	}
+	if (!vmconsole_start(&console, o->first_cpu, prio)) {
+		uprintf("cannot start the VM's console\n");
+		return false;
 	}
 	uprintf(
 	    "Linux VM: %u vCPUs, %llu MiB, kernel \"%s\" (boot protocol %u.%02u, at %#llx)%s%s\n",

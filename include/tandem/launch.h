@@ -97,6 +97,9 @@ struct launch_info {
 	/* The wall clock: seconds since 1970-01-01 00:00 UTC (the machine's RTC, taken
 	 * as UTC) when the TSC read wall_tsc; wall_s 0 when the RTC could not be read. */
 	uint64_t wall_s, wall_tsc;
+	/* The VM's console region at CONSOLE_VA (tandem/console.h): its size in bytes,
+	 * 0 when the program has none. */
+	uint64_t console_size;
 };
 
 _Static_assert(sizeof(struct launch_info) <= 4096, "struct launch_info must fit its page");

@@ -16,6 +16,11 @@
 #define CONFIG_MSG_MAX     192  /* bytes of an error message, with its NUL */
 #define CONFIG_MAX_CPUS    64
 #define CONFIG_MIN_MEMORY  (16ull << 20)
+#define CONFIG_DISPLAY_WIDTH  1024 /* a display's initial mode unless display = says */
+#define CONFIG_DISPLAY_HEIGHT 768
+#define CONFIG_DISPLAY_MIN    320  /* display = WxH: width and height at least this, */
+#define CONFIG_DISPLAY_MAX_W  2560 /* at most these */
+#define CONFIG_DISPLAY_MAX_H  1600
 #define CONFIG_MEMORY_UNIT 4096ull /* memory is a multiple of this */
 
 enum config_host_key {
@@ -43,6 +48,7 @@ enum config_key {
 	CONFIG_KEY_CMDLINE,
 	CONFIG_KEY_DISK,
 	CONFIG_KEY_ON_CRASH,
+	CONFIG_KEY_DISPLAY,
 	CONFIG_KEY_COUNT
 };
 
@@ -53,6 +59,9 @@ struct config_vm {
 	unsigned cpus;   /* 1..CONFIG_MAX_CPUS, default 1 */
 	uint64_t memory; /* bytes */
 	enum config_on_crash on_crash;
+	/* display = WIDTHxHEIGHT (the initial mode; default CONFIG_DISPLAY_WIDTH x
+	 * CONFIG_DISPLAY_HEIGHT) or none (both 0). */
+	unsigned display_width, display_height;
 	/* Paths as written (relative ones are relative to the configuration file's
 	 * directory; the caller resolves them); "" when not given. */
 	char kernel[CONFIG_PATH_MAX + 1];

@@ -111,6 +111,8 @@ static void test_defaults_and_minimal(void)
 	CHECK(strcmp(cfg.vms[0].kernel, "k") == 0);
 	CHECK_EQ(cfg.vms[0].cmdline[0], 0);
 	CHECK_EQ(cfg.vms[0].disk[0], 0);
+	CHECK_EQ(cfg.vms[0].display_width, CONFIG_DISPLAY_WIDTH);
+	CHECK_EQ(cfg.vms[0].display_height, CONFIG_DISPLAY_HEIGHT);
 
 	CHECK_EQ(parse(""), 0);
 	CHECK_EQ(cfg.nvms, 0);
@@ -226,6 +228,30 @@ static void test_bad_values(void)
 	CHECK(one_error(VM_HEAD "disk =\n", 4, "line 4: empty value for disk in [vm a]"));
 	CHECK(one_error(VM_HEAD "disk = a\001b\n", 4,
 			"line 4: invalid character 0x01 in the value of disk in [vm a]"));
+}
+
+static void test_display(void)
+{
+	CHECK_EQ(parse(VM_HEAD "display = 800x600\n"), 0);
+	CHECK_EQ(cfg.vms[0].display_width, 800);
+	CHECK_EQ(cfg.vms[0].display_height, 600);
+	CHECK_EQ(cfg.vms[0].key_line[CONFIG_KEY_DISPLAY], 4);
+	CHECK_EQ(parse(VM_HEAD "display = none\n"), 0);
+	CHECK_EQ(cfg.vms[0].display_width, 0);
+	CHECK_EQ(cfg.vms[0].display_height, 0);
+	CHECK_EQ(parse(VM_HEAD "display = 2560x1600\n"), 0);
+	CHECK_EQ(cfg.vms[0].display_width, 2560);
+	static const char *const bad[] = {"big", "800x", "x600", "800x600x", "2568x600",
+					  "800x1608", "804x600", "312x600", "800x312", "0x0"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], msg[200];
+		snprintf(text, sizeof(text), VM_HEAD "display = %s\n", bad[i]);
+		snprintf(msg, sizeof(msg),
+			 "line 4: bad value \"%s\" for display in [vm a] (none, or WIDTHxHEIGHT "
+			 "from 320x320 to 2560x1600, the width a multiple of 8)",
+			 bad[i]);
+		CHECK(one_error(text, 4, msg));
+	}
 }
 
 static void test_trailing_garbage(void)
@@ -452,6 +478,7 @@ int main(void)
 	RUN(test_unknown_and_misplaced_keys);
 	RUN(test_duplicate_keys);
 	RUN(test_bad_values);
+	RUN(test_display);
 	RUN(test_trailing_garbage);
 	RUN(test_too_long);
 	RUN(test_section_headers);

@@ -426,6 +426,44 @@ static void test_null_reset(void)
 	CHECK_EQ(i8042_read(&c, 0x61), 0xff);
 }
 
+/* HID usages to set 2: plain, E0-prefixed, the break forms, the two odd keys, and
+ * usages without a key. */
+static void test_hid_to_set2(void)
+{
+	uint8_t b[PS2_HID_MAX];
+	CHECK_EQ(ps2_hid_to_set2(0x04, true, b), 1); /* A */
+	CHECK_EQ(b[0], 0x1c);
+	CHECK_EQ(ps2_hid_to_set2(0x04, false, b), 2);
+	CHECK(b[0] == 0xf0 && b[1] == 0x1c);
+	CHECK_EQ(ps2_hid_to_set2(0x3b, true, b), 1); /* F2 */
+	CHECK_EQ(b[0], 0x06);
+	CHECK_EQ(ps2_hid_to_set2(0xe4, true, b), 2); /* right ctrl */
+	CHECK(b[0] == 0xe0 && b[1] == 0x14);
+	CHECK_EQ(ps2_hid_to_set2(0x50, false, b), 3); /* left arrow released */
+	CHECK(b[0] == 0xe0 && b[1] == 0xf0 && b[2] == 0x6b);
+	CHECK_EQ(ps2_hid_to_set2(0x28, true, b), 1); /* enter */
+	CHECK_EQ(b[0], 0x5a);
+	CHECK_EQ(ps2_hid_to_set2(0x58, true, b), 2); /* keypad enter */
+	CHECK(b[0] == 0xe0 && b[1] == 0x5a);
+	CHECK_EQ(ps2_hid_to_set2(0x46, true, b), 4);
+	CHECK(b[0] == 0xe0 && b[1] == 0x12 && b[2] == 0xe0 && b[3] == 0x7c);
+	CHECK_EQ(ps2_hid_to_set2(0x46, false, b), 6);
+	CHECK_EQ(ps2_hid_to_set2(0x48, true, b), 8);
+	CHECK_EQ(b[0], 0xe1);
+	CHECK_EQ(ps2_hid_to_set2(0x48, false, b), 0);
+	CHECK_EQ(ps2_hid_to_set2(0x00, true, b), 0);
+	CHECK_EQ(ps2_hid_to_set2(0x01, true, b), 0);
+	CHECK_EQ(ps2_hid_to_set2(0xe8, true, b), 0);
+	CHECK_EQ(ps2_hid_to_set2(0xffff, true, b), 0);
+	/* Every letter and digit has a code of its own. */
+	uint8_t seen[256] = {0};
+	for (unsigned u = 0x04; u <= 0x27; u++) {
+		CHECK_EQ(ps2_hid_to_set2(u, true, b), 1);
+		CHECK_EQ(seen[b[0]], 0);
+		seen[b[0]] = 1;
+	}
+}
+
 int main(void)
 {
 	RUN(test_linux_probe);
@@ -438,5 +476,6 @@ int main(void)
 	RUN(test_irq_levels);
 	RUN(test_reset_and_a20);
 	RUN(test_null_reset);
+	RUN(test_hid_to_set2);
 	return CHECK_DONE();
 }

@@ -622,6 +622,81 @@ static void msix_table_accesses(void)
 	CHECK_EQ(gmem_phys_read(&mem, e + 8, 4), 0xffffffff);
 }
 
+static struct pci_dev *map_dev;
+static struct access maps[MAX_LOG]; /* bar and gpa (in off) of each bar_map call */
+static unsigned nmaps;
+
+static void record_map(struct pci_dev *d, unsigned bar, uint64_t gpa)
+{
+	CHECK(d == map_dev);
+	if (nmaps < MAX_LOG)
+		maps[nmaps++] = (struct access){true, bar, gpa, 0, 0};
+}
+
+static bool map_was(unsigned i, unsigned bar, uint64_t gpa)
+{
+	return i < nmaps && maps[i].bar == bar && maps[i].off == gpa;
+}
+
+/* Direct-mapped BARs: the device hears where they decode, and only they. */
+static void bar_direct_map(void)
+{
+	setup();
+	static struct pci_dev d;
+	pci_dev_init(&d, 1, 2, 0, 0, 0, 0, &dev_ops, &dev);
+	CHECK(pci_dev_add_bar(&d, 1, 0x1000, false));
+	CHECK(pci_dev_add_bar(&d, 2, 0x4000, true));
+	CHECK(pci_dev_add_bar(&d, 4, 0x1000, false));
+	d.bar_direct = 1u << 1 | 1u << 2;
+	d.bar_map = record_map;
+	map_dev = &d;
+	nmaps = 0;
+	CHECK(pci_bus_add(&bus, &d, 9));
+	/* Placing BARs while decoding is off maps nothing. */
+	cfg_wr(9, PCI_BAR0 + 4, 4, MEM_BASE + 0x1000);
+	cfg_wr(9, PCI_BAR0 + 8, 8, MEM_BASE + 0x4000);
+	cfg_wr(9, PCI_BAR0 + 16, 4, MEM_BASE + 0x8000);
+	CHECK_EQ(nmaps, 0);
+	cfg_wr(9, PCI_COMMAND, 2, PCI_CMD_MEMORY);
+	CHECK_EQ(nmaps, 2);
+	CHECK(map_was(0, 1, MEM_BASE + 0x1000) && map_was(1, 2, MEM_BASE + 0x4000));
+	CHECK_EQ(d.bar_mapped[1], MEM_BASE + 0x1000);
+	CHECK_EQ(pci_bar_decoded(&d, 4), MEM_BASE + 0x8000); /* decoded, not direct */
+	/* Moving BAR 1: unmapped first, then mapped where it went. */
+	cfg_wr(9, PCI_BAR0 + 4, 4, MEM_BASE + 0x2000);
+	CHECK(nmaps == 4 && map_was(2, 1, 0) && map_was(3, 1, MEM_BASE + 0x2000));
+	/* Writing the same address, or moving BAR 4, says nothing. */
+	cfg_wr(9, PCI_BAR0 + 4, 4, MEM_BASE + 0x2000);
+	cfg_wr(9, PCI_BAR0 + 16, 4, MEM_BASE + 0x9000);
+	cfg_wr(9, PCI_COMMAND, 2, PCI_CMD_MEMORY | PCI_CMD_MASTER);
+	CHECK_EQ(nmaps, 4);
+	/* A 64-bit BAR moved a dword at a time passes through the intermediate address;
+	 * above the window it decodes nothing. */
+	cfg_wr(9, PCI_BAR0 + 12, 4, 1);
+	CHECK(nmaps == 5 && map_was(4, 2, 0));
+	CHECK_EQ(pci_bar_decoded(&d, 2), 0);
+	CHECK_EQ(pci_bar_addr(&d, 2), (1ULL << 32) + MEM_BASE + 0x4000);
+	cfg_wr(9, PCI_BAR0 + 12, 4, 0);
+	CHECK(nmaps == 6 && map_was(5, 2, MEM_BASE + 0x4000));
+	/* Sizing with decoding on: the all-ones address is outside the window. */
+	cfg_wr(9, PCI_BAR0 + 4, 4, 0xffffffff);
+	CHECK(nmaps == 7 && map_was(6, 1, 0));
+	cfg_wr(9, PCI_BAR0 + 4, 4, MEM_BASE + 0x1000);
+	CHECK(nmaps == 8 && map_was(7, 1, MEM_BASE + 0x1000));
+	/* Decoding off unmaps both, through ECAM and mechanism 1 alike. */
+	nmaps = 0;
+	m1_write(9, PCI_COMMAND, 2, 0);
+	CHECK(nmaps == 2 && map_was(0, 1, 0) && map_was(1, 2, 0));
+	CHECK(d.bar_mapped[1] == 0 && d.bar_mapped[2] == 0);
+	/* Accesses that exit still reach the device. */
+	cfg_wr(9, PCI_COMMAND, 2, PCI_CMD_MEMORY);
+	nlog = 0;
+	CHECK_EQ(gmem_phys_read(&mem, MEM_BASE + 0x1008, 4), 0x55667788);
+	CHECK(nlog == 1 && log_[0].bar == 1 && log_[0].off == 8);
+	/* Devices without the hook are untouched. */
+	CHECK_EQ(dev.bar_mapped[0], 0);
+}
+
 static void bus_add_rules(void)
 {
 	setup();
@@ -660,6 +735,7 @@ int main(void)
 	RUN(msix_function_mask);
 	RUN(msix_bus_master_off);
 	RUN(msix_table_accesses);
+	RUN(bar_direct_map);
 	RUN(bus_add_rules);
 	return CHECK_DONE();
 }

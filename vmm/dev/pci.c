@@ -272,6 +272,36 @@ uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar)
 	return addr;
 }
 
+uint64_t pci_bar_decoded(const struct pci_dev *d, unsigned bar)
+{
+	uint64_t base = pci_bar_addr(d, bar);
+	const struct pci_bus *b = d->bus;
+	if (!base || !b || base < b->mem_base ||
+	    !fits(base - b->mem_base, d->bar_size[bar], b->mem_size))
+		return 0;
+	return base;
+}
+
+/* Tells the device about each direct-mapped BAR whose decoded address a config write
+ * changed: first that the old one is gone, then the new one. */
+static void bar_map_sync(struct pci_dev *d)
+{
+	if (!d->bar_map)
+		return;
+	for (unsigned i = 0; i < PCI_BARS; i++) {
+		if (!(d->bar_direct >> i & 1))
+			continue;
+		uint64_t now = pci_bar_decoded(d, i);
+		if (now == d->bar_mapped[i])
+			continue;
+		if (d->bar_mapped[i])
+			d->bar_map(d, i, 0);
+		d->bar_mapped[i] = now;
+		if (now)
+			d->bar_map(d, i, now);
+	}
+}
+
 /* ---------------------------------------------------------------- config space */
 
 /* The device at bus/dev/fn, or NULL: only bus 0 and function 0 exist. */
@@ -302,14 +332,16 @@ static void cfg_write(struct pci_dev *d, unsigned reg, unsigned size, uint64_t v
 		return;
 	if (d->hook_write && hooked(d, reg)) {
 		d->hook_write(d, reg, size, (uint32_t)val);
-		return;
+	} else {
+		for (unsigned i = 0; i < size; i++) {
+			uint8_t m = d->wmask[reg + i];
+			d->cfg[reg + i] = (uint8_t)((d->cfg[reg + i] & ~m) | (val >> (8 * i) & m));
+		}
+		/* The write may have enabled or unmasked MSI-X, or turned bus mastering on. */
+		msix_flush(d);
 	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t m = d->wmask[reg + i];
-		d->cfg[reg + i] = (uint8_t)((d->cfg[reg + i] & ~m) | (val >> (8 * i) & m));
-	}
-	/* The write may have enabled or unmasked MSI-X, or turned bus mastering on. */
-	msix_flush(d);
+	/* Or moved a BAR, or turned memory decoding on or off. */
+	bar_map_sync(d);
 }
 
 /* Mechanism 1: the device and register that 0xcf8 selects. */
@@ -385,10 +417,8 @@ static struct pci_dev *bar_at(const struct pci_bus *b, uint64_t addr, unsigned s
 	for (unsigned s = 0; s < PCI_SLOTS; s++) {
 		struct pci_dev *d = b->dev[s];
 		for (unsigned i = 0; d && i < PCI_BARS; i++) {
-			uint64_t base = pci_bar_addr(d, i), len = d->bar_size[i];
-			if (!base || base < b->mem_base ||
-			    !fits(base - b->mem_base, len, b->mem_size) || addr < base ||
-			    addr - base >= len)
+			uint64_t base = pci_bar_decoded(d, i), len = d->bar_size[i];
+			if (!base || addr < base || addr - base >= len)
 				continue;
 			/* An access running past the BAR's end is dropped. */
 			if (!fits(addr - base, size, len))

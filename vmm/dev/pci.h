@@ -76,6 +76,15 @@ struct pci_dev {
 	uint32_t msix_table_off, msix_pba_off;
 	uint32_t msix_table[PCI_MSIX_MAX][4]; /* address low, high, data, vector control */
 	uint64_t msix_pending;
+	/* Memory BARs the VMM maps into the guest itself (bit i: BAR i; none may hold
+	 * MSI-X): bar_map is told the address such a BAR decodes at, gpa 0 first when it
+	 * stops decoding where it was (memory decoding off, moved, or out of the bus's
+	 * window), then the new address once it decodes there. Accesses that still exit
+	 * reach ops as for any BAR. bar_mapped is the bus's record of the last address
+	 * reported. */
+	uint8_t bar_direct;
+	void (*bar_map)(struct pci_dev *d, unsigned bar, uint64_t gpa);
+	uint64_t bar_mapped[PCI_BARS];
 };
 
 struct pci_bus {
@@ -120,6 +129,9 @@ bool pci_bus_add(struct pci_bus *b, struct pci_dev *d, unsigned slot);
 
 /* The address BAR bar is at while memory decoding is on, else 0. */
 uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar);
+/* Where the bus decodes BAR bar: its address while memory decoding is on and the BAR
+ * lies wholly in the bus's window, else 0. */
+uint64_t pci_bar_decoded(const struct pci_dev *d, unsigned bar);
 bool pci_msix_enabled(const struct pci_dev *d);
 /* Signals MSI-X vector: sent when enabled, unmasked (entry and function) and bus
  * mastering is on; otherwise its pending bit is set, and sent when it is unmasked. */

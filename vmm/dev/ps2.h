@@ -68,6 +68,10 @@ void ps2kbd_write(struct ps2kbd *k, uint8_t b);
 /* Queues a key event given in set 2 (converted when set 1 is selected); false and
  * nothing queued when scanning is off, n is 0 or the event does not fit. */
 bool ps2kbd_key(struct ps2kbd *k, const uint8_t *set2, unsigned n);
+/* The set 2 bytes of a key event given as a USB HID usage (keyboard page 0x07) into
+ * out; their number, 0 for a usage without a PS/2 key. */
+#define PS2_HID_MAX 8
+unsigned ps2_hid_to_set2(unsigned usage, bool down, uint8_t out[PS2_HID_MAX]);
 /* The set 1 code of a set 2 code as the 8042's translation gives it; codes without a
  * key of their own are passed unchanged. */
 uint8_t ps2_set2_to_set1(uint8_t code);

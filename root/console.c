@@ -1,0 +1,593 @@
+/* The console server: the machine's screen, keyboard and mouse, shared by the VMs'
+ * consoles and the management screen.
+ *
+ * Each VM with a display has a console region (tandem/console.h) that root owns and
+ * that outlives restarts of the VM: its VMM's display model keeps the guest's
+ * framebuffer and text screen there, and root reads them to draw the focused VM
+ * fullscreen. Input from the host drivers (input_report) goes to the focused VM's
+ * ring, except the host key and its combinations, which only root sees: Host+F1 the
+ * management screen, Host+F2.. the VMs in configuration order, Host+Left/Right cycle.
+ * After every switch a label drawn here names the VM that now has the keyboard.
+ *
+ * Threads: one draws (30 frames a second while the screen changes, fewer while it
+ * does not), one per input interrupt feeds the drivers. All share con_lock. Starting
+ * and stopping VMs goes through the launch code, never while con_lock is held
+ * (the reaper calls console_vm_ended with the launch lock held).
+ */
+#include <config.h>
+#include <format.h>
+#include <hc.h>
+#include <string.h>
+#include <tandem/console.h>
+#include <tandem/launch.h>
+#include <ulib.h>
+#include "blit.h"
+#include "console_ui.h"
+#include "fb.h"
+#include "ps2host.h"
+#include "root.h"
+
+#define REGION_WINDOW 0x0000600000000000ULL /* root's view of the console regions */
+#define REGION_SPAN   (32ULL << 20)
+#define SHADOW_VA     0x0000680000000000ULL /* the last frame drawn, for damage */
+#define CTRL_ORDER    4                     /* 64 KiB: control page and text buffer */
+#define VRAM_ORDER    12                    /* 16 MiB of video memory */
+#define CONSOLE_PRIO  50                    /* above every VM (root/vms.c), below root's own 64 */
+#define BAND          16                    /* lines compared at a time for damage */
+#define FAST_MS       33                    /* frame interval while the screen changes */
+#define SLOW_MS       100
+#define LABEL_MS      2000
+
+static struct console_vm vms[CONFIG_MAX_VMS];
+static unsigned nvms;
+static struct console_ui ui;
+static struct fb fb;
+static struct pixbuf screen;
+static sel_t con_lock, frame_sm;
+static const struct hip *the_hip;
+static bool ready;
+static uint8_t host_usage = 0xe4;
+
+static uint8_t *shadow;
+static uint8_t text_shadow[CONSOLE_TEXT_SIZE];
+static struct console_mode drawn; /* what the screen shows of the focused VM */
+static bool full_redraw = true;
+static uint64_t label_until, last_change, last_mgmt;
+static unsigned last_leds = ~0u;
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t now_ms(void)
+{
+	uint64_t hz = the_hip->tsc_hz ? the_hip->tsc_hz : 1000000000ULL;
+	return rdtsc() / (hz / 1000);
+}
+
+static void lock(void)
+{
+	hc_sm_down(con_lock, 0);
+}
+
+static void unlock(void)
+{
+	hc_sm_up(con_lock);
+}
+
+/* ---------------------------------------------------------------- VM slots */
+
+static const uint8_t host_usages[CONFIG_HOST_KEY_COUNT] = {
+    [CONFIG_HOST_KEY_RCTRL] = 0xe4, [CONFIG_HOST_KEY_LCTRL] = 0xe0, [CONFIG_HOST_KEY_RALT] = 0xe6,
+    [CONFIG_HOST_KEY_LALT] = 0xe2,  [CONFIG_HOST_KEY_RWIN] = 0xe7,  [CONFIG_HOST_KEY_LWIN] = 0xe3,
+};
+
+static bool map_self(uint64_t va, uint64_t phys, unsigned order)
+{
+	return map_phys(SEL_PD_SELF, va, phys, order, R_MEM_R | R_MEM_W) == ST_OK;
+}
+
+int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const char *cmdline,
+		   const char *who)
+{
+	const struct config_vm *v = &cfg->vms[i];
+	if (nvms >= CONFIG_MAX_VMS)
+		return -1;
+	struct console_vm *s = &vms[nvms];
+	memset(s, 0, sizeof(*s));
+	format_buf(s->name, sizeof(s->name), "%s", v->name);
+	s->foreground = v->class_ == CONFIG_CLASS_FOREGROUND;
+	s->cpus = v->cpus;
+	s->memory = v->memory;
+	s->image = image;
+	format_buf(s->cmdline, sizeof(s->cmdline), "%s", cmdline);
+	format_buf(s->who, sizeof(s->who), "%s", who);
+	s->state = VM_STOPPED;
+	if (v->display_width) {
+		uint64_t va = REGION_WINDOW + nvms * REGION_SPAN;
+		phys_set_owner(NULL);
+		s->ctrl_phys = phys_alloc(CTRL_ORDER);
+		s->vram_phys = s->ctrl_phys ? phys_alloc(VRAM_ORDER) : 0;
+		if (!s->vram_phys || !map_self(va, s->ctrl_phys, CTRL_ORDER) ||
+		    !map_self(va + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER)) {
+			uprintf("console: no RAM for the display of VM %s\n", v->name);
+			return -1;
+		}
+		s->ctrl = (struct console_ctrl *)va;
+		memset((void *)va, 0, PAGE << CTRL_ORDER);
+		memset((void *)(va + CONSOLE_VRAM_OFF), 0, PAGE << VRAM_ORDER);
+		s->ctrl->magic = CONSOLE_MAGIC;
+		s->ctrl->vram_size = PAGE << VRAM_ORDER;
+		s->ctrl->want_width = v->display_width;
+		s->ctrl->want_height = v->display_height;
+		s->sm = sel_alloc(1);
+		if (hc_create_sm(s->sm, 0) != ST_OK)
+			return -1;
+	}
+	/* The person at the desk starts on the first foreground VM with a display. */
+	if (s->foreground && s->ctrl && ui.focus < 0 && ui.last_vm < 0)
+		ui.focus = ui.last_vm = (int)nvms;
+	return (int)nvms++;
+}
+
+uint64_t console_region_bytes(const struct config_vm *v)
+{
+	return v->display_width ? (PAGE << CTRL_ORDER) + (PAGE << VRAM_ORDER) : 0;
+}
+
+int console_grant(int slot, sel_t pd, uint64_t *size)
+{
+	*size = 0;
+	if (slot < 0 || (unsigned)slot >= nvms)
+		return ST_BAD_PARAM;
+	struct console_vm *s = &vms[slot];
+	if (!s->ctrl)
+		return ST_OK;
+	int st = map_phys(pd, CONSOLE_VA, s->ctrl_phys, CTRL_ORDER, R_MEM_R | R_MEM_W);
+	if (st == ST_OK)
+		st = map_phys(pd, CONSOLE_VA + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER,
+			      R_MEM_R | R_MEM_W);
+	if (st == ST_OK)
+		st = hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, R_SM_UP | R_SM_DOWN), s->sm,
+				 LSEL_CONSOLE_SM);
+	if (st != ST_OK)
+		return st;
+	if (ready)
+		lock();
+	/* A fresh start: the new VMM reads the ring from where root writes. */
+	s->ctrl->tail = s->ctrl->head;
+	s->ctrl->seq = 0;
+	memset(&s->ctrl->mode, 0, sizeof(s->ctrl->mode));
+	*size = CONSOLE_VRAM_OFF + (PAGE << VRAM_ORDER);
+	s->state = VM_RUNNING;
+	s->started_ms = now_ms();
+	full_redraw = true;
+	if (ready)
+		unlock();
+	return ST_OK;
+}
+
+void console_vm_ended(int slot, enum vm_state state)
+{
+	if (slot < 0 || (unsigned)slot >= nvms)
+		return;
+	if (ready)
+		lock();
+	vms[slot].state = state;
+	memset(vms[slot].down, 0, sizeof(vms[slot].down));
+	full_redraw = true;
+	if (ready) {
+		unlock();
+		hc_sm_up(frame_sm);
+	}
+}
+
+/* ---------------------------------------------------------------- input */
+
+static void push(struct console_vm *s, const struct console_event *e)
+{
+	struct console_ctrl *c = s->ctrl;
+	if (!c || s->state != VM_RUNNING)
+		return;
+	uint32_t head = c->head;
+	if (head - c->tail >= CONSOLE_EVENTS)
+		return; /* the VMM is not reading: drop, as a full keyboard buffer would */
+	c->ev[head % CONSOLE_EVENTS] = *e;
+	__atomic_store_n(&c->head, head + 1, __ATOMIC_RELEASE);
+	hc_sm_up(s->sm);
+}
+
+static bool is_down(const uint8_t *bits, unsigned usage)
+{
+	return bits[usage / 8] & (1u << usage % 8);
+}
+
+static void set_down(uint8_t *bits, unsigned usage, bool down)
+{
+	if (down)
+		bits[usage / 8] |= (uint8_t)(1u << usage % 8);
+	else
+		bits[usage / 8] &= (uint8_t) ~(1u << usage % 8);
+}
+
+/* The VM losing focus sees every key it holds released, and its buttons. */
+static void release_all(struct console_vm *s)
+{
+	for (unsigned u = 0; u < 256; u++) {
+		if (!is_down(s->down, u))
+			continue;
+		struct console_event e = {.type = CONSOLE_EV_KEY, .usage = (uint16_t)u, .value = 0};
+		push(s, &e);
+	}
+	memset(s->down, 0, sizeof(s->down));
+	if (s->buttons) {
+		struct console_event e = {.type = CONSOLE_EV_REL, .buttons = 0};
+		push(s, &e);
+		s->buttons = 0;
+	}
+}
+
+static void log_focus(void)
+{
+	if (ui.focus < 0)
+		uprintf_utcb(ui.utcb, "console: the management screen has the keyboard\n");
+	else
+		uprintf_utcb(ui.utcb, "console: VM %s (%s) has the keyboard\n", vms[ui.focus].name,
+			     vms[ui.focus].foreground ? "foreground" : "background");
+}
+
+static void set_focus(int focus)
+{
+	if (focus == ui.focus)
+		return;
+	if (ui.focus >= 0)
+		release_all(&vms[ui.focus]);
+	ui.focus = focus;
+	if (focus >= 0)
+		ui.last_vm = focus;
+	ui.confirm = CONFIRM_NONE;
+	full_redraw = true;
+	label_until = now_ms() + LABEL_MS;
+	log_focus();
+}
+
+/* Host+key: true when key is one of the combinations. */
+static bool host_combo(unsigned usage)
+{
+	if (usage == 0x3a) { /* F1 */
+		set_focus(-1);
+	} else if (usage >= 0x3b && usage <= 0x45) { /* F2 .. F12 */
+		if (usage - 0x3b < nvms)
+			set_focus((int)(usage - 0x3b));
+	} else if (usage >= 0x68 && usage <= 0x73) { /* F13 .. F24 */
+		if (usage - 0x68 + 11 < nvms)
+			set_focus((int)(usage - 0x68 + 11));
+	} else if (usage == 0x4f || usage == 0x50) { /* Right, Left: -1, 0 .. nvms-1 */
+		int n = (int)nvms + 1, at = ui.focus + 1;
+		at = (at + (usage == 0x4f ? 1 : n - 1)) % n;
+		set_focus(at - 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void key(const struct input_event *e)
+{
+	unsigned u = e->usage & 0xff;
+	if (e->usage > 0xff)
+		return;
+	ui.last_input_ms = now_ms();
+	if (u == host_usage) {
+		ui.host_down = e->value != 0;
+		return;
+	}
+	if (e->value && ui.host_down && host_combo(u)) {
+		set_down(ui.combo, u, true);
+		return;
+	}
+	if (is_down(ui.combo, u)) { /* the release (or repeat) of a combination's key */
+		if (!e->value)
+			set_down(ui.combo, u, false);
+		return;
+	}
+	if (ui.focus < 0) {
+		if (e->value)
+			ui_key(&ui, u);
+		return;
+	}
+	struct console_vm *s = &vms[ui.focus];
+	if (!e->value && !is_down(s->down, u))
+		return; /* pressed before this VM had the keyboard */
+	set_down(s->down, u, e->value != 0);
+	struct console_event ev = {
+	    .type = CONSOLE_EV_KEY, .usage = (uint16_t)u, .value = e->value ? 1 : 0};
+	push(s, &ev);
+}
+
+void input_report(const struct input_event *e)
+{
+	if (e->type == CONSOLE_EV_KEY) {
+		key(e);
+		return;
+	}
+	if (e->type != CONSOLE_EV_REL && e->type != CONSOLE_EV_ABS)
+		return;
+	ui.last_input_ms = now_ms();
+	if (ui.focus < 0)
+		return;
+	struct console_vm *s = &vms[ui.focus];
+	struct console_event ev = {
+	    .type = e->type, .buttons = e->buttons, .x = e->x, .y = e->y, .z = e->z};
+	s->buttons = (uint8_t)e->buttons;
+	push(s, &ev);
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+/* The mode a VMM published, checked against its region; false: nothing to show. */
+static bool read_mode(const struct console_vm *s, struct console_mode *m)
+{
+	const struct console_ctrl *c = s->ctrl;
+	for (int tries = 0;; tries++) {
+		uint32_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		memcpy(m, (const void *)&c->mode, sizeof(*m));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == c->seq)
+			break;
+		if (tries == 3)
+			return false;
+	}
+	if (m->kind == CONSOLE_GRAPHICS) {
+		uint64_t bytes = m->bpp / 8;
+		uint64_t vram = PAGE << VRAM_ORDER;
+		return (m->bpp == 16 || m->bpp == 24 || m->bpp == 32) && m->width && m->height &&
+		       m->width <= 4096 && m->height <= 4096 && m->pitch >= m->width * bytes &&
+		       m->offset < vram &&
+		       (uint64_t)m->pitch * (m->height - 1) + m->width * bytes <= vram - m->offset;
+	}
+	if (m->kind == CONSOLE_TEXT)
+		return m->cols && m->rows && m->cols <= 132 && m->rows <= 60 &&
+		       m->offset <= CONSOLE_TEXT_SIZE &&
+		       (uint64_t)m->cols * m->rows * 2 <= CONSOLE_TEXT_SIZE - m->offset;
+	return false;
+}
+
+static struct pixbuf guest_pixbuf(const struct console_vm *s, const struct console_mode *m)
+{
+	struct pixbuf p = {
+	    .base = (uint8_t *)s->ctrl + CONSOLE_VRAM_OFF + m->offset,
+	    .width = m->width,
+	    .height = m->height,
+	    .pitch = m->pitch,
+	    .bpp = m->bpp,
+	};
+	if (m->bpp == 16)
+		p.red_pos = 11, p.red_size = 5, p.green_pos = 5, p.green_size = 6, p.blue_size = 5;
+	else
+		p.red_pos = 16, p.red_size = 8, p.green_pos = 8, p.green_size = 8, p.blue_size = 8;
+	return p;
+}
+
+/* Draws the focused VM's screen: all of it after a switch or a mode change, else
+ * the bands that changed since the last frame. True when anything was drawn. */
+static bool draw_vm(struct console_vm *s, bool full)
+{
+	struct console_mode m;
+	if (!s->ctrl || s->state != VM_RUNNING || !read_mode(s, &m)) {
+		if (full)
+			ui_draw_blank(&ui, &screen, s);
+		drawn.kind = CONSOLE_OFF;
+		return full;
+	}
+	if (memcmp(&m, &drawn, sizeof(m)) != 0 &&
+	    !(m.kind == CONSOLE_TEXT && drawn.kind == CONSOLE_TEXT && m.cols == drawn.cols &&
+	      m.rows == drawn.rows))
+		full = true;
+	if (m.kind == CONSOLE_TEXT) {
+		const uint8_t *cells = (const uint8_t *)s->ctrl + CONSOLE_TEXT_OFF + m.offset;
+		size_t n = (size_t)m.cols * m.rows * 2;
+		bool changed = full || memcmp(cells, text_shadow, n) != 0 ||
+			       memcmp(&m, &drawn, sizeof(m)) != 0;
+		if (changed) {
+			memcpy(text_shadow, cells, n);
+			if (full)
+				blit_fill(&screen, 0, 0, (int)screen.width, (int)screen.height, 0);
+			blit_vga_text(&screen, text_shadow, m.cols, m.rows, m.cursor_col,
+				      m.cursor_row, m.cursor_on != 0, true);
+		}
+		drawn = m;
+		return changed;
+	}
+	struct pixbuf src = guest_pixbuf(s, &m);
+	size_t line = (size_t)m.width * (m.bpp / 8);
+	bool any = false;
+	for (uint32_t y0 = 0; y0 < m.height; y0 += BAND) {
+		uint32_t y1 = y0 + BAND < m.height ? y0 + BAND : m.height;
+		bool changed = false;
+		for (uint32_t y = y0; y < y1; y++) {
+			const uint8_t *cur = src.base + (size_t)y * m.pitch;
+			uint8_t *old = shadow + (size_t)y * line;
+			if (full || memcmp(cur, old, line) != 0) {
+				memcpy(old, cur, line);
+				changed = true;
+			}
+		}
+		if (changed && !full)
+			blit_frame(&screen, &src, y0, y1, 0);
+		any |= changed;
+	}
+	if (full)
+		blit_frame(&screen, &src, 0, m.height, 0);
+	drawn = m;
+	return any || full;
+}
+
+static void frame(void)
+{
+	uint64_t now = now_ms();
+	bool full = full_redraw, changed = false;
+	full_redraw = false;
+	bool label = now < label_until;
+	if (ui.focus < 0) {
+		if (full || now - last_mgmt >= 1000 || ui.dirty) {
+			ui_update_cpu(&ui, vms, nvms, now);
+			ui_draw_management(&ui, &screen, vms, nvms, now);
+			ui.dirty = false;
+			last_mgmt = now;
+			changed = true;
+		}
+		drawn.kind = CONSOLE_OFF;
+	} else {
+		if (now - last_mgmt >= 1000) {
+			ui_update_cpu(&ui, vms, nvms, now);
+			last_mgmt = now;
+		}
+		struct console_vm *s = &vms[ui.focus];
+		changed = draw_vm(s, full);
+		unsigned leds = s->ctrl ? s->ctrl->leds & 7 : 0;
+		if (leds != last_leds) {
+			ps2host_set_leds(leds);
+			last_leds = leds;
+		}
+	}
+	if (label && (changed || full))
+		ui_draw_label(&ui, &screen, ui.focus < 0 ? NULL : &vms[ui.focus]);
+	if (!label && ui.label_shown) {
+		full_redraw = true; /* the label's place gets the screen back */
+		ui.label_shown = false;
+	} else if (label) {
+		ui.label_shown = true;
+	}
+	if (changed)
+		last_change = now;
+}
+
+static void render_thread(uint64_t utcb)
+{
+	struct utcb *own = (struct utcb *)utcb;
+	lock();
+	ui.utcb = own;
+	log_focus();
+	label_until = now_ms() + LABEL_MS;
+	unlock();
+	for (;;) {
+		uint64_t now = now_ms();
+		unsigned wait = now - last_change < 1000 || now < label_until ? FAST_MS : SLOW_MS;
+		hc_sm_down(frame_sm, wait * 1000ULL);
+		lock();
+		ui.utcb = own;
+		frame();
+		enum ui_action act = ui.action;
+		int target = ui.action_vm;
+		ui.action = UI_NONE;
+		unlock();
+		if (act != UI_NONE)
+			ui_act(act, target, own);
+	}
+}
+
+/* Runs a confirmed management action (without con_lock: the launch code takes the
+ * launch lock, and the reaper calls console_vm_ended while holding it). */
+void ui_act(enum ui_action act, int target, struct utcb *own)
+{
+	struct console_vm *s = &vms[target];
+	uprintf_utcb(own, "console: %s VM %s from the management screen\n",
+		     act == UI_START  ? "starting"
+		     : act == UI_STOP ? "stopping"
+				      : "resetting",
+		     s->name);
+	if (act == UI_START) {
+		launch_lock_thread(own);
+		bool ok = s->state != VM_RUNNING &&
+			  launch_program(the_hip, s->image, s->cmdline, s->who, target);
+		launch_unlock();
+		if (!ok)
+			uprintf_utcb(own, "console: VM %s did not start\n", s->name);
+	} else if (!launch_stop(target, act == UI_RESET)) {
+		uprintf_utcb(own, "console: VM %s is not running\n", s->name);
+	}
+	lock();
+	ui.dirty = true;
+	unlock();
+}
+
+static sel_t kbd_sm, mouse_sm;
+
+static void input_thread(sel_t sm, struct utcb *utcb)
+{
+	for (;;) {
+		hc_sm_down(sm, 0);
+		lock();
+		ui.utcb = utcb; /* messages from here on go through this thread's UTCB */
+		int focus = ui.focus;
+		ps2host_service();
+		bool switched = focus != ui.focus || ui.dirty;
+		unlock();
+		if (switched)
+			hc_sm_up(frame_sm);
+	}
+}
+
+static void kbd_thread(uint64_t utcb)
+{
+	input_thread(kbd_sm, (struct utcb *)utcb);
+}
+
+static void mouse_thread(uint64_t utcb)
+{
+	input_thread(mouse_sm, (struct utcb *)utcb);
+}
+
+bool console_init(const struct hip *hip, const struct config *cfg)
+{
+	the_hip = hip;
+	host_usage = host_usages[cfg->host_key < CONFIG_HOST_KEY_COUNT ? cfg->host_key : 0];
+	ui.host_name = config_host_key_name(cfg->host_key);
+	ui.hip = hip;
+	ui.focus = -1;
+	ui.last_vm = -1;
+	if (!fb_init(hip, &fb, CONFIG_DISPLAY_WIDTH, CONFIG_DISPLAY_HEIGHT)) {
+		uprintf("console: no display: the VMs run without consoles\n");
+		return false;
+	}
+	screen = (struct pixbuf){
+	    .base = fb.base,
+	    .width = fb.width,
+	    .height = fb.height,
+	    .pitch = fb.pitch,
+	    .bpp = fb.bpp,
+	    .red_pos = fb.red_pos,
+	    .red_size = fb.red_size,
+	    .green_pos = fb.green_pos,
+	    .green_size = fb.green_size,
+	    .blue_pos = fb.blue_pos,
+	    .blue_size = fb.blue_size,
+	};
+	uint64_t sh = phys_alloc(VRAM_ORDER);
+	con_lock = sel_alloc(2);
+	frame_sm = con_lock + 1;
+	if (!sh || !map_self(SHADOW_VA, sh, VRAM_ORDER) || hc_create_sm(con_lock, 1) != ST_OK ||
+	    hc_create_sm(frame_sm, 0) != ST_OK) {
+		uprintf("console: out of RAM or selectors: no consoles\n");
+		return false;
+	}
+	shadow = (uint8_t *)SHADOW_VA;
+	bool input = ps2host_init(hip, &kbd_sm, &mouse_sm);
+	if (!input)
+		uprintf("console: no PS/2 controller: no keyboard or mouse\n");
+	ui.boot_ms = 0;
+	ready = true;
+	if (!root_thread(render_thread, 0, CONSOLE_PRIO) ||
+	    (input && (!root_thread(kbd_thread, 0, CONSOLE_PRIO + 1) ||
+		       !root_thread(mouse_thread, 0, CONSOLE_PRIO + 1)))) {
+		uprintf("console: cannot start the console threads\n");
+		return false;
+	}
+	uprintf("console: %ux%u, %u bpp (%s); host key %s\n", fb.width, fb.height, fb.bpp,
+		fb.source, ui.host_name);
+	return true;
+}

@@ -1,0 +1,2 @@
+FUZZERS += vga
+fuzz_vga_SRCS := vmm/dev/vga.c vmm/dev/pci.c vmm/dev/iobus.c vmm/gmem.c

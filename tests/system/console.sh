@@ -1,0 +1,115 @@
+# Console tests: two Linux VMs with displays, each filling its framebuffer with a
+# colour of its own, driven through QEMU's QMP socket (tests/system/qmp.py): the
+# host key switches the screen and the keyboard, the label shows after each switch,
+# keys and mouse motion reach only the VM with focus, the host key reaches none, and
+# the management screen stops and starts a VM.
+
+# console_boot LOG CONF_TEXT SCRIPT_TEXT: boots the configuration (the demo kernel
+# and initramfs next to it) on one host CPU and runs the QMP script against it.
+console_boot() {
+	local log=$1 conf=$2 script=$3
+	linux_files
+	mkdir -p "$LINUX_DIR"
+	local base=$LINUX_DIR/${log##*/}
+	printf '%s\n' "$conf" >"$base.conf"
+	printf '%s\n' "$script" >"$base.steps"
+	local sock=$base.qmp
+	rm -f "$sock"
+	: >"$log"
+	"$QEMU" -accel "$LINUX_ACCEL" -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot \
+		-monitor none -serial "file:$log" -qmp "unix:$sock,server=on,wait=off" \
+		-m 1024 -smp 1 -kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz" \
+		2>"$log.stderr" &
+	local pid=$!
+	timeout 900 python3 tests/system/qmp.py "$sock" "$log" "$base.steps"
+	local rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $rc
+}
+
+t_console_switch() {
+	console_boot "$1" "[vm a]
+class   = foreground
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+cmdline = console=ttyS0 panic=-1 tandem.fb=ff0000 tandem.keys tandem.mouse
+
+[vm b]
+class   = background
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+cmdline = console=ttyS0 panic=-1 tandem.fb=00ff00 tandem.keys tandem.mouse" "
+wait ^a:.*tandem-demo:_fb0_.*filled_with_ff0000 600
+wait ^b:.*tandem-demo:_fb0_.*filled_with_00ff00 600
+sleep 3
+mark
+# At start the foreground VM has the screen and the keyboard.
+dump start
+pixel start 512 400 ff0000
+# Host+F3: VM b, with the label for 2 seconds, then without.
+keydown shift
+keys ctrl_r+f3
+sleep 1
+dump f3
+pixel f3 512 400 00ff00
+pixel f3 512 11 ffd040
+keyup shift
+sleep 3
+dump f3late
+pixel f3late 512 11 00ff00
+type world
+keys ret
+wait ^b:.*tandem-demo:_typed_\"world\" 60
+mouse 30 20
+wait ^b:.*tandem-demo:_mouse_moved 60
+# Host+F2: back to VM a.
+keys ctrl_r+f2
+sleep 1
+dump f2
+pixel f2 512 400 ff0000
+pixel f2 512 11 ffd040
+type hello
+keys ret
+wait ^a:.*tandem-demo:_typed_\"hello\" 60
+sleep 2
+count ^a:.*tandem-demo:_typed_\"hello\" 1
+count ^b:.*tandem-demo:_typed_\"hello\" 0
+count ^a:.*tandem-demo:_typed_\"world\" 0
+count ^b:.*tandem-demo:_typed_\"world\" 1
+count ^a:.*tandem-demo:_mouse_moved 0
+# Shift was held in VM a when the keyboard went to b: a saw it released, b never
+# saw it (Linux key 42, left shift).
+count ^a:.*tandem-demo:_key_42_1 1
+count ^a:.*tandem-demo:_key_42_0 1
+count ^b:.*tandem-demo:_key_42_ 0
+# The host key (Linux key 97, right ctrl) reached no guest.
+count tandem-demo:_key_97_ 0
+# Host+F1: the management screen; stop VM b from it (Down to b, T, Y).
+keys ctrl_r+f1
+sleep 1
+dump f1
+pixel f1 4 4 203a70
+pixel f1 4 -4 101820
+keys down t y
+wait console:_stopping_VM_b 60
+wait b_was_stopped 120
+keys ctrl_r+f3
+sleep 1
+dump stopped
+pixel stopped 512 600 000000
+# Start it again from the management screen (S, Y): it boots afresh.
+mark
+keys ctrl_r+f1 s y
+wait console:_starting_VM_b 60
+wait ^b:.*tandem-demo:_fb0_.*filled 600
+keys ctrl_r+f3
+sleep 1
+dump again
+pixel again 512 400 00ff00
+"
+}
+system_test console-switch t_console_switch

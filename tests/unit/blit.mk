@@ -1,0 +1,2 @@
+UNIT_TESTS += blit
+unit_blit_SRCS := root/blit.c $(FONT_C)

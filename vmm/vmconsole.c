@@ -1,0 +1,227 @@
+/* A VM's console (tandem/console.h): its display model works on the region the root
+ * task's console server shares with this VMM, and a thread of its own carries the
+ * server's input events to the PS/2 keyboard and mouse, publishes the display's mode
+ * and reports the vCPUs' CPU time. */
+#include <hc.h>
+#include <string.h>
+#include <tandem/console.h>
+#include <tandem/launch.h>
+#include <ulib.h>
+#include "dev/iobus.h"
+#include "dev/ps2.h"
+#include "vmconsole.h"
+
+#define TEXT_GPA      0xb8000ULL
+#define POLL_US       50000 /* the mode and CPU time are published this often */
+#define CPU_EVERY     20    /* polls between CPU time reports */
+#define THREAD_STACK  16384
+#define DISPI_INDEX   0x1ce
+#define DISPI_DATA    0x1cf
+#define PCI_ADDR_PORT 0xcf8
+#define PCI_DATA_PORT 0xcfc
+
+/* Bochs VBE (DISPI) registers and enable bits. */
+enum { DISPI_XRES = 1, DISPI_YRES = 2, DISPI_BPP = 3, DISPI_ENABLE = 4, DISPI_VIRT_WIDTH = 6 };
+#define DISPI_ENABLED 0x01
+#define DISPI_LFB     0x40
+
+static struct vmconsole *con;
+
+static struct console_ctrl *ctrl(void)
+{
+	return (struct console_ctrl *)CONSOLE_VA;
+}
+
+/* The display's video memory at gpa in the guest (0: taken away). */
+static void map_vram(struct pci_dev *d, unsigned bar, uint64_t gpa)
+{
+	(void)d;
+	(void)bar;
+	struct vmconsole *c = con;
+	if (!c->started)
+		return; /* no VM yet: vmconsole_start maps it */
+	uint64_t size = ctrl()->vram_size;
+	unsigned order = 0; /* pieces of 2^order pages, as large as size and gpa allow */
+	while ((0x1000ULL << (order + 1)) <= size && order < 12)
+		order++;
+	if (c->vram_gpa) { /* what went into the guest from the VMM's view goes */
+		unsigned all = 0;
+		while ((0x1000ULL << all) < size)
+			all++;
+		hc_revoke(LSEL_PD_SELF, crd(CRD_MEM, all, R_MEM_R | R_MEM_W | R_MEM_X),
+			  (CONSOLE_VA + CONSOLE_VRAM_OFF) >> 12, false);
+	}
+	c->vram_gpa = 0;
+	if (!gpa || (gpa & ((0x1000ULL << order) - 1)))
+		return; /* unaligned: the slow path through the BAR's exits still works */
+	for (uint64_t off = 0; off < size; off += 0x1000ULL << order) {
+		if (hc_delegate(LSEL_PD_SELF, c->vm->sel_vm, crd(CRD_MEM, order, R_MEM_R | R_MEM_W),
+				(CONSOLE_VA + CONSOLE_VRAM_OFF + off) >> 12,
+				(gpa + off) >> 12) != ST_OK)
+			return;
+	}
+	c->vram_gpa = gpa;
+}
+
+static void dispi(struct vm *vm, uint16_t index, uint16_t value)
+{
+	iobus_out(&vm->io, DISPI_INDEX, 2, index);
+	iobus_out(&vm->io, DISPI_DATA, 2, value);
+}
+
+static void pci_config(struct vm *vm, unsigned slot, unsigned reg, uint32_t value)
+{
+	iobus_out(&vm->io, PCI_ADDR_PORT, 4, 0x80000000u | slot << 11 | reg);
+	iobus_out(&vm->io, PCI_DATA_PORT, 4, value);
+}
+
+bool vmconsole_init(struct vmconsole *c, struct vm *vm, struct pci_bus *pci, unsigned slot,
+		    struct i8042 *kbc, const struct launch_info *info, struct linux_fb *fb)
+{
+	memset(c, 0, sizeof(*c));
+	con = c;
+	c->vm = vm;
+	c->kbc = kbc;
+	if (!info->console_size)
+		return true;
+	struct console_ctrl *cc = ctrl();
+	if (cc->magic != CONSOLE_MAGIC || cc->vram_size < (1u << 20) ||
+	    (cc->vram_size & (cc->vram_size - 1)) ||
+	    CONSOLE_VRAM_OFF + cc->vram_size > info->console_size) {
+		uprintf("console region: bad magic or size: no display\n");
+		return true;
+	}
+	unsigned w = cc->want_width, h = cc->want_height;
+	if (!vga_init(&c->vga, (void *)(CONSOLE_VA + CONSOLE_VRAM_OFF), cc->vram_size,
+		      (void *)(CONSOLE_VA + CONSOLE_TEXT_OFF), w, h) ||
+	    !vga_register(&c->vga, pci, slot, &vm->io, &vm->mem))
+		return false;
+	c->vga.pci.bar_map = map_vram;
+	c->present = true;
+	/* As firmware would: the video memory at the bottom of the PCI window, decoding,
+	 * and the configured mode set with the linear framebuffer on. */
+	uint64_t base = pci->mem_base;
+	pci_config(vm, slot, 0x10, (uint32_t)base);
+	pci_config(vm, slot, 0x04, 0x3); /* I/O and memory decode */
+	dispi(vm, DISPI_ENABLE, 0);
+	dispi(vm, DISPI_XRES, (uint16_t)w);
+	dispi(vm, DISPI_YRES, (uint16_t)h);
+	dispi(vm, DISPI_BPP, 32);
+	dispi(vm, DISPI_VIRT_WIDTH, (uint16_t)w);
+	dispi(vm, DISPI_ENABLE, DISPI_ENABLED | DISPI_LFB);
+	*fb = (struct linux_fb){
+	    .base = base, .size = cc->vram_size, .width = w, .height = h, .pitch = w * 4};
+	return true;
+}
+
+/* After vm_create: the text buffer appears at 0xb8000, page by page. */
+static bool map_text(struct vmconsole *c)
+{
+	for (uint64_t off = 0; off < CONSOLE_TEXT_SIZE; off += 0x1000) {
+		if (hc_delegate(LSEL_PD_SELF, c->vm->sel_vm, crd(CRD_MEM, 0, R_MEM_R | R_MEM_W),
+				(CONSOLE_VA + CONSOLE_TEXT_OFF + off) >> 12,
+				(TEXT_GPA + off) >> 12) != ST_OK)
+			return false;
+	}
+	return true;
+}
+
+static void publish_mode(struct vmconsole *c)
+{
+	struct console_mode m;
+	vga_mode(&c->vga, &m);
+	struct console_ctrl *cc = ctrl();
+	if (memcmp(&m, (const void *)&cc->mode, sizeof(m)) == 0)
+		return;
+	__atomic_store_n(&cc->seq, cc->seq | 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy((void *)&cc->mode, &m, sizeof(m));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&cc->seq, (cc->seq | 1) + 1, __ATOMIC_RELEASE);
+}
+
+static void key(struct vmconsole *c, const struct console_event *e)
+{
+	uint8_t b[PS2_HID_MAX];
+	unsigned n = ps2_hid_to_set2(e->usage, e->value != 0, b);
+	if (n)
+		i8042_key(c->kbc, b, n);
+}
+
+/* Motion as PS/2 packets can carry it (9-bit counts); the rest follows in more. */
+static void motion(struct vmconsole *c, const struct console_event *e)
+{
+	int dx = e->x, dy = -e->y, dz = e->z;
+	unsigned buttons = (unsigned)e->buttons & 7;
+	for (int i = 0; i < 16; i++) {
+		int sx = dx > 255 ? 255 : dx < -255 ? -255 : dx;
+		int sy = dy > 255 ? 255 : dy < -255 ? -255 : dy;
+		int sz = dz > 7 ? 7 : dz < -8 ? -8 : dz;
+		i8042_mouse(c->kbc, sx, sy, sz, buttons);
+		dx -= sx, dy -= sy, dz -= sz;
+		if (!dx && !dy && !dz)
+			break;
+	}
+}
+
+static void drain(struct vmconsole *c)
+{
+	struct console_ctrl *cc = ctrl();
+	uint32_t head = __atomic_load_n(&cc->head, __ATOMIC_ACQUIRE), tail = cc->tail;
+	if (head - tail > CONSOLE_EVENTS)
+		tail = head - CONSOLE_EVENTS; /* root wrote past the ring: take the newest */
+	for (; tail != head; tail++) {
+		struct console_event e = cc->ev[tail % CONSOLE_EVENTS];
+		if (e.type == CONSOLE_EV_KEY)
+			key(c, &e);
+		else if (e.type == CONSOLE_EV_REL)
+			motion(c, &e);
+	}
+	__atomic_store_n(&cc->tail, tail, __ATOMIC_RELEASE);
+	cc->leds = i8042_leds(c->kbc) & 7u;
+}
+
+static void report_cpu(struct vmconsole *c)
+{
+	struct console_ctrl *cc = ctrl();
+	unsigned n = c->vm->nvcpus < CONSOLE_MAX_VCPUS ? c->vm->nvcpus : CONSOLE_MAX_VCPUS;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ns;
+		if (hc_sc_ctrl(c->vm->vcpu[i].sel_sc, &ns) == ST_OK)
+			cc->cpu_ns[i] = ns;
+	}
+	cc->vcpus = n;
+}
+
+static void console_thread(uint64_t utcb)
+{
+	struct vmconsole *c = con;
+	for (unsigned polls = 0;; polls++) {
+		hc_sm_down(LSEL_CONSOLE_SM, POLL_US);
+		vm_lock(&c->vm->lock);
+		c->vm->cur_utcb = (struct utcb *)utcb;
+		drain(c);
+		publish_mode(c);
+		vm_unlock(&c->vm->lock);
+		if (polls % CPU_EVERY == 0)
+			report_cpu(c);
+	}
+}
+
+bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio)
+{
+	if (!c->present)
+		return true;
+	if (!map_text(c))
+		return false;
+	c->started = true;
+	if (c->vga.pci.bar_map) /* the BAR was placed before the VM's memory existed */
+		map_vram(&c->vga.pci, 0, pci_bar_addr(&c->vga.pci, 0));
+	char *stack = heap_alloc(c->vm->heap, THREAD_STACK);
+	sel_t ec = vm_sel_alloc(2);
+	return stack &&
+	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
+			    (uint64_t)(stack + THREAD_STACK) - 8, (uint64_t)console_thread,
+			    true) == ST_OK &&
+	       hc_create_sc(ec + 1, ec, prio, 1000) == ST_OK;
+}
