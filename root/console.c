@@ -26,6 +26,7 @@
 #include "fb.h"
 #include "ps2host.h"
 #include "root.h"
+#include "route.h"
 
 #define REGION_WINDOW 0x0000600000000000ULL /* root's view of the console regions */
 #define REGION_SPAN   (32ULL << 20)
@@ -41,6 +42,7 @@
 static struct console_vm vms[CONFIG_MAX_VMS];
 static unsigned nvms;
 static struct console_ui ui;
+static struct route route;
 static struct fb fb;
 static struct pixbuf screen;
 static sel_t con_lock, frame_sm;
@@ -55,6 +57,14 @@ static bool full_redraw = true;
 static uint64_t label_until, last_change, last_mgmt;
 static unsigned last_leds = ~0u;
 
+/* Figures for bench/run console, logged when the kernel command line says
+ * console_stats: how long a switch takes to draw, and the server's CPU time. */
+#define STATS_MS 10000
+static bool stats;
+static sel_t thread_sc[3];
+static uint64_t switch_ms, stats_ms, stats_ns;
+static unsigned frames_drawn;
+
 static uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -66,6 +76,19 @@ static uint64_t now_ms(void)
 {
 	uint64_t hz = the_hip->tsc_hz ? the_hip->tsc_hz : 1000000000ULL;
 	return rdtsc() / (hz / 1000);
+}
+
+/* The command line cmd (size bytes, maybe without a NUL) has the word w. */
+static bool has_word(const char *cmd, size_t size, const char *w)
+{
+	size_t n = strlen(w);
+	for (size_t i = 0; i + n <= size && cmd[i]; i++) {
+		bool start = i == 0 || cmd[i - 1] == ' ';
+		bool end = i + n == size || cmd[i + n] == ' ' || cmd[i + n] == 0;
+		if (start && end && memcmp(cmd + i, w, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void lock(void)
@@ -127,10 +150,18 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 		if (hc_create_sm(s->sm, 0) != ST_OK)
 			return -1;
 	}
+	if (ready)
+		lock();
 	/* The person at the desk starts on the first foreground VM with a display. */
 	if (s->foreground && s->ctrl && ui.focus < 0 && ui.last_vm < 0)
 		ui.focus = ui.last_vm = (int)nvms;
-	return (int)nvms++;
+	int slot = (int)nvms++;
+	route.nvms = nvms;
+	route.focus = ui.focus;
+	full_redraw = true;
+	if (ready)
+		unlock();
+	return slot;
 }
 
 uint64_t console_region_bytes(const struct config_vm *v)
@@ -177,7 +208,7 @@ void console_vm_ended(int slot, enum vm_state state)
 	if (ready)
 		lock();
 	vms[slot].state = state;
-	memset(vms[slot].down, 0, sizeof(vms[slot].down));
+	route_forget(&route, slot);
 	full_redraw = true;
 	if (ready) {
 		unlock();
@@ -200,36 +231,6 @@ static void push(struct console_vm *s, const struct console_event *e)
 	hc_sm_up(s->sm);
 }
 
-static bool is_down(const uint8_t *bits, unsigned usage)
-{
-	return bits[usage / 8] & (1u << usage % 8);
-}
-
-static void set_down(uint8_t *bits, unsigned usage, bool down)
-{
-	if (down)
-		bits[usage / 8] |= (uint8_t)(1u << usage % 8);
-	else
-		bits[usage / 8] &= (uint8_t) ~(1u << usage % 8);
-}
-
-/* The VM losing focus sees every key it holds released, and its buttons. */
-static void release_all(struct console_vm *s)
-{
-	for (unsigned u = 0; u < 256; u++) {
-		if (!is_down(s->down, u))
-			continue;
-		struct console_event e = {.type = CONSOLE_EV_KEY, .usage = (uint16_t)u, .value = 0};
-		push(s, &e);
-	}
-	memset(s->down, 0, sizeof(s->down));
-	if (s->buttons) {
-		struct console_event e = {.type = CONSOLE_EV_REL, .buttons = 0};
-		push(s, &e);
-		s->buttons = 0;
-	}
-}
-
 static void log_focus(void)
 {
 	if (ui.focus < 0)
@@ -239,91 +240,38 @@ static void log_focus(void)
 			     vms[ui.focus].foreground ? "foreground" : "background");
 }
 
-static void set_focus(int focus)
+static void route_to_vm(void *ctx, int vm, const struct console_event *e)
 {
-	if (focus == ui.focus)
-		return;
-	if (ui.focus >= 0)
-		release_all(&vms[ui.focus]);
-	ui.focus = focus;
-	if (focus >= 0)
-		ui.last_vm = focus;
+	(void)ctx;
+	push(&vms[vm], e);
+}
+
+static void route_to_mgmt(void *ctx, unsigned usage)
+{
+	(void)ctx;
+	ui_key(&ui, usage);
+}
+
+static void route_focused(void *ctx, int old, int now)
+{
+	(void)ctx;
+	(void)old;
+	ui.focus = now;
+	if (now >= 0)
+		ui.last_vm = now;
 	ui.confirm = CONFIRM_NONE;
 	full_redraw = true;
 	label_until = now_ms() + LABEL_MS;
+	switch_ms = now_ms();
 	log_focus();
 }
 
-/* Host+key: true when key is one of the combinations. */
-static bool host_combo(unsigned usage)
-{
-	if (usage == 0x3a) { /* F1 */
-		set_focus(-1);
-	} else if (usage >= 0x3b && usage <= 0x45) { /* F2 .. F12 */
-		if (usage - 0x3b < nvms)
-			set_focus((int)(usage - 0x3b));
-	} else if (usage >= 0x68 && usage <= 0x73) { /* F13 .. F24 */
-		if (usage - 0x68 + 11 < nvms)
-			set_focus((int)(usage - 0x68 + 11));
-	} else if (usage == 0x4f || usage == 0x50) { /* Right, Left: -1, 0 .. nvms-1 */
-		int n = (int)nvms + 1, at = ui.focus + 1;
-		at = (at + (usage == 0x4f ? 1 : n - 1)) % n;
-		set_focus(at - 1);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static void key(const struct input_event *e)
-{
-	unsigned u = e->usage & 0xff;
-	if (e->usage > 0xff)
-		return;
-	ui.last_input_ms = now_ms();
-	if (u == host_usage) {
-		ui.host_down = e->value != 0;
-		return;
-	}
-	if (e->value && ui.host_down && host_combo(u)) {
-		set_down(ui.combo, u, true);
-		return;
-	}
-	if (is_down(ui.combo, u)) { /* the release (or repeat) of a combination's key */
-		if (!e->value)
-			set_down(ui.combo, u, false);
-		return;
-	}
-	if (ui.focus < 0) {
-		if (e->value)
-			ui_key(&ui, u);
-		return;
-	}
-	struct console_vm *s = &vms[ui.focus];
-	if (!e->value && !is_down(s->down, u))
-		return; /* pressed before this VM had the keyboard */
-	set_down(s->down, u, e->value != 0);
-	struct console_event ev = {
-	    .type = CONSOLE_EV_KEY, .usage = (uint16_t)u, .value = e->value ? 1 : 0};
-	push(s, &ev);
-}
+static const struct route_ops route_ops = {route_to_vm, route_to_mgmt, route_focused};
 
 void input_report(const struct input_event *e)
 {
-	if (e->type == CONSOLE_EV_KEY) {
-		key(e);
-		return;
-	}
-	if (e->type != CONSOLE_EV_REL && e->type != CONSOLE_EV_ABS)
-		return;
 	ui.last_input_ms = now_ms();
-	if (ui.focus < 0)
-		return;
-	struct console_vm *s = &vms[ui.focus];
-	struct console_event ev = {
-	    .type = e->type, .buttons = e->buttons, .x = e->x, .y = e->y, .z = e->z};
-	s->buttons = (uint8_t)e->buttons;
-	push(s, &ev);
+	route_input(&route, e);
 }
 
 /* ---------------------------------------------------------------- drawing */
@@ -462,8 +410,29 @@ static void frame(void)
 	} else if (label) {
 		ui.label_shown = true;
 	}
-	if (changed)
+	if (changed) {
 		last_change = now;
+		frames_drawn++;
+	}
+	if (stats && full && switch_ms) {
+		uprintf_utcb(ui.utcb, "console: switch drawn in %llu ms\n",
+			     (unsigned long long)(now_ms() - switch_ms));
+		switch_ms = 0;
+	}
+	if (stats && now - stats_ms >= STATS_MS) {
+		uint64_t ns = 0, t;
+		for (unsigned i = 0; i < 3; i++)
+			if (thread_sc[i] && hc_sc_ctrl(thread_sc[i], &t) == ST_OK)
+				ns += t;
+		if (stats_ms)
+			uprintf_utcb(
+			    ui.utcb,
+			    "console: %llu ms: %u frames drawn, %llu us of CPU time (%s)\n",
+			    (unsigned long long)(now - stats_ms), frames_drawn,
+			    (unsigned long long)((ns - stats_ns) / 1000),
+			    ui.focus < 0 ? "management screen" : vms[ui.focus].name);
+		stats_ms = now, stats_ns = ns, frames_drawn = 0;
+	}
 }
 
 static void render_thread(uint64_t utcb)
@@ -580,10 +549,12 @@ bool console_init(const struct hip *hip, const struct config *cfg)
 	if (!input)
 		uprintf("console: no PS/2 controller: no keyboard or mouse\n");
 	ui.boot_ms = 0;
+	route_init(&route, host_usage, nvms, ui.focus, &route_ops, NULL);
 	ready = true;
-	if (!root_thread(render_thread, 0, CONSOLE_PRIO) ||
-	    (input && (!root_thread(kbd_thread, 0, CONSOLE_PRIO + 1) ||
-		       !root_thread(mouse_thread, 0, CONSOLE_PRIO + 1)))) {
+	stats = has_word(hip->cmdline, sizeof(hip->cmdline), "console_stats");
+	if (!(thread_sc[0] = root_thread(render_thread, 0, CONSOLE_PRIO)) ||
+	    (input && (!(thread_sc[1] = root_thread(kbd_thread, 0, CONSOLE_PRIO + 1)) ||
+		       !(thread_sc[2] = root_thread(mouse_thread, 0, CONSOLE_PRIO + 1))))) {
 		uprintf("console: cannot start the console threads\n");
 		return false;
 	}

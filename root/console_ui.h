@@ -24,8 +24,6 @@ struct console_vm {
 	struct console_ctrl *ctrl;
 	uint64_t ctrl_phys, vram_phys;
 	sel_t sm;
-	uint8_t down[32]; /* HID usages it holds pressed */
-	uint8_t buttons;  /* mouse buttons it holds */
 	/* CPU use: the vCPUs' time at the last sample, and the share since. */
 	uint64_t cpu_ns, cpu_ms;
 	unsigned cpu_permille;
@@ -44,8 +42,6 @@ struct console_ui {
 	const char *host_name; /* the host key's name */
 	int focus;             /* VM slot with the keyboard, -1: the management screen */
 	int last_vm;           /* the VM that had it last, -1: none yet */
-	bool host_down;
-	uint8_t combo[32]; /* keys pressed as host combinations, until released */
 	uint64_t last_input_ms, boot_ms;
 	bool label_shown, dirty;
 	/* The management screen: the chosen VM and a question awaiting Y or N. */

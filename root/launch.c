@@ -528,19 +528,19 @@ static bool stack_at(uint64_t va)
 #define MAX_THREADS 8
 static unsigned threads = 2;
 
-bool root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio)
+sel_t root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio)
 {
 	if (threads >= MAX_THREADS)
-		return false;
+		return 0;
 	uint64_t utcb = EXIT_UTCB + 2 * THREAD_STACK * threads;
 	sel_t s = sel_alloc(2);
 	if (!stack_at(utcb + THREAD_STACK) ||
 	    hc_create_ec(s, SEL_PD_SELF, cpu, utcb, utcb + 2 * THREAD_STACK - 8, (uint64_t)entry,
 			 true) != ST_OK ||
 	    hc_create_sc(s + 1, s, prio, DEFAULT_BUDGET) != ST_OK)
-		return false;
+		return 0;
 	threads++;
-	return true;
+	return s + 1;
 }
 
 bool launch_init(const struct hip *hip, struct utcb *utcb, unsigned prio)

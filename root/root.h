@@ -68,8 +68,9 @@ bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, 
  * no program holds it. The caller must not hold the launch lock's holders' locks
  * (the reaper does the work). */
 bool launch_stop(int console, bool restart);
-/* A thread of root's own on cpu at prio, entered with its UTCB's address. */
-bool root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio);
+/* A thread of root's own on cpu at prio, entered with its UTCB's address; returns
+ * its SC (0: could not make it). */
+sel_t root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio);
 /* Maps a module read-only at MODULE_WINDOW (one at a time), and takes it away. */
 const void *map_module(const struct hip_module *m);
 void unmap_module(const struct hip_module *m);

@@ -42,6 +42,7 @@ class   = background
 memory  = 128M
 kernel  = vmlinuz
 initrd  = demo.cpio.gz
+display = 800x600
 cmdline = console=ttyS0 panic=-1 tandem.fb=00ff00 tandem.keys tandem.mouse" "
 wait ^a:.*tandem-demo:_fb0_.*filled_with_ff0000 600
 wait ^b:.*tandem-demo:_fb0_.*filled_with_00ff00 600
@@ -50,7 +51,7 @@ mark
 # At start the foreground VM has the screen and the keyboard.
 dump start
 pixel start 512 400 ff0000
-# Host+F3: VM b, with the label for 2 seconds, then without.
+# Host+F3: VM b (800x600), with the label for 2 seconds, then without.
 keydown shift
 keys ctrl_r+f3
 sleep 1
@@ -60,7 +61,12 @@ pixel f3 512 11 ffd040
 keyup shift
 sleep 3
 dump f3late
-pixel f3late 512 11 00ff00
+# VM b's 800x600 screen is centred on the 1024x768 one, a black border around it.
+pixel f3late 512 11 000000
+pixel f3late 111 383 000000
+pixel f3late 112 84 00ff00
+pixel f3late 911 683 00ff00
+pixel f3late 912 683 000000
 type world
 keys ret
 wait ^b:.*tandem-demo:_typed_\"world\" 60

@@ -1,0 +1,2 @@
+UNIT_TESTS += route
+unit_route_SRCS := root/route.c
