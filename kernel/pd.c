@@ -114,6 +114,32 @@ paddr_t pd_translate(struct pd *pd, uint64_t va)
 	return (*e & PTE_ADDR & ~off_mask) | (va & off_mask);
 }
 
+unsigned pd_harvest_dirty(struct pd *pd, uint64_t vpn, unsigned pages, uint64_t *bits)
+{
+	unsigned found = 0;
+	for (unsigned i = 0; i < pages;) {
+		unsigned level;
+		uint64_t *e = user_lookup(pd, (vpn + i) << PAGE_SHIFT, &level);
+		unsigned step = 1;
+		if (e && level == 2)
+			step = (unsigned)(PAGES_PER_2M - ((vpn + i) & (PAGES_PER_2M - 1)));
+		if (step > pages - i)
+			step = pages - i;
+		/* The CPU sets D in the leaf entry (the nested one for a VM) on the first
+		 * write through a translation it caches: cleared here, it comes back only
+		 * after the flush below. */
+		if (e && (__atomic_fetch_and(e, ~PTE_D, __ATOMIC_SEQ_CST) & PTE_D)) {
+			for (unsigned k = i; k < i + step; k++)
+				bits[k / 64] |= 1ULL << (k % 64);
+			found++;
+		}
+		i += step;
+	}
+	if (found)
+		pd_flush_tlbs(pd);
+	return found;
+}
+
 static uint64_t mem_flags(unsigned rights, paddr_t pa)
 {
 	uint64_t f = PTE_P | PTE_U;

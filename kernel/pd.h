@@ -53,6 +53,11 @@ void pd_activate(struct pd *pd);
 
 /* Removes stale translations of pd on every CPU that may hold them. */
 void pd_flush_tlbs(struct pd *pd);
+/* Which of the pages from page number vpn were written since the last harvest (their
+ * leaf entry's dirty bit; a large page marks all its pages in the range): bit i of
+ * bits (zeroed by the caller) for page vpn + i. Clears the bits and flushes the TLBs
+ * when any was set; returns how many leaf entries were dirty. */
+unsigned pd_harvest_dirty(struct pd *pd, uint64_t vpn, unsigned pages, uint64_t *bits);
 
 /* The physical address behind a user virtual address of pd, or 0 if unmapped. */
 paddr_t pd_translate(struct pd *pd, uint64_t va);

@@ -497,6 +497,26 @@ static void hc_pd_info(struct ec *cur, struct irq_frame *r)
 	r->rax = ST_OK;
 }
 
+/* The pages of a VM written since the last call: the dirty bits of its nested page
+ * table's leaf entries, cleared, as a bitmap in the caller's UTCB (the VMM's display
+ * model tracks the guest's framebuffer with it). */
+static void hc_vm_dirty(struct ec *cur, struct irq_frame *r)
+{
+	struct pd *vm = lookup(cur, HC_SEL(r), OBJ_PD, R_PD_DELEGATE, r);
+	if (!vm)
+		return;
+	uint64_t vpn = r->rsi, pages = r->rdx;
+	if (!vm->is_vm || !pages || pages > VM_DIRTY_MAX_PAGES ||
+	    vpn > (USER_END >> PAGE_SHIFT) - pages) {
+		r->rax = ST_BAD_PARAM;
+		return;
+	}
+	uint64_t *bits = ec_utcb(cur)->mr;
+	memset(bits, 0, (pages + 63) / 64 * 8);
+	r->rsi = pd_harvest_dirty(vm, vpn, (unsigned)pages, bits);
+	r->rax = ST_OK;
+}
+
 static const hc_fn hypercalls[HC_COUNT] = {
     [HC_CALL] = hc_call,           [HC_REPLY] = hc_reply,
     [HC_CREATE_PD] = hc_create_pd, [HC_CREATE_EC] = hc_create_ec,
@@ -505,7 +525,7 @@ static const hc_fn hypercalls[HC_COUNT] = {
     [HC_REVOKE] = hc_revoke,       [HC_SM_CTRL] = hc_sm_ctrl,
     [HC_SC_CTRL] = hc_sc_ctrl,     [HC_ASSIGN_INT] = hc_assign_int,
     [HC_EC_CTRL] = hc_ec_ctrl,     [HC_LOG] = hc_log,
-    [HC_PD_INFO] = hc_pd_info,
+    [HC_PD_INFO] = hc_pd_info,     [HC_VM_DIRTY] = hc_vm_dirty,
 };
 
 void syscall_from_user(struct irq_frame *r)

@@ -121,6 +121,15 @@ enum hc_status hc_pd_info(sel_t sel, enum obj_type *type, unsigned *rights)
 	return st;
 }
 
+enum hc_status hc_vm_dirty(sel_t vm, uint64_t gpn, unsigned pages, unsigned *dirty)
+{
+	uint64_t n = 0;
+	enum hc_status st = hc_raw(hc_word(HC_VM_DIRTY, 0, vm), gpn, pages, 0, 0, 0, &n, NULL);
+	if (st == ST_OK && dirty)
+		*dirty = (unsigned)n;
+	return st;
+}
+
 const char *hc_status_name(enum hc_status status)
 {
 	static const char *const names[] = {

@@ -21,6 +21,7 @@
 #include <tandem/console.h>
 #include <tandem/launch.h>
 #include <ulib.h>
+#include <tsc.h>
 #include "blit.h"
 #include "console_ui.h"
 #include "fb.h"
@@ -64,13 +65,6 @@ static bool stats;
 static sel_t thread_sc[3];
 static uint64_t switch_ms, stats_ms, stats_ns;
 static unsigned frames_drawn;
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 static uint64_t now_ms(void)
 {
@@ -352,24 +346,65 @@ static bool draw_vm(struct console_vm *s, bool full)
 	}
 	struct pixbuf src = guest_pixbuf(s, &m);
 	size_t line = (size_t)m.width * (m.bpp / 8);
+	struct console_ctrl *c = s->ctrl;
 	bool any = false;
+	if (full) {
+		/* A new start: what the log holds is drawn now anyway. */
+		for (unsigned w = 0; w < CONSOLE_PAGES / 64; w++)
+			__atomic_exchange_n(&c->dirty[w], 0, __ATOMIC_ACQ_REL);
+		blit_frame(&screen, &src, 0, m.height, 0);
+		if (!c->dirty_log)
+			for (uint32_t y = 0; y < m.height; y++)
+				memcpy(shadow + (size_t)y * line, src.base + (size_t)y * m.pitch, line);
+		drawn = m;
+		return true;
+	}
+	if (c->dirty_log) {
+		/* The pages the guest wrote, as runs of lines. */
+		uint64_t first = m.offset / 4096;
+		uint64_t end = m.offset + (uint64_t)m.pitch * m.height;
+		uint64_t last = (end + 4095) / 4096;
+		uint32_t y0 = UINT32_MAX, y1 = 0;
+		for (uint64_t w = first / 64; w <= (last - 1) / 64 && w < CONSOLE_PAGES / 64; w++) {
+			uint64_t bits = __atomic_exchange_n(&c->dirty[w], 0, __ATOMIC_ACQ_REL);
+			for (; bits; bits &= bits - 1) {
+				uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+				uint64_t a = p * 4096, b = a + 4096;
+				if (b <= m.offset || a >= end)
+					continue;
+				uint32_t ya = a <= m.offset ? 0 : (uint32_t)((a - m.offset) / m.pitch);
+				uint32_t yb = (uint32_t)((b - m.offset + m.pitch - 1) / m.pitch);
+				yb = yb < m.height ? yb : m.height;
+				if (y0 != UINT32_MAX && ya > y1) { /* a gap: draw the run so far */
+					blit_frame(&screen, &src, y0, y1, 0);
+					y0 = UINT32_MAX;
+				}
+				if (y0 == UINT32_MAX)
+					y0 = ya;
+				y1 = yb > y1 || y0 == ya ? yb : y1;
+				any = true;
+			}
+		}
+		if (y0 != UINT32_MAX)
+			blit_frame(&screen, &src, y0, y1, 0);
+		drawn = m;
+		return any;
+	}
 	for (uint32_t y0 = 0; y0 < m.height; y0 += BAND) {
 		uint32_t y1 = y0 + BAND < m.height ? y0 + BAND : m.height;
 		bool changed = false;
 		for (uint32_t y = y0; y < y1; y++) {
 			const uint8_t *cur = src.base + (size_t)y * m.pitch;
 			uint8_t *old = shadow + (size_t)y * line;
-			if (full || memcmp(cur, old, line) != 0) {
+			if (memcmp(cur, old, line) != 0) {
 				memcpy(old, cur, line);
 				changed = true;
 			}
 		}
-		if (changed && !full)
+		if (changed)
 			blit_frame(&screen, &src, y0, y1, 0);
 		any |= changed;
 	}
-	if (full)
-		blit_frame(&screen, &src, 0, m.height, 0);
 	drawn = m;
 	return any || full;
 }
@@ -383,7 +418,7 @@ static void frame(void)
 	if (ui.focus < 0) {
 		if (full || now - last_mgmt >= 1000 || ui.dirty) {
 			ui_update_cpu(&ui, vms, nvms, now);
-			ui_draw_management(&ui, &screen, vms, nvms, now);
+			ui_draw_management(&ui, &screen, vms, nvms, full);
 			ui.dirty = false;
 			last_mgmt = now;
 			changed = true;

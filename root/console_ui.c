@@ -4,6 +4,7 @@
  * every switch, and the screen of a VM that shows nothing. */
 #include <format.h>
 #include <string.h>
+#include <tsc.h>
 #include "console_ui.h"
 
 /* Colours (0xRRGGBB). */
@@ -40,13 +41,6 @@ static const char *const state_names[] = {
     [VM_STOPPED] = "stopped",
     [VM_CRASHED] = "crashed",
 };
-
-static uint64_t tsc_now(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 void ui_key(struct console_ui *ui, unsigned usage)
 {
@@ -119,17 +113,23 @@ static void bar(const struct pixbuf *dst, unsigned row, uint32_t colour)
 }
 
 void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
-			const struct console_vm *vms, unsigned n, uint64_t now_ms)
+			const struct console_vm *vms, unsigned n, bool full)
 {
-	(void)now_ms;
 	char line[160];
 	ui->nvms = n;
 	if (ui->selected < 0 || (unsigned)ui->selected >= n)
 		ui->selected = 0;
-	blit_fill(dst, 0, 0, (int)dst->width, (int)dst->height, C_BG);
+	if (full) {
+		blit_fill(dst, 0, 0, (int)dst->width, (int)dst->height, C_BG);
+	} else { /* only the lines that can change */
+		bar(dst, 2, C_BG);
+		for (unsigned i = 0; i < n; i++)
+			bar(dst, 5 + i, C_BG);
+		bar(dst, 6 + n, C_BG);
+	}
 
 	uint64_t hz = ui->hip->tsc_hz ? ui->hip->tsc_hz : 1;
-	uint64_t up = tsc_now() / hz;
+	uint64_t up = rdtsc() / hz;
 	bar(dst, 0, C_BAR);
 	text(dst, 1, 0, C_HEAD, C_BAR, "Tandem - management screen");
 	format_buf(line, sizeof(line), "up %llu:%02llu:%02llu   CPUs %u   load %u.%u%%",

@@ -58,8 +58,9 @@ struct console_ui {
 void ui_key(struct console_ui *ui, unsigned usage);
 /* Samples the VMs' CPU time (every second or so). */
 void ui_update_cpu(struct console_ui *ui, struct console_vm *vms, unsigned n, uint64_t now_ms);
+/* full: the whole screen, else the lines that can change (once a second). */
 void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
-			const struct console_vm *vms, unsigned n, uint64_t now_ms);
+			const struct console_vm *vms, unsigned n, bool full);
 /* The label naming the VM that has the keyboard (NULL: the management screen). */
 void ui_draw_label(struct console_ui *ui, const struct pixbuf *dst, const struct console_vm *vm);
 /* A VM's screen when it shows nothing: stopped, no display, display off. */

@@ -46,18 +46,6 @@
 #define DEFAULT_W 1024
 #define DEFAULT_H 768
 
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static uint16_t dispi_read(uint16_t reg)
 {
 	outw(DISPI_INDEX, reg);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <tandem/launch.h>
 #include <ulib.h>
+#include <tsc.h>
 #include "root.h"
 
 #define DEFAULT_MEM    (1ULL << 20)
@@ -507,13 +508,6 @@ static void reaper_thread(uint64_t utcb)
 		ulib_init(main_utcb);
 		hc_sm_up(lock);
 	}
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
 }
 
 /* A page-aligned stack of THREAD_STACK bytes (one naturally aligned piece) at va. */

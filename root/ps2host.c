@@ -5,6 +5,7 @@
 #include <hc.h>
 #include <portio.h>
 #include <ulib.h>
+#include <tsc.h>
 #include "ps2dec.h"
 #include "ps2host.h"
 
@@ -78,13 +79,6 @@ struct stashed {
 };
 static struct stashed stash[STASH];
 static unsigned stash_len;
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 static void cpu_relax(void)
 {

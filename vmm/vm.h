@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <tandem/utcb.h>
 #include <tandem/vcpu.h>
+#include <tsc.h>
 #include "dev/iobus.h"
 #include "dev/irq.h"
 #include "dev/pic.h"
@@ -98,9 +99,7 @@ struct vm {
 
 static inline uint64_t vm_rdtsc(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
+	return rdtsc();
 }
 
 /* Selectors of the VMM's own capability space and UTCB pages for its threads,

@@ -12,7 +12,7 @@
 #include "vmconsole.h"
 
 #define TEXT_GPA      0xb8000ULL
-#define POLL_US       50000 /* the mode and CPU time are published this often */
+#define POLL_US       30000 /* input waits at most this; mode and dirty pages go out as often */
 #define CPU_EVERY     20    /* polls between CPU time reports */
 #define THREAD_STACK  16384
 #define DISPI_INDEX   0x1ce
@@ -193,6 +193,42 @@ static void report_cpu(struct vmconsole *c)
 	cc->vcpus = n;
 }
 
+/* The pages of the visible framebuffer the guest wrote since the last look, from the
+ * kernel's dirty log of the VM's nested page tables, for the console server. */
+static void harvest(struct vmconsole *c, struct utcb *u)
+{
+	struct console_ctrl *cc = ctrl();
+	const struct console_mode *m = (const struct console_mode *)&cc->mode;
+	uint64_t size = cc->vram_size < CONSOLE_VRAM_MAX ? cc->vram_size : CONSOLE_VRAM_MAX;
+	if (!c->vram_gpa || m->kind != CONSOLE_GRAPHICS || m->offset >= size) {
+		cc->dirty_log = 0;
+		return;
+	}
+	uint64_t end = m->offset + (uint64_t)m->pitch * m->height;
+	end = end < size ? end : size;
+	uint64_t first = m->offset / 4096, last = (end + 4095) / 4096;
+	while (first < last) {
+		unsigned n = (unsigned)(last - first < VM_DIRTY_MAX_PAGES ? last - first
+									 : VM_DIRTY_MAX_PAGES);
+		unsigned found;
+		if (hc_vm_dirty(c->vm->sel_vm, (c->vram_gpa >> 12) + first, n, &found) != ST_OK) {
+			cc->dirty_log = 0;
+			return;
+		}
+		for (unsigned i = 0; found && i < n; i++) {
+			if (u->mr[i / 64] & (1ULL << (i % 64)))
+				__atomic_fetch_or(&cc->dirty[(first + i) / 64], 1ULL << ((first + i) % 64),
+						  __ATOMIC_RELEASE);
+		}
+		first += n;
+	}
+	if (!c->dirty_said)
+		vm_log(c->vm, "display: the console follows the framebuffer through the nested "
+			      "page tables' dirty bits\n");
+	c->dirty_said = true;
+	cc->dirty_log = 1;
+}
+
 static void console_thread(uint64_t utcb)
 {
 	struct vmconsole *c = con;
@@ -202,6 +238,7 @@ static void console_thread(uint64_t utcb)
 		c->vm->cur_utcb = (struct utcb *)utcb;
 		drain(c);
 		publish_mode(c);
+		harvest(c, (struct utcb *)utcb);
 		vm_unlock(&c->vm->lock);
 		if (polls % CPU_EVERY == 0)
 			report_cpu(c);

@@ -17,6 +17,7 @@ struct vmconsole {
 	struct vga vga;
 	bool present;      /* the root task gave this VM a console region */
 	bool started;      /* the VM exists: video memory can be mapped into it */
+	bool dirty_said;   /* the log says the dirty log is in use */
 	uint64_t vram_gpa; /* where the video memory is mapped in the guest, 0: not */
 };
 

@@ -27,6 +27,8 @@
 #define CONSOLE_MAGIC     0x4c4f534e4f434154ULL /* "TACONSOL" */
 #define CONSOLE_EVENTS    128                   /* input ring entries (a power of two) */
 #define CONSOLE_MAX_VCPUS 16                    /* vCPUs whose CPU use is reported */
+#define CONSOLE_VRAM_MAX  (16ULL << 20)           /* video memory the dirty log covers */
+#define CONSOLE_PAGES     (CONSOLE_VRAM_MAX / 4096)
 
 /* The selector of the input semaphore in a VMM with a console (launch.h: 4 .. 15
  * are reserved for root's conventions). */
@@ -82,6 +84,12 @@ struct console_ctrl {
 	volatile uint32_t leds; /* the guest's keyboard LEDs: bit 0 scroll, 1 num, 2 caps */
 	volatile uint32_t vcpus;
 	volatile uint64_t cpu_ns[CONSOLE_MAX_VCPUS]; /* each vCPU's CPU time so far */
+	/* The video memory pages the guest wrote (bit i: the 4 KiB at offset i * 4096),
+	 * from the nested page tables' dirty bits, while dirty_log is 1; the console
+	 * server takes them word by word with an atomic exchange. While dirty_log is 0
+	 * the console server finds changes by comparing frames itself. */
+	volatile uint32_t dirty_log;
+	volatile uint64_t dirty[CONSOLE_PAGES / 64];
 
 	/* The input ring: root writes events at head, then head; the VMM reads from
 	 * tail to head, then writes tail. Indices run freely (mod 2^32). */

@@ -28,6 +28,7 @@ enum hc_number {
 	HC_EC_CTRL = 12,    /* sel: EC; flags: EC_RECALL */
 	HC_LOG = 13,        /* a1: bytes in UTCB to print on the kernel log */
 	HC_PD_INFO = 14,    /* sel: any -> a1: object type; a2: rights (look a capability up) */
+	HC_VM_DIRTY = 15,   /* sel: VM PD; a1: first page; a2: pages -> UTCB: written bitmap */
 	HC_COUNT
 };
 
@@ -37,6 +38,9 @@ enum hc_number {
 /* Flags of HC_SM_CTRL. */
 #define SM_UP   0
 #define SM_DOWN 1
+
+/* HC_VM_DIRTY: at most this many pages a call (the bitmap's words fill the UTCB). */
+#define VM_DIRTY_MAX_PAGES 4096
 
 /* Flags of HC_REVOKE: also take the rights from the PD itself, not only from what
  * was delegated onward from it. */

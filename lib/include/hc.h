@@ -77,6 +77,11 @@ enum hc_status hc_ec_recall(sel_t ec);
 enum hc_status hc_log(uint64_t bytes);
 enum hc_status hc_pd_info(sel_t sel, enum obj_type *type, unsigned *rights);
 
+/* Which of the pages gpn .. gpn+pages-1 of VM vm were written since the last call:
+ * bit i of the caller's UTCB words mr[] for page gpn + i (pages at most
+ * VM_DIRTY_MAX_PAGES); *dirty: how many leaf mappings were dirty (0: nothing). */
+enum hc_status hc_vm_dirty(sel_t vm, uint64_t gpn, unsigned pages, unsigned *dirty);
+
 /* "ST_OK", "ST_TIMEOUT", ...; "ST_?" for values the ABI does not define. */
 const char *hc_status_name(enum hc_status status);
 

@@ -494,6 +494,7 @@ static const struct test tests[] = {
     {"io_alias_revoke", t_io_alias_revoke},
     {"child_pd", t_child_pd},
     {"ec_ctrl", t_ec_ctrl},
+    {"vm_dirty", t_vm_dirty},
     {"sm_counting", t_sm_counting},
     {"sm_wakeup", t_sm_wakeup},
     {"sm_timeout_zero_count", t_sm_timeout_zero_count},

@@ -11,6 +11,7 @@
 #include <tandem/launch.h>
 #include <tandem/utcb.h>
 #include <ulib.h>
+#include <tsc.h>
 
 #define PAGE        4096ULL
 #define PAGE_NR(va) ((uint64_t)(va) >> 12)
@@ -55,13 +56,6 @@ bool test_failed(void);
 	} while (0)
 
 /* ---------------------------------------------------------------- time */
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 uint64_t us_since(uint64_t tsc0);
 /* Sleeps by timing out on a private semaphore; false if the down did not time out. */
@@ -195,6 +189,7 @@ void t_log(void);
 void t_delegate_revoke_caps(void);
 void t_child_pd(void);
 void t_ec_ctrl(void);
+void t_vm_dirty(void);
 
 void t_ipc_same_cpu(void);
 void t_ipc_cross_cpu(void);

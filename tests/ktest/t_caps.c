@@ -436,3 +436,41 @@ void t_ec_ctrl(void)
 	CHECK_ST(hc_ec_recall(EMPTY_SEL), ST_BAD_CAP);
 	CHECK_INFO(t->ec, OBJ_EC, R_ALL);
 }
+
+/* HC_VM_DIRTY: only a VM PD with the delegate right, a page count from 1 to
+ * VM_DIRTY_MAX_PAGES inside the address space; memory delegated into a VM is not
+ * dirty until a vCPU writes it (the VMM tests and console-switch cover the writes). */
+void t_vm_dirty(void)
+{
+	unsigned found = 99;
+	sel_t vm = sel_new(), pd = sel_new();
+	CHECK_ST(hc_create_vm(vm, LSEL_PD_SELF, "kvm"), ST_OK);
+	CHECK_ST(hc_create_pd(pd, LSEL_PD_SELF, "kpd"), ST_OK);
+	CHECK_ST(hc_vm_dirty(EMPTY_SEL, 0, 1, &found), ST_BAD_CAP);
+	CHECK_ST(hc_vm_dirty(LSEL_EC_SELF, 0, 1, &found), ST_BAD_CAP); /* not a PD */
+	CHECK_ST(hc_vm_dirty(pd, 0, 1, &found), ST_BAD_PARAM); /* not a VM */
+	CHECK_ST(hc_vm_dirty(vm, 0, 0, &found), ST_BAD_PARAM);
+	CHECK_ST(hc_vm_dirty(vm, 0, VM_DIRTY_MAX_PAGES + 1, &found), ST_BAD_PARAM);
+	CHECK_ST(hc_vm_dirty(vm, (0x0000800000000000ULL >> 12) - 1, 2, &found), ST_BAD_PARAM);
+	CHECK_ST(hc_vm_dirty(vm, ~0ULL, 1, &found), ST_BAD_PARAM);
+	CHECK(found == 99, "a refused call reported %u dirty", found);
+	/* Nothing mapped: nothing dirty, and the bitmap words are cleared. */
+	main_utcb->mr[0] = ~0ULL;
+	CHECK_ST(hc_vm_dirty(vm, 0, VM_DIRTY_MAX_PAGES, &found), ST_OK);
+	CHECK(found == 0 && main_utcb->mr[0] == 0, "empty VM: %u dirty, bits %#llx", found,
+	      (unsigned long long)main_utcb->mr[0]);
+	/* Memory delegated in (a 4 KiB page and a 2 MiB-aligned piece) is clean. */
+	uint8_t *p = page_new();
+	CHECK(p, "no heap page");
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, vm, crd(CRD_MEM, 0, R_MEM_R | R_MEM_W), PAGE_NR(p), 5),
+		 ST_OK);
+	main_utcb->mr[0] = ~0ULL;
+	CHECK_ST(hc_vm_dirty(vm, 0, 64, &found), ST_OK);
+	CHECK(found == 0 && main_utcb->mr[0] == 0, "fresh mapping: %u dirty, bits %#llx", found,
+	      (unsigned long long)main_utcb->mr[0]);
+	/* Without the delegate right on the VM's capability: refused. */
+	sel_t weak = sel_new();
+	CHECK_ST(hc_delegate(LSEL_PD_SELF, LSEL_PD_SELF, crd(CRD_OBJ, 0, R_PD_CREATE), vm, weak),
+		 ST_OK);
+	CHECK_ST(hc_vm_dirty(weak, 0, 1, &found), ST_BAD_RIGHTS);
+}

@@ -46,6 +46,8 @@ display = 800x600
 cmdline = console=ttyS0 panic=-1 tandem.fb=00ff00 tandem.keys tandem.mouse" "
 wait ^a:.*tandem-demo:_fb0_.*filled_with_ff0000 600
 wait ^b:.*tandem-demo:_fb0_.*filled_with_00ff00 600
+wait ^a:_display:_the_console_follows_the_framebuffer 60
+wait ^b:_display:_the_console_follows_the_framebuffer 60
 sleep 3
 mark
 # At start the foreground VM has the screen and the keyboard.
@@ -111,11 +113,14 @@ pixel stopped 512 600 000000
 mark
 keys ctrl_r+f1 s y
 wait console:_starting_VM_b 60
-wait ^b:.*tandem-demo:_fb0_.*filled 600
+# Watch it boot: the screen follows the guest's writes (no switch redraws it).
 keys ctrl_r+f3
+wait ^b:_display:_the_console_follows_the_framebuffer 300
+wait ^b:.*tandem-demo:_fb0_.*filled 600
 sleep 1
 dump again
 pixel again 512 400 00ff00
+pixel again 112 84 00ff00
 "
 }
 system_test console-switch t_console_switch

@@ -1,6 +1,6 @@
 /* The virtio device backends: block (virtio 1.1, 5.2), console (5.3, one port, no
- * multiport) and entropy (5.4). Each owns a struct virtio_dev and handles its queues
- * synchronously when the driver notifies. Pure logic over gmem. */
+ * multiport), entropy (5.4) and input (5.8, a tablet). Each owns a struct virtio_dev and
+ * handles its queues synchronously when the driver notifies. Pure logic over gmem. */
 #ifndef TANDEM_VMM_DEV_VIRTIO_DEVS_H
 #define TANDEM_VMM_DEV_VIRTIO_DEVS_H
 
@@ -49,5 +49,65 @@ bool virtio_console_init(struct virtio_console *c, const struct gmem *mem,
 			 void (*out)(void *ctx, const uint8_t *buf, size_t len), void *ctx);
 /* Returns the bytes accepted (the rest did not fit the buffer). */
 size_t virtio_console_input(struct virtio_console *c, const uint8_t *buf, size_t len);
+
+/* An absolute pointer like QEMU's virtio-tablet: X and Y in 0..VIRTIO_INPUT_ABS_MAX,
+ * five buttons and a wheel, told to the driver as evdev events (EV_ABS, EV_KEY, EV_REL,
+ * then EV_SYN). A report goes out whole or not at all: until the driver has posted
+ * enough event buffers, the pointer states wait in a queue of VIRTIO_INPUT_QUEUE, and
+ * when it is full the oldest is dropped. Each report is made against what the driver
+ * has seen, so a dropped state loses only a position on the way (and a click pressed
+ * and released within it), never a button press or release that still matters. A
+ * driver that starts over is told the present state once it posts buffers. */
+#define VIRTIO_INPUT_ABS_MAX    0x7fff
+#define VIRTIO_INPUT_QUEUE      16 /* pointer states waiting for event buffers */
+#define VIRTIO_INPUT_REPORT_MAX 9  /* events in one report: X, Y, 5 buttons, wheel, SYN */
+#define VIRTIO_INPUT_EVENT_SIZE 8  /* struct virtio_input_event: le16 type, code; le32 value */
+/* Buttons: CONSOLE_BTN_LEFT, RIGHT and MIDDLE (1, 2, 4), and these two. */
+#define VIRTIO_INPUT_BTN_SIDE  0x08
+#define VIRTIO_INPUT_BTN_EXTRA 0x10
+#define VIRTIO_INPUT_BTN_ALL   0x1f
+
+struct virtio_input_ptr {
+	uint16_t x, y;
+	uint8_t buttons;
+	int32_t wheel; /* REL_WHEEL notches, positive away from the user */
+};
+
+/* An event buffer taken from the eventq and not yet filled: the segments holding its
+ * first VIRTIO_INPUT_EVENT_SIZE writable bytes. */
+struct virtio_input_buf {
+	uint16_t head;
+	uint8_t nseg;
+	struct virtq_seg seg[VIRTIO_INPUT_EVENT_SIZE];
+};
+
+struct virtio_input {
+	struct virtio_dev vd;
+	uint8_t select, subsel; /* the configuration the driver asks for */
+	struct virtio_input_ptr queue[VIRTIO_INPUT_QUEUE];
+	unsigned q_head, q_len;
+	struct virtio_input_ptr last; /* the newest state given, valid when have_last */
+	bool have_last;
+	struct virtio_input_ptr shown; /* what the driver has seen, valid when shown_valid */
+	bool shown_valid;
+	struct virtio_input_buf held[VIRTIO_INPUT_REPORT_MAX]; /* for the next report */
+	unsigned nheld;
+	uint32_t leds;             /* bit n: the driver turned LED code n (EV_LED) on */
+	uint64_t reports, dropped; /* reports delivered, and lost to a full queue */
+};
+/* The tablet "Tandem tablet", with no pointer state yet. */
+bool virtio_input_init(struct virtio_input *d, const struct gmem *mem);
+/* The pointer is at x, y (clamped to VIRTIO_INPUT_ABS_MAX) with buttons held and the
+ * wheel turned wheel notches (positive towards the user, as console events and
+ * ps2mouse_input count). Reports what changed since the previous call (the whole
+ * position the first time); nothing when nothing did. */
+void virtio_input_pointer(struct virtio_input *d, uint32_t x, uint32_t y, int wheel,
+			  unsigned buttons);
+/* The driver is running (DRIVER_OK, no NEEDS_RESET) and has enabled the eventq, so
+ * reports reach it: the VMM may prefer the tablet to the PS/2 mouse. */
+bool virtio_input_ready(const struct virtio_input *d);
+/* The LEDs the driver set through the statusq (bit n for EV_LED code n; a tablet
+ * offers none, so a well-behaved driver sets none). */
+uint32_t virtio_input_leds(const struct virtio_input *d);
 
 #endif
