@@ -41,6 +41,7 @@
 #define SLOT_CONSOLE  2
 #define SLOT_RNG      3
 #define SLOT_DISPLAY  4
+#define SLOT_TABLET   5
 #define VGA_HOLE      0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
 #define VGA_HOLE_END  0xc0000ULL
 #define SECTOR        512
@@ -304,6 +305,7 @@ static bool add_pci(const struct launch_file *disk, const struct launch_info *in
 			return false;
 	}
 	return vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb) &&
+	       vmconsole_add_tablet(&console, &pci, SLOT_TABLET) &&
 	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&

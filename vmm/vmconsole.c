@@ -148,8 +148,51 @@ static void key(struct vmconsole *c, const struct console_event *e)
 		i8042_key(c->kbc, b, n);
 }
 
-/* Motion as PS/2 packets can carry it (9-bit counts); the rest follows in more. */
+static void ps2_motion(struct vmconsole *c, const struct console_event *e);
+
+bool vmconsole_add_tablet(struct vmconsole *c, struct pci_bus *pci, unsigned slot)
+{
+	if (!c->present)
+		return true;
+	c->has_tablet =
+	    virtio_input_init(&c->tablet, &c->vm->mem) && pci_bus_add(pci, &c->tablet.vd.pci, slot);
+	c->abs_x = c->abs_y = VIRTIO_INPUT_ABS_MAX / 2;
+	return c->has_tablet;
+}
+
+/* The tablet's position moved by dx, dy pixels of the guest's screen. */
+static uint32_t abs_move(uint32_t pos, int d, uint32_t pixels)
+{
+	int64_t p = (int64_t)pos + (int64_t)d * VIRTIO_INPUT_ABS_MAX / (pixels ? pixels : 1024);
+	return p < 0 ? 0 : p > VIRTIO_INPUT_ABS_MAX ? VIRTIO_INPUT_ABS_MAX : (uint32_t)p;
+}
+
+/* Pointer events: to the tablet once its driver runs (relative motion becomes a
+ * position on the guest's screen), else relative motion to the PS/2 mouse. */
 static void motion(struct vmconsole *c, const struct console_event *e)
+{
+	unsigned buttons = (unsigned)e->buttons & 7;
+	if (c->has_tablet && virtio_input_ready(&c->tablet)) {
+		const struct console_mode *m = (const struct console_mode *)&ctrl()->mode;
+		if (e->type == CONSOLE_EV_ABS) {
+			c->abs_x = abs_move(0, e->x, VIRTIO_INPUT_ABS_MAX);
+			c->abs_y = abs_move(0, e->y, VIRTIO_INPUT_ABS_MAX);
+		} else {
+			c->abs_x =
+			    abs_move(c->abs_x, e->x, m->kind == CONSOLE_GRAPHICS ? m->width : 0);
+			c->abs_y =
+			    abs_move(c->abs_y, e->y, m->kind == CONSOLE_GRAPHICS ? m->height : 0);
+		}
+		virtio_input_pointer(&c->tablet, c->abs_x, c->abs_y,
+				     e->type == CONSOLE_EV_REL ? e->z : 0, buttons);
+		return;
+	}
+	if (e->type == CONSOLE_EV_REL)
+		ps2_motion(c, e);
+}
+
+/* Motion as PS/2 packets can carry it (9-bit counts); the rest follows in more. */
+static void ps2_motion(struct vmconsole *c, const struct console_event *e)
 {
 	int dx = e->x, dy = -e->y, dz = e->z;
 	unsigned buttons = (unsigned)e->buttons & 7;
@@ -174,7 +217,7 @@ static void drain(struct vmconsole *c)
 		struct console_event e = cc->ev[tail % CONSOLE_EVENTS];
 		if (e.type == CONSOLE_EV_KEY)
 			key(c, &e);
-		else if (e.type == CONSOLE_EV_REL)
+		else if (e.type == CONSOLE_EV_REL || e.type == CONSOLE_EV_ABS)
 			motion(c, &e);
 	}
 	__atomic_store_n(&cc->tail, tail, __ATOMIC_RELEASE);
@@ -209,7 +252,7 @@ static void harvest(struct vmconsole *c, struct utcb *u)
 	uint64_t first = m->offset / 4096, last = (end + 4095) / 4096;
 	while (first < last) {
 		unsigned n = (unsigned)(last - first < VM_DIRTY_MAX_PAGES ? last - first
-									 : VM_DIRTY_MAX_PAGES);
+									  : VM_DIRTY_MAX_PAGES);
 		unsigned found;
 		if (hc_vm_dirty(c->vm->sel_vm, (c->vram_gpa >> 12) + first, n, &found) != ST_OK) {
 			cc->dirty_log = 0;
@@ -217,8 +260,8 @@ static void harvest(struct vmconsole *c, struct utcb *u)
 		}
 		for (unsigned i = 0; found && i < n; i++) {
 			if (u->mr[i / 64] & (1ULL << (i % 64)))
-				__atomic_fetch_or(&cc->dirty[(first + i) / 64], 1ULL << ((first + i) % 64),
-						  __ATOMIC_RELEASE);
+				__atomic_fetch_or(&cc->dirty[(first + i) / 64],
+						  1ULL << ((first + i) % 64), __ATOMIC_RELEASE);
 		}
 		first += n;
 	}

@@ -8,6 +8,7 @@
 #include "dev/i8042.h"
 #include "dev/pci.h"
 #include "dev/vga.h"
+#include "dev/virtio_devs.h"
 #include "linux.h"
 #include "vm.h"
 
@@ -15,10 +16,13 @@ struct vmconsole {
 	struct vm *vm;
 	struct i8042 *kbc;
 	struct vga vga;
-	bool present;      /* the root task gave this VM a console region */
-	bool started;      /* the VM exists: video memory can be mapped into it */
-	bool dirty_said;   /* the log says the dirty log is in use */
-	uint64_t vram_gpa; /* where the video memory is mapped in the guest, 0: not */
+	bool present;    /* the root task gave this VM a console region */
+	bool started;    /* the VM exists: video memory can be mapped into it */
+	bool dirty_said; /* the log says the dirty log is in use */
+	struct virtio_input tablet;
+	bool has_tablet;
+	uint32_t abs_x, abs_y; /* the tablet's pointer (0 .. VIRTIO_INPUT_ABS_MAX) */
+	uint64_t vram_gpa;     /* where the video memory is mapped in the guest, 0: not */
 };
 
 /* Sets up the display in PCI slot slot when the root task gave a console region
@@ -27,6 +31,10 @@ struct vmconsole {
  * (fb->size 0: no display). Before vm_create. */
 bool vmconsole_init(struct vmconsole *c, struct vm *vm, struct pci_bus *pci, unsigned slot,
 		    struct i8042 *kbc, const struct launch_info *info, struct linux_fb *fb);
+/* The virtio-input tablet in PCI slot slot (VMs with a display): once its driver
+ * runs, pointer motion goes to it as absolute positions instead of to the PS/2
+ * mouse. */
+bool vmconsole_add_tablet(struct vmconsole *c, struct pci_bus *pci, unsigned slot);
 /* After vm_create: maps the text buffer and video memory into the guest and starts
  * the thread that feeds input and publishes the mode, on cpu at prio. */
 bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio);

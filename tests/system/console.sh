@@ -46,6 +46,8 @@ display = 800x600
 cmdline = console=ttyS0 panic=-1 tandem.fb=00ff00 tandem.keys tandem.mouse" "
 wait ^a:.*tandem-demo:_fb0_.*filled_with_ff0000 600
 wait ^b:.*tandem-demo:_fb0_.*filled_with_00ff00 600
+wait ^a:.*tandem-demo:_tablet_Tandem_tablet 60
+wait ^b:.*tandem-demo:_tablet_Tandem_tablet 60
 wait ^a:_display:_the_console_follows_the_framebuffer 60
 wait ^b:_display:_the_console_follows_the_framebuffer 60
 sleep 3
@@ -74,6 +76,9 @@ keys ret
 wait ^b:.*tandem-demo:_typed_\"world\" 60
 mouse 30 20
 wait ^b:.*tandem-demo:_mouse_moved 60
+# It went to VM b's virtio tablet, as a position right of the middle of its screen
+# (the pointer starts in the middle: 16383 + 30 * 32767 / 800 = 17611).
+wait ^b:.*tandem-demo:_tablet_x_17611 60
 # Host+F2: back to VM a.
 keys ctrl_r+f2
 sleep 1
@@ -89,6 +94,7 @@ count ^b:.*tandem-demo:_typed_\"hello\" 0
 count ^a:.*tandem-demo:_typed_\"world\" 0
 count ^b:.*tandem-demo:_typed_\"world\" 1
 count ^a:.*tandem-demo:_mouse_moved 0
+count ^a:.*tandem-demo:_tablet_x 0
 # Shift was held in VM a when the keyboard went to b: a saw it released, b never
 # saw it (Linux key 42, left shift).
 count ^a:.*tandem-demo:_key_42_1 1
