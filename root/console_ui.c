@@ -206,10 +206,10 @@ void ui_draw_label(struct console_ui *ui, const struct pixbuf *dst, const struct
 	(void)ui;
 	char line[80];
 	if (vm)
-		format_buf(line, sizeof(line), " %s - %s ", vm->name,
+		format_buf(line, sizeof(line), " keyboard: %s (%s) ", vm->name,
 			   vm->foreground ? "foreground" : "background");
 	else
-		format_buf(line, sizeof(line), " management screen ");
+		format_buf(line, sizeof(line), " keyboard: management screen ");
 	unsigned scale = dst->width >= 1600 ? 3 : 2;
 	int w = (int)blit_text_width(line, scale), h = CH * (int)scale;
 	int x = ((int)dst->width - w) / 2, y = CH;
