@@ -107,6 +107,57 @@ static bool map_self(uint64_t va, uint64_t phys, unsigned order)
 	return map_phys(SEL_PD_SELF, va, phys, order, R_MEM_R | R_MEM_W) == ST_OK;
 }
 
+/* Root's view of slot's console region. */
+static uint64_t region_va(unsigned slot)
+{
+	return REGION_WINDOW + slot * REGION_SPAN;
+}
+
+/* The region of a VM being started: fresh zeroed RAM of root's own (not the
+ * program's: it outlives restarts), mapped in root's window. */
+static bool region_alloc(struct console_vm *s, unsigned slot)
+{
+	uint64_t va = region_va(slot);
+	struct phys_owner *was = phys_owner();
+	phys_set_owner(NULL);
+	s->ctrl_phys = phys_alloc(CTRL_ORDER);
+	s->vram_phys = s->ctrl_phys ? phys_alloc(VRAM_ORDER) : 0;
+	phys_set_owner(was);
+	if (!s->vram_phys || !map_self(va, s->ctrl_phys, CTRL_ORDER) ||
+	    !map_self(va + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER)) {
+		if (s->ctrl_phys)
+			phys_free(s->ctrl_phys, PAGE << CTRL_ORDER);
+		if (s->vram_phys)
+			phys_free(s->vram_phys, PAGE << VRAM_ORDER);
+		s->ctrl_phys = s->vram_phys = 0;
+		return false;
+	}
+	memset((void *)va, 0, PAGE << CTRL_ORDER);
+	memset((void *)(va + CONSOLE_VRAM_OFF), 0, PAGE << VRAM_ORDER);
+	struct console_ctrl *c = (struct console_ctrl *)va;
+	c->magic = CONSOLE_MAGIC;
+	c->vram_size = PAGE << VRAM_ORDER;
+	c->want_width = s->width;
+	c->want_height = s->height;
+	s->ctrl = c;
+	return true;
+}
+
+/* The VM is gone for good: its region's RAM goes back (root stops looking first). */
+static void region_free(struct console_vm *s, unsigned slot)
+{
+	if (!s->ctrl)
+		return;
+	uint64_t va = region_va(slot);
+	s->ctrl = NULL;
+	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, CTRL_ORDER, R_MEM_R | R_MEM_W), va / PAGE, true);
+	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, VRAM_ORDER, R_MEM_R | R_MEM_W),
+		  (va + CONSOLE_VRAM_OFF) / PAGE, true);
+	phys_free(s->ctrl_phys, PAGE << CTRL_ORDER);
+	phys_free(s->vram_phys, PAGE << VRAM_ORDER);
+	s->ctrl_phys = s->vram_phys = 0;
+}
+
 int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const char *cmdline,
 		   const char *who)
 {
@@ -123,23 +174,10 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 	format_buf(s->cmdline, sizeof(s->cmdline), "%s", cmdline);
 	format_buf(s->who, sizeof(s->who), "%s", who);
 	s->state = VM_STOPPED;
-	if (v->display_width) {
-		uint64_t va = REGION_WINDOW + nvms * REGION_SPAN;
-		phys_set_owner(NULL);
-		s->ctrl_phys = phys_alloc(CTRL_ORDER);
-		s->vram_phys = s->ctrl_phys ? phys_alloc(VRAM_ORDER) : 0;
-		if (!s->vram_phys || !map_self(va, s->ctrl_phys, CTRL_ORDER) ||
-		    !map_self(va + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER)) {
-			uprintf("console: no RAM for the display of VM %s\n", v->name);
-			return -1;
-		}
-		s->ctrl = (struct console_ctrl *)va;
-		memset((void *)va, 0, PAGE << CTRL_ORDER);
-		memset((void *)(va + CONSOLE_VRAM_OFF), 0, PAGE << VRAM_ORDER);
-		s->ctrl->magic = CONSOLE_MAGIC;
-		s->ctrl->vram_size = PAGE << VRAM_ORDER;
-		s->ctrl->want_width = v->display_width;
-		s->ctrl->want_height = v->display_height;
+	s->display = v->display_width != 0;
+	s->width = v->display_width;
+	s->height = v->display_height;
+	if (s->display) {
 		s->sm = sel_alloc(1);
 		if (hc_create_sm(s->sm, 0) != ST_OK)
 			return -1;
@@ -147,20 +185,27 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 	if (ready)
 		lock();
 	/* The person at the desk starts on the first foreground VM with a display. */
-	if (s->foreground && s->ctrl && ui.focus < 0 && ui.last_vm < 0)
+	bool first = s->foreground && s->display && ui.focus < 0 && ui.last_vm < 0;
+	if (first) {
 		ui.focus = ui.last_vm = (int)nvms;
+		label_until = now_ms() + LABEL_MS;
+	}
 	int slot = (int)nvms++;
 	route.nvms = nvms;
 	route.focus = ui.focus;
 	full_redraw = true;
 	if (ready)
 		unlock();
+	if (first)
+		uprintf("console: VM %s (foreground) has the keyboard\n", s->name);
 	return slot;
 }
 
 uint64_t console_region_bytes(const struct config_vm *v)
 {
-	return v->display_width ? (PAGE << CTRL_ORDER) + (PAGE << VRAM_ORDER) : 0;
+	/* In whole MiB, as the VMMs' other needs are counted. */
+	uint64_t b = (PAGE << CTRL_ORDER) + (PAGE << VRAM_ORDER);
+	return v->display_width ? (b + (1ULL << 20) - 1) & ~((1ULL << 20) - 1) : 0;
 }
 
 int console_grant(int slot, sel_t pd, uint64_t *size)
@@ -169,8 +214,25 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 	if (slot < 0 || (unsigned)slot >= nvms)
 		return ST_BAD_PARAM;
 	struct console_vm *s = &vms[slot];
-	if (!s->ctrl)
+	if (!s->display)
 		return ST_OK;
+	if (ready)
+		lock();
+	bool ok = s->ctrl || region_alloc(s, (unsigned)slot);
+	if (ok) {
+		/* A fresh start: the new VMM reads the ring from where root writes. */
+		s->ctrl->tail = s->ctrl->head;
+		s->ctrl->seq = 0;
+		s->ctrl->dirty_log = 0;
+		memset((void *)&s->ctrl->mode, 0, sizeof(s->ctrl->mode));
+		s->state = VM_RUNNING;
+		s->started_ms = now_ms();
+		full_redraw = true;
+	}
+	if (ready)
+		unlock();
+	if (!ok)
+		return ST_NO_MEMORY;
 	int st = map_phys(pd, CONSOLE_VA, s->ctrl_phys, CTRL_ORDER, R_MEM_R | R_MEM_W);
 	if (st == ST_OK)
 		st = map_phys(pd, CONSOLE_VA + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER,
@@ -178,21 +240,9 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 	if (st == ST_OK)
 		st = hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, R_SM_UP | R_SM_DOWN), s->sm,
 				 LSEL_CONSOLE_SM);
-	if (st != ST_OK)
-		return st;
-	if (ready)
-		lock();
-	/* A fresh start: the new VMM reads the ring from where root writes. */
-	s->ctrl->tail = s->ctrl->head;
-	s->ctrl->seq = 0;
-	memset(&s->ctrl->mode, 0, sizeof(s->ctrl->mode));
-	*size = CONSOLE_VRAM_OFF + (PAGE << VRAM_ORDER);
-	s->state = VM_RUNNING;
-	s->started_ms = now_ms();
-	full_redraw = true;
-	if (ready)
-		unlock();
-	return ST_OK;
+	if (st == ST_OK)
+		*size = CONSOLE_VRAM_OFF + (PAGE << VRAM_ORDER);
+	return st;
 }
 
 void console_vm_ended(int slot, enum vm_state state)
@@ -203,6 +253,8 @@ void console_vm_ended(int slot, enum vm_state state)
 		lock();
 	vms[slot].state = state;
 	route_forget(&route, slot);
+	if (state != VM_RUNNING)
+		region_free(&vms[slot], (unsigned)slot);
 	full_redraw = true;
 	if (ready) {
 		unlock();
@@ -355,7 +407,8 @@ static bool draw_vm(struct console_vm *s, bool full)
 		blit_frame(&screen, &src, 0, m.height, 0);
 		if (!c->dirty_log)
 			for (uint32_t y = 0; y < m.height; y++)
-				memcpy(shadow + (size_t)y * line, src.base + (size_t)y * m.pitch, line);
+				memcpy(shadow + (size_t)y * line, src.base + (size_t)y * m.pitch,
+				       line);
 		drawn = m;
 		return true;
 	}
@@ -372,7 +425,8 @@ static bool draw_vm(struct console_vm *s, bool full)
 				uint64_t a = p * 4096, b = a + 4096;
 				if (b <= m.offset || a >= end)
 					continue;
-				uint32_t ya = a <= m.offset ? 0 : (uint32_t)((a - m.offset) / m.pitch);
+				uint32_t ya =
+				    a <= m.offset ? 0 : (uint32_t)((a - m.offset) / m.pitch);
 				uint32_t yb = (uint32_t)((b - m.offset + m.pitch - 1) / m.pitch);
 				yb = yb < m.height ? yb : m.height;
 				if (y0 != UINT32_MAX && ya > y1) { /* a gap: draw the run so far */
@@ -475,8 +529,6 @@ static void render_thread(uint64_t utcb)
 	struct utcb *own = (struct utcb *)utcb;
 	lock();
 	ui.utcb = own;
-	log_focus();
-	label_until = now_ms() + LABEL_MS;
 	unlock();
 	for (;;) {
 		uint64_t now = now_ms();
@@ -546,11 +598,22 @@ static void mouse_thread(uint64_t utcb)
 	input_thread(mouse_sm, (struct utcb *)utcb);
 }
 
-bool console_init(const struct hip *hip, const struct config *cfg)
+void console_configure(const struct config *cfg)
 {
-	the_hip = hip;
+	if (ready)
+		lock();
 	host_usage = host_usages[cfg->host_key < CONFIG_HOST_KEY_COUNT ? cfg->host_key : 0];
 	ui.host_name = config_host_key_name(cfg->host_key);
+	route.host_usage = host_usage;
+	if (ready)
+		unlock();
+	uprintf("console: host key %s\n", ui.host_name);
+}
+
+bool console_init(const struct hip *hip)
+{
+	the_hip = hip;
+	ui.host_name = config_host_key_name(CONFIG_HOST_KEY_RCTRL);
 	ui.hip = hip;
 	ui.focus = -1;
 	ui.last_vm = -1;
@@ -593,7 +656,6 @@ bool console_init(const struct hip *hip, const struct config *cfg)
 		uprintf("console: cannot start the console threads\n");
 		return false;
 	}
-	uprintf("console: %ux%u, %u bpp (%s); host key %s\n", fb.width, fb.height, fb.bpp,
-		fb.source, ui.host_name);
+	uprintf("console: %ux%u, %u bpp (%s)\n", fb.width, fb.height, fb.bpp, fb.source);
 	return true;
 }

@@ -181,7 +181,7 @@ void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
 		text(dst, at, row, sc, bg, line);
 		format_buf(line, sizeof(line), " %5u %6llu MiB %7s%s", v->cpus,
 			   (unsigned long long)(v->memory >> 20), cpu,
-			   v->ctrl ? "" : "  (no display)");
+			   v->display ? "" : "  (no display)");
 		text(dst, at + 8, row, C_TEXT, bg, line);
 	}
 
@@ -223,7 +223,7 @@ void ui_draw_blank(struct console_ui *ui, const struct pixbuf *dst, const struct
 	(void)ui;
 	char line[96];
 	blit_fill(dst, 0, 0, (int)dst->width, (int)dst->height, 0);
-	if (!vm->ctrl)
+	if (!vm->display)
 		format_buf(line, sizeof(line), "VM %s has no display (display = none)", vm->name);
 	else if (vm->state != VM_RUNNING)
 		format_buf(line, sizeof(line), "VM %s is %s: Host+F1 for the management screen",

@@ -20,7 +20,9 @@ struct console_vm {
 	uint64_t memory;
 	enum vm_state state;
 	uint64_t started_ms;
-	/* Its console region (NULL: display = none). */
+	bool display;           /* it has one (display = WxH) */
+	unsigned width, height; /* its initial mode */
+	/* Its console region while it runs (NULL: stopped, or display = none). */
 	struct console_ctrl *ctrl;
 	uint64_t ctrl_phys, vram_phys;
 	sel_t sm;

@@ -15,9 +15,10 @@
 #define PCI_CMD_MEM   (1u << 1)
 
 /* DISPI: 16-bit registers through an index and a data port. */
-#define DISPI_INDEX       0x1ce
-#define DISPI_PORTS_ORDER 1 /* 0x1ce, 0x1cf; and 0x1d0, which a word access to 0x1cf
-			     * touches too (the I/O bitmap checks every byte) */
+#define DISPI_INDEX 0x1ce
+#define DISPI_PORTS_ORDER                                          \
+	1 /* 0x1ce, 0x1cf; and 0x1d0, which a word access to 0x1cf \
+	   * touches too (the I/O bitmap checks every byte) */
 #define DISPI_ID          0x0
 #define DISPI_XRES        0x1
 #define DISPI_YRES        0x2

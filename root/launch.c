@@ -488,22 +488,24 @@ static void reaper_thread(uint64_t utcb)
 					   : st < sizeof(exit_names) / sizeof(exit_names[0])
 					       ? exit_names[st]
 					       : "ended";
+			/* A VM that ends for good gives its console region back too. */
+			bool restart = st == LAUNCH_EXIT_RESTART;
+			enum vm_state state = st == LAUNCH_EXIT_CRASHED || st == LAUNCH_EXIT_FAILED
+						  ? VM_CRASHED
+						  : VM_STOPPED;
+			if (old.console >= 0 && !restart)
+				console_vm_ended(old.console, state);
 			uprintf(
 			    "%s: %s %s (status %llu): its %llu KiB are free again (%llu KiB free "
 			    "in all)\n",
 			    old.who, old.name, what, (unsigned long long)st,
 			    (unsigned long long)(old.mem.bytes >> 10),
 			    (unsigned long long)(phys_free_bytes() >> 10));
-			bool again = st == LAUNCH_EXIT_RESTART &&
-				     start(old.image, old.cmdline, old.who, old.console);
-			if (again)
+			if (restart && start(old.image, old.cmdline, old.who, old.console)) {
 				uprintf("%s: %s started again\n", old.who, old.name);
-			if (old.console >= 0)
-				console_vm_ended(old.console, again ? VM_RUNNING
-							      : st == LAUNCH_EXIT_CRASHED ||
-								      st == LAUNCH_EXIT_FAILED
-								  ? VM_CRASHED
-								  : VM_STOPPED);
+				if (old.console >= 0)
+					console_vm_ended(old.console, VM_RUNNING);
+			}
 		}
 		ulib_init(main_utcb);
 		hc_sm_up(lock);
@@ -632,6 +634,8 @@ static bool start(unsigned image, const char *cmdline, const char *who, int cons
 	if (st != ST_OK) {
 		uprintf("%s: could not start it: %s\n", who, hc_status_name(st));
 		destroy(prog);
+		if (console >= 0)
+			console_vm_ended(console, VM_STOPPED);
 		return false;
 	}
 	uprintf("started %s on CPU %u, priority %u, %llu KiB, %u port ranges, %u interrupts, "

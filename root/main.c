@@ -30,6 +30,13 @@ int main(const struct hip *hip, struct utcb *utcb)
 		uprintf("cannot set up the handling of programs' exits: stopping\n");
 		return 1;
 	}
+	/* With VMs to run, the console server first: what it keeps is not the programs'. */
+	for (unsigned i = 1; i < hip->mod_count; i++) {
+		if (module_kind(&hip->mods[i], NULL, NULL) == MODULE_CONFIG) {
+			console_init(hip);
+			break;
+		}
+	}
 	uprintf("%llu KiB RAM free for programs\n", (unsigned long long)(phys_free_bytes() >> 10));
 	launch_lock();
 	uprintf("Tandem root task: %u CPUs, %llu MiB RAM to hand out, %u modules, %u GSIs\n",

@@ -19,6 +19,11 @@ void phys_init(const struct hip *hip)
 	}
 }
 
+struct phys_owner *phys_owner(void)
+{
+	return owner;
+}
+
 void phys_set_owner(struct phys_owner *o)
 {
 	owner = o;

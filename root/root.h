@@ -30,6 +30,7 @@ uint64_t phys_alloc(unsigned order);
 uint64_t phys_free_bytes(void);
 /* Allocations from now on are noted in o (NULL: root's own, kept for good). */
 void phys_set_owner(struct phys_owner *o);
+struct phys_owner *phys_owner(void);
 void phys_free(uint64_t base, uint64_t size);
 /* Gives back everything o owns: its program must be gone. */
 void phys_free_owner(struct phys_owner *o);
@@ -79,9 +80,11 @@ void unmap_module(const struct hip_module *m);
  * consoles and the management screen. */
 enum vm_state { VM_RUNNING, VM_STOPPED, VM_CRASHED };
 struct config;
-/* Takes the display and the input devices and starts the server's threads (the
- * host key from the configuration, or the default). False when there is no display. */
-bool console_init(const struct hip *hip, const struct config *cfg);
+/* Takes the display and the input devices and starts the server's threads. False
+ * when there is no display. */
+bool console_init(const struct hip *hip);
+/* The configuration's settings for the consoles (the host key). */
+void console_configure(const struct config *cfg);
 /* Adds VM i of cfg (in configuration order) with its console region when it has a
  * display; returns its slot, or -1 when out of slots or RAM. image/cmdline/who: how
  * to start it again from the management screen. */

@@ -183,7 +183,7 @@ void start_vms(const struct hip *hip, unsigned index)
 	for (unsigned i = 0; i < cfg.nvms; i++)
 		cfg.vms[i].memory = guest_memory[i];
 	print_errors();
-	console_init(hip, &cfg);
+	console_configure(&cfg);
 
 	unsigned next_cpu = 0;
 	for (unsigned i = 0; i < cfg.nvms; i++) {
