@@ -159,7 +159,7 @@ UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h) \
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h tests/*.h) \
 		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
@@ -173,7 +173,7 @@ FUZZERS :=
 include $(wildcard tests/fuzz/*.mk)
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) \
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard tests/*.h) \
 		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

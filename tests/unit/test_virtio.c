@@ -5,14 +5,11 @@
 #include <stdint.h>
 #include <string.h>
 #include "../../vmm/dev/virtio_devs.h"
+#include "../virtio_driver.h"
 #include "check.h"
 
 #define RAM_GPA   0x100000ULL
 #define RAM_SIZE  0x200000ULL
-#define ECAM_BASE 0xe0000000ULL
-#define WIN_BASE  0xc0000000ULL
-#define WIN_SIZE  0x10000000ULL
-#define MSI_ADDR  0xfee00000ULL
 #define MSI_DATA  0x30 /* + vector */
 #define DISK_SIZE (64 * 512)
 #define MAX_MSI   64
@@ -24,40 +21,17 @@
 #define STATUS_GPA    (RAM_GPA + 0x120000ULL)
 #define INDIRECT_GPA  (RAM_GPA + 0x130000ULL)
 
-/* Common configuration offsets (virtio 1.1, 4.1.4.3). */
-#define CC_DFSELECT 0x00
-#define CC_DF       0x04
-#define CC_GFSELECT 0x08
-#define CC_GF       0x0c
-#define CC_MSIX     0x10
-#define CC_NUMQ     0x12
-#define CC_STATUS   0x14
-#define CC_CFGGEN   0x15
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE   0x18
-#define CC_Q_MSIX   0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_NOFF   0x1e
-#define CC_Q_DESC   0x20
-#define CC_Q_DRIVER 0x28
-#define CC_Q_DEVICE 0x30
-
 #define S_ACK         VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRIVER      VIRTIO_STATUS_DRIVER
 #define S_FEATURES_OK VIRTIO_STATUS_FEATURES_OK
 #define S_DRIVER_OK   VIRTIO_STATUS_DRIVER_OK
 #define S_NEEDS_RESET VIRTIO_STATUS_NEEDS_RESET
 
-#define F_INDIRECT     (1ULL << 28)
 #define F_BLK_SEG_MAX  (1ULL << 2)
 #define F_BLK_RO       (1ULL << 5)
 #define F_BLK_SIZE     (1ULL << 6)
 #define F_BLK_FLUSH    (1ULL << 9)
 #define F_CONSOLE_SIZE (1ULL << 0)
-
-#define D_NEXT     1
-#define D_WRITE    2
-#define D_INDIRECT 4
 
 #define T_IN     0
 #define T_OUT    1
@@ -91,246 +65,42 @@ static void record_msi(void *ctx, uint64_t addr, uint32_t data)
 
 static void setup(void)
 {
-	memset(&mem, 0, sizeof(mem));
-	memset(&io, 0, sizeof(io));
-	memset(ram, 0, RAM_SIZE);
 	nmsi = 0;
-	CHECK(gmem_add_ram(&mem, RAM_GPA, RAM_SIZE, ram));
-	pci_bus_init(&bus, ECAM_BASE, WIN_BASE, WIN_SIZE, record_msi, &bus);
-	CHECK(pci_bus_register(&bus, &io, &mem));
+	CHECK(machine_init(&mem, &io, &bus, ram, RAM_GPA, RAM_SIZE, record_msi, &bus));
 }
 
-/* ---------------------------------------------------------------- guest memory */
+/* ---------------------------------------------------------------- the test driver */
 
 static uint8_t *host(uint64_t gpa)
 {
 	return ram + (gpa - RAM_GPA);
 }
 
-static void put(uint64_t gpa, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		host(gpa)[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)host(gpa)[i] << (8 * i);
-	return v;
-}
-
-/* ---------------------------------------------------------------- the PCI side */
-
-static uint64_t ecam(unsigned slot, unsigned reg)
-{
-	return ECAM_BASE + ((uint64_t)slot << 15) + reg;
-}
-
-static uint32_t cfg_rd(unsigned slot, unsigned reg, unsigned size)
-{
-	return (uint32_t)gmem_phys_read(&mem, ecam(slot, reg), size);
-}
-
-static void cfg_wr(unsigned slot, unsigned reg, unsigned size, uint32_t v)
-{
-	gmem_phys_write(&mem, ecam(slot, reg), size, v);
-}
-
-/* What the capability walk found of one device. */
-struct drv {
-	unsigned slot;
-	uint64_t bar, common, isr, device, notify, msix_table;
-	uint32_t common_len, device_len, notify_len, notify_mult;
-	unsigned msix_vectors, ncaps;
-	uint8_t pci_cfg_cap;
-};
-
-/* Places the device's BAR 4 at a slot-specific address, turns on decoding and bus
- * mastering, programs and enables MSI-X (vector v sends MSI_DATA + v), and finds the
- * virtio structures through the vendor capabilities. */
+/* Finds vd in slot (vector v's MSIs carry MSI_DATA + v), and checks its capabilities
+ * are virtio's (4.1.4): MSI-X with its table in BAR 4, the others vendor-specific, of
+ * their type's length and, but for the PCI configuration access one, in BAR 4, with a
+ * one-byte ISR. */
 static void probe(struct drv *d, struct virtio_dev *vd, unsigned slot)
 {
-	memset(d, 0, sizeof(*d));
-	d->slot = slot;
-	CHECK(pci_bus_add(&bus, &vd->pci, slot));
-	d->bar = WIN_BASE + 0x10000ULL * slot;
-	cfg_wr(slot, PCI_BAR0 + 16, 4, (uint32_t)d->bar);
-	cfg_wr(slot, PCI_BAR0 + 20, 4, (uint32_t)(d->bar >> 32));
-	cfg_wr(slot, PCI_COMMAND, 2, PCI_CMD_MEMORY | PCI_CMD_MASTER);
-	CHECK(cfg_rd(slot, PCI_STATUS, 2) & PCI_STATUS_CAPS);
-	unsigned c = cfg_rd(slot, PCI_CAP_PTR, 1);
-	for (unsigned n = 0; c && n < 48; n++, c = cfg_rd(slot, c + 1, 1)) {
-		d->ncaps++;
-		if (cfg_rd(slot, c, 1) == PCI_CAP_MSIX) {
-			d->msix_vectors = (cfg_rd(slot, c + 2, 2) & 0x7ff) + 1;
-			uint32_t table = cfg_rd(slot, c + 4, 4);
-			CHECK_EQ(table & 7, 4);
-			d->msix_table = d->bar + (table & ~7u);
-			for (unsigned v = 0; v < d->msix_vectors; v++) {
-				uint64_t e = d->msix_table + 16 * v;
-				gmem_phys_write(&mem, e, 4, MSI_ADDR);
-				gmem_phys_write(&mem, e + 4, 4, 0);
-				gmem_phys_write(&mem, e + 8, 4, MSI_DATA + v);
-				gmem_phys_write(&mem, e + 12, 4, 0);
-			}
-			cfg_wr(slot, c + 2, 2, PCI_MSIX_ENABLE);
+	CHECK(drv_probe(d, &mem, &bus, vd, slot, MSI_DATA));
+	CHECK(cfg_rd(d, PCI_STATUS, 2) & PCI_STATUS_CAPS);
+	for (unsigned i = 0; i < d->ncaps; i++) {
+		const struct drv_cap *c = &d->cap[i];
+		if (c->id == PCI_CAP_MSIX) {
+			CHECK_EQ(c->bar, 4);
 			continue;
 		}
-		CHECK_EQ(cfg_rd(slot, c, 1), PCI_CAP_VENDOR);
-		unsigned type = cfg_rd(slot, c + 3, 1);
-		if (type == 5) {
-			CHECK_EQ(cfg_rd(slot, c + 2, 1), 20);
-			d->pci_cfg_cap = (uint8_t)c;
+		CHECK_EQ(c->id, PCI_CAP_VENDOR);
+		if (c->type == 5) {
+			CHECK_EQ(c->len, 20);
 			continue;
 		}
-		CHECK_EQ(cfg_rd(slot, c + 4, 1), 4);
-		uint64_t at = d->bar + cfg_rd(slot, c + 8, 4);
-		uint32_t len = cfg_rd(slot, c + 12, 4);
-		CHECK_EQ(cfg_rd(slot, c + 2, 1), type == 2 ? 20 : 16);
-		switch (type) {
-		case 1:
-			d->common = at;
-			d->common_len = len;
-			break;
-		case 2:
-			d->notify = at;
-			d->notify_len = len;
-			d->notify_mult = cfg_rd(slot, c + 16, 4);
-			break;
-		case 3:
-			d->isr = at;
-			CHECK_EQ(len, 1);
-			break;
-		case 4:
-			d->device = at;
-			d->device_len = len;
-			break;
-		default: CHECK(0); break;
-		}
+		CHECK_EQ(c->bar, 4);
+		CHECK_EQ(c->len, c->type == 2 ? 20 : 16);
+		CHECK(c->type >= 1 && c->type <= 4);
+		if (c->type == 3)
+			CHECK_EQ(c->length, 1);
 	}
-}
-
-static uint64_t cc_rd(const struct drv *d, unsigned off, unsigned size)
-{
-	return gmem_phys_read(&mem, d->common + off, size);
-}
-
-static void cc_wr(const struct drv *d, unsigned off, unsigned size, uint64_t v)
-{
-	gmem_phys_write(&mem, d->common + off, size, v);
-}
-
-static uint64_t dev_features(const struct drv *d)
-{
-	cc_wr(d, CC_DFSELECT, 4, 0);
-	uint64_t lo = cc_rd(d, CC_DF, 4);
-	cc_wr(d, CC_DFSELECT, 4, 1);
-	return lo | cc_rd(d, CC_DF, 4) << 32;
-}
-
-static void set_features(const struct drv *d, uint64_t f)
-{
-	cc_wr(d, CC_GFSELECT, 4, 0);
-	cc_wr(d, CC_GF, 4, (uint32_t)f);
-	cc_wr(d, CC_GFSELECT, 4, 1);
-	cc_wr(d, CC_GF, 4, f >> 32);
-}
-
-static uint64_t drv_features(const struct drv *d)
-{
-	cc_wr(d, CC_GFSELECT, 4, 0);
-	uint64_t lo = cc_rd(d, CC_GF, 4);
-	cc_wr(d, CC_GFSELECT, 4, 1);
-	return lo | cc_rd(d, CC_GF, 4) << 32;
-}
-
-static uint8_t status(const struct drv *d)
-{
-	return (uint8_t)cc_rd(d, CC_STATUS, 1);
-}
-
-/* The start of device initialization (3.1.1), up to FEATURES_OK; the config change
- * vector is 0. Returns whether the device accepted the features. */
-static bool negotiate(const struct drv *d, uint64_t features)
-{
-	cc_wr(d, CC_STATUS, 1, 0);
-	cc_wr(d, CC_STATUS, 1, S_ACK);
-	cc_wr(d, CC_STATUS, 1, S_ACK | S_DRIVER);
-	set_features(d, features);
-	cc_wr(d, CC_STATUS, 1, S_ACK | S_DRIVER | S_FEATURES_OK);
-	cc_wr(d, CC_MSIX, 2, 0);
-	return status(d) & S_FEATURES_OK;
-}
-
-static void driver_ok(const struct drv *d)
-{
-	cc_wr(d, CC_STATUS, 1, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-}
-
-static void notify(const struct drv *d, unsigned q)
-{
-	gmem_phys_write(&mem, d->notify + (uint64_t)q * d->notify_mult, 2, q);
-}
-
-/* ---------------------------------------------------------------- the test driver's queues */
-
-struct tq {
-	uint16_t q, size, avail_idx;
-	uint64_t desc, avail, used;
-};
-
-/* Queue q of size entries in area n, its interrupts on vector q + 1. */
-static void queue_setup(const struct drv *d, struct tq *t, uint16_t q, uint16_t size, unsigned n)
-{
-	t->q = q;
-	t->size = size;
-	t->avail_idx = 0;
-	t->desc = QUEUE_AREA(n);
-	t->avail = t->desc + 16ULL * size;
-	t->used = (t->avail + 6 + 2ULL * size + 3) & ~3ULL;
-	cc_wr(d, CC_Q_SELECT, 2, q);
-	cc_wr(d, CC_Q_SIZE, 2, size);
-	cc_wr(d, CC_Q_DESC, 4, (uint32_t)t->desc);
-	cc_wr(d, CC_Q_DESC + 4, 4, t->desc >> 32);
-	cc_wr(d, CC_Q_DRIVER, 4, (uint32_t)t->avail);
-	cc_wr(d, CC_Q_DRIVER + 4, 4, t->avail >> 32);
-	cc_wr(d, CC_Q_DEVICE, 8, t->used);
-	cc_wr(d, CC_Q_MSIX, 2, q + 1u);
-	cc_wr(d, CC_Q_ENABLE, 2, 1);
-}
-
-static void set_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	uint64_t at = table + 16ULL * i;
-	put(at, 8, addr);
-	put(at + 8, 4, len);
-	put(at + 12, 2, flags);
-	put(at + 14, 2, next);
-}
-
-static void post(struct tq *t, uint16_t head)
-{
-	put(t->avail + 4 + 2ULL * (t->avail_idx % t->size), 2, head);
-	t->avail_idx++;
-	put(t->avail + 2, 2, t->avail_idx);
-}
-
-static uint16_t used_idx(const struct tq *t)
-{
-	return (uint16_t)get(t->used + 2, 2);
-}
-
-static uint32_t used_id(const struct tq *t, unsigned i)
-{
-	return (uint32_t)get(t->used + 4 + 8ULL * (i % t->size), 4);
-}
-
-static uint32_t used_len(const struct tq *t, unsigned i)
-{
-	return (uint32_t)get(t->used + 8 + 8ULL * (i % t->size), 4);
 }
 
 /* ---------------------------------------------------------------- block helpers */
@@ -353,7 +123,7 @@ static void blk_start(bool read_only, uint64_t features, uint16_t size)
 	CHECK(virtio_blk_init(&blk, &mem, disk, DISK_SIZE, read_only, "tandem-disk-0"));
 	probe(&bd, &blk.vd, 3);
 	CHECK(negotiate(&bd, features));
-	queue_setup(&bd, &bq, 0, size, 0);
+	queue_setup(&bd, &bq, 0, size, QUEUE_AREA(0));
 	driver_ok(&bd);
 	CHECK_EQ(status(&bd), S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 }
@@ -363,19 +133,19 @@ static void blk_start(bool read_only, uint64_t features, uint16_t size)
 static uint16_t blk_chain(uint64_t table, uint16_t first, uint32_t type, uint64_t sector,
 			  uint32_t len, bool data_writable)
 {
-	put(HDR_GPA, 4, type);
-	put(HDR_GPA + 4, 4, 0);
-	put(HDR_GPA + 8, 8, sector);
-	put(STATUS_GPA, 1, 0xff);
+	put(&mem, HDR_GPA, 4, type);
+	put(&mem, HDR_GPA + 4, 4, 0);
+	put(&mem, HDR_GPA + 8, 8, sector);
+	put(&mem, STATUS_GPA, 1, 0xff);
 	uint16_t i = first;
-	set_desc(table, i, HDR_GPA, 16, D_NEXT, (uint16_t)(i + 1));
+	set_desc(&mem, table, i, HDR_GPA, 16, D_NEXT, (uint16_t)(i + 1));
 	if (len) {
 		i++;
-		set_desc(table, i, DATA_GPA, len,
+		set_desc(&mem, table, i, DATA_GPA, len,
 			 (uint16_t)(D_NEXT | (data_writable ? D_WRITE : 0)), (uint16_t)(i + 1));
 	}
 	i++;
-	set_desc(table, i, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, table, i, STATUS_GPA, 1, D_WRITE, 0);
 	return first;
 }
 
@@ -384,7 +154,7 @@ static uint8_t blk_do(uint32_t type, uint64_t sector, uint32_t len, bool data_wr
 {
 	post(&bq, blk_chain(bq.desc, 0, type, sector, len, data_writable));
 	notify(&bd, 0);
-	return (uint8_t)get(STATUS_GPA, 1);
+	return (uint8_t)get(&mem, STATUS_GPA, 1);
 }
 
 /* ---------------------------------------------------------------- tests: transport */
@@ -394,18 +164,19 @@ static void pci_identity(void)
 	setup();
 	CHECK(virtio_blk_init(&blk, &mem, disk, DISK_SIZE, false, "x"));
 	probe(&bd, &blk.vd, 3);
-	CHECK_EQ(cfg_rd(3, PCI_VENDOR_ID, 2), 0x1af4);
-	CHECK_EQ(cfg_rd(3, PCI_DEVICE_ID, 2), 0x1042);
-	CHECK_EQ(cfg_rd(3, PCI_REVISION, 1), 1);
-	CHECK_EQ(cfg_rd(3, PCI_SUBSYS_VID, 2), 0x1af4);
-	CHECK(cfg_rd(3, PCI_SUBSYS_ID, 2) >= 0x40);
-	CHECK_EQ(cfg_rd(3, PCI_CLASS_PROG, 1) | cfg_rd(3, PCI_CLASS_PROG + 1, 2) << 8, 0x010000);
-	CHECK_EQ(cfg_rd(3, PCI_INT_PIN, 1), 0);
+	CHECK_EQ(cfg_rd(&bd, PCI_VENDOR_ID, 2), 0x1af4);
+	CHECK_EQ(cfg_rd(&bd, PCI_DEVICE_ID, 2), 0x1042);
+	CHECK_EQ(cfg_rd(&bd, PCI_REVISION, 1), 1);
+	CHECK_EQ(cfg_rd(&bd, PCI_SUBSYS_VID, 2), 0x1af4);
+	CHECK(cfg_rd(&bd, PCI_SUBSYS_ID, 2) >= 0x40);
+	CHECK_EQ(cfg_rd(&bd, PCI_CLASS_PROG, 1) | cfg_rd(&bd, PCI_CLASS_PROG + 1, 2) << 8,
+		 0x010000);
+	CHECK_EQ(cfg_rd(&bd, PCI_INT_PIN, 1), 0);
 	/* BAR 4 is a 64-bit memory BAR of 16 KiB. */
-	CHECK_EQ(cfg_rd(3, PCI_BAR0 + 16, 4) & 0xf, 4);
-	cfg_wr(3, PCI_BAR0 + 16, 4, 0xffffffff);
-	CHECK_EQ(cfg_rd(3, PCI_BAR0 + 16, 4), 0xffffc004);
-	cfg_wr(3, PCI_BAR0 + 16, 4, (uint32_t)bd.bar);
+	CHECK_EQ(cfg_rd(&bd, PCI_BAR0 + 16, 4) & 0xf, 4);
+	cfg_wr(&bd, PCI_BAR0 + 16, 4, 0xffffffff);
+	CHECK_EQ(cfg_rd(&bd, PCI_BAR0 + 16, 4), 0xffffc004);
+	cfg_wr(&bd, PCI_BAR0 + 16, 4, (uint32_t)bd.bar);
 	/* Common, notify, ISR, device, PCI config, MSI-X. */
 	CHECK_EQ(bd.ncaps, 6);
 	CHECK(bd.common && bd.isr && bd.device && bd.notify && bd.pci_cfg_cap);
@@ -418,25 +189,25 @@ static void pci_identity(void)
 	/* The PCI configuration access capability's fields are the driver's to set; its
 	 * type is not. Its data reads and writes BAR 4 where they point. */
 	unsigned c = bd.pci_cfg_cap;
-	cfg_wr(3, c + 4, 1, 4);
-	cfg_wr(3, c + 8, 4, 0x1000); /* the device configuration: capacity */
-	cfg_wr(3, c + 12, 4, 4);
-	cfg_wr(3, c + 3, 1, 1);
-	CHECK_EQ(cfg_rd(3, c + 4, 1), 4);
-	CHECK_EQ(cfg_rd(3, c + 8, 4), 0x1000);
-	CHECK_EQ(cfg_rd(3, c + 12, 4), 4);
-	CHECK_EQ(cfg_rd(3, c + 3, 1), 5);
-	CHECK_EQ(cfg_rd(3, c + 16, 4), DISK_SIZE / 512);
-	CHECK_EQ(cfg_rd(3, c + 17, 1), (DISK_SIZE / 512) >> 8 & 0xff);
-	cfg_wr(3, c + 8, 4, 0); /* device_feature_select */
-	cfg_wr(3, c + 16, 4, 1);
+	cfg_wr(&bd, c + 4, 1, 4);
+	cfg_wr(&bd, c + 8, 4, 0x1000); /* the device configuration: capacity */
+	cfg_wr(&bd, c + 12, 4, 4);
+	cfg_wr(&bd, c + 3, 1, 1);
+	CHECK_EQ(cfg_rd(&bd, c + 4, 1), 4);
+	CHECK_EQ(cfg_rd(&bd, c + 8, 4), 0x1000);
+	CHECK_EQ(cfg_rd(&bd, c + 12, 4), 4);
+	CHECK_EQ(cfg_rd(&bd, c + 3, 1), 5);
+	CHECK_EQ(cfg_rd(&bd, c + 16, 4), DISK_SIZE / 512);
+	CHECK_EQ(cfg_rd(&bd, c + 17, 1), (DISK_SIZE / 512) >> 8 & 0xff);
+	cfg_wr(&bd, c + 8, 4, 0); /* device_feature_select */
+	cfg_wr(&bd, c + 16, 4, 1);
 	CHECK_EQ(cc_rd(&bd, CC_DFSELECT, 4), 1);
 	/* A length other than 1, 2 or 4, or another BAR: nothing. */
-	cfg_wr(3, c + 12, 4, 3);
-	CHECK_EQ(cfg_rd(3, c + 16, 4), 0);
-	cfg_wr(3, c + 12, 4, 4);
-	cfg_wr(3, c + 4, 1, 0);
-	cfg_wr(3, c + 16, 4, 0);
+	cfg_wr(&bd, c + 12, 4, 3);
+	CHECK_EQ(cfg_rd(&bd, c + 16, 4), 0);
+	cfg_wr(&bd, c + 12, 4, 4);
+	cfg_wr(&bd, c + 4, 1, 0);
+	cfg_wr(&bd, c + 16, 4, 0);
 	CHECK_EQ(cc_rd(&bd, CC_DFSELECT, 4), 1);
 }
 
@@ -446,7 +217,8 @@ static void feature_negotiation(void)
 	CHECK(virtio_blk_init(&blk, &mem, disk, DISK_SIZE, false, "x"));
 	probe(&bd, &blk.vd, 3);
 	uint64_t f = dev_features(&bd);
-	CHECK_EQ(f, VIRTIO_F_VERSION_1 | F_INDIRECT | F_BLK_SEG_MAX | F_BLK_SIZE | F_BLK_FLUSH);
+	CHECK_EQ(f, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC | F_BLK_SEG_MAX | F_BLK_SIZE |
+			F_BLK_FLUSH);
 	cc_wr(&bd, CC_DFSELECT, 4, 2);
 	CHECK_EQ(cc_rd(&bd, CC_DF, 4), 0);
 	CHECK_EQ(cc_rd(&bd, CC_DFSELECT, 4), 2);
@@ -577,7 +349,7 @@ static void device_reset(void)
 	/* Set up again, the device works from index 0. */
 	CHECK(negotiate(&bd, VIRTIO_F_VERSION_1));
 	memset(host(bq.desc), 0, 0x10000);
-	queue_setup(&bd, &bq, 0, 64, 0);
+	queue_setup(&bd, &bq, 0, 64, QUEUE_AREA(0));
 	driver_ok(&bd);
 	CHECK_EQ(blk_do(T_FLUSH, 0, 0, false), 0);
 	CHECK_EQ(used_idx(&bq), 1);
@@ -589,7 +361,7 @@ static void notify_rules(void)
 	CHECK(virtio_blk_init(&blk, &mem, disk, DISK_SIZE, false, "x"));
 	probe(&bd, &blk.vd, 3);
 	CHECK(negotiate(&bd, VIRTIO_F_VERSION_1));
-	queue_setup(&bd, &bq, 0, 16, 0);
+	queue_setup(&bd, &bq, 0, 16, QUEUE_AREA(0));
 	/* Before DRIVER_OK nothing is taken, and a configuration change needs no
 	 * interrupt. */
 	virtio_config_changed(&blk.vd);
@@ -623,12 +395,12 @@ static void interrupts(void)
 	CHECK_EQ(gmem_phys_read(&mem, bd.isr, 1), 1);
 	CHECK_EQ(gmem_phys_read(&mem, bd.isr, 1), 0); /* reading cleared it */
 	/* The driver asks not to be interrupted. */
-	put(bq.avail, 2, 1);
+	put(&mem, bq.avail, 2, 1);
 	CHECK_EQ(blk_do(T_FLUSH, 0, 0, false), 0);
 	CHECK_EQ(used_idx(&bq), 2);
 	CHECK_EQ(nmsi, 1);
 	CHECK_EQ(gmem_phys_read(&mem, bd.isr, 1), 0);
-	put(bq.avail, 2, 0);
+	put(&mem, bq.avail, 2, 0);
 	/* A masked vector stays pending until unmasked. */
 	gmem_phys_write(&mem, bd.msix_table + 16 + 12, 4, 1);
 	CHECK_EQ(blk_do(T_FLUSH, 0, 0, false), 0);
@@ -686,11 +458,11 @@ static void blk_read_write(void)
 	CHECK_EQ(used_id(&bq, 0), 0);
 	CHECK_EQ(used_len(&bq, 0), 1025);
 	CHECK(!memcmp(host(DATA_GPA), disk + 1024, 1024));
-	CHECK_EQ(get(DATA_GPA + 1024, 1), 0xee);
+	CHECK_EQ(get(&mem, DATA_GPA + 1024, 1), 0xee);
 	CHECK_EQ(blk.reads, 1);
 	/* Write sector 63, the last. */
 	for (unsigned i = 0; i < 512; i++)
-		put(DATA_GPA + i, 1, 255 - i % 256);
+		put(&mem, DATA_GPA + i, 1, 255 - i % 256);
 	CHECK_EQ(blk_do(T_OUT, 63, 512, false), 0);
 	CHECK_EQ(used_len(&bq, 1), 1);
 	CHECK(!memcmp(disk + 63 * 512, host(DATA_GPA), 512));
@@ -703,26 +475,26 @@ static void blk_read_write(void)
 	CHECK_EQ(blk_do(T_GET_ID, 0, 20, true), 0);
 	CHECK_EQ(used_len(&bq, 3), 21);
 	CHECK(!memcmp(host(DATA_GPA), "tandem-disk-0\0\0\0\0\0\0\0", 20));
-	CHECK_EQ(get(DATA_GPA + 20, 1), 0xee);
+	CHECK_EQ(get(&mem, DATA_GPA + 20, 1), 0xee);
 	/* A shorter buffer takes the start of it. */
 	memset(host(DATA_GPA), 0xee, 32);
 	CHECK_EQ(blk_do(T_GET_ID, 0, 8, true), 0);
 	CHECK_EQ(used_len(&bq, 4), 9);
 	CHECK(!memcmp(host(DATA_GPA), "tandem-d", 8));
-	CHECK_EQ(get(DATA_GPA + 8, 1), 0xee);
+	CHECK_EQ(get(&mem, DATA_GPA + 8, 1), 0xee);
 	/* A zero-length read is fine. */
 	CHECK_EQ(blk_do(T_IN, 64, 0, true), 0);
 	CHECK_EQ(used_len(&bq, 5), 1);
 	/* Several requests at once, all done on one notify, data split over segments
 	 * (one of them empty, with no memory behind it). */
 	uint64_t t = bq.desc;
-	put(HDR_GPA + 0x100, 4, T_IN);
-	put(HDR_GPA + 0x108, 8, 5);
-	set_desc(t, 0, HDR_GPA + 0x100, 16, D_NEXT, 1);
-	set_desc(t, 1, DATA_GPA, 100, D_NEXT | D_WRITE, 2);
-	set_desc(t, 2, 0, 0, D_NEXT | D_WRITE, 3);
-	set_desc(t, 3, DATA_GPA + 0x1000, 412, D_NEXT | D_WRITE, 4);
-	set_desc(t, 4, STATUS_GPA, 1, D_WRITE, 0);
+	put(&mem, HDR_GPA + 0x100, 4, T_IN);
+	put(&mem, HDR_GPA + 0x108, 8, 5);
+	set_desc(&mem, t, 0, HDR_GPA + 0x100, 16, D_NEXT, 1);
+	set_desc(&mem, t, 1, DATA_GPA, 100, D_NEXT | D_WRITE, 2);
+	set_desc(&mem, t, 2, 0, 0, D_NEXT | D_WRITE, 3);
+	set_desc(&mem, t, 3, DATA_GPA + 0x1000, 412, D_NEXT | D_WRITE, 4);
+	set_desc(&mem, t, 4, STATUS_GPA, 1, D_WRITE, 0);
 	blk_chain(t, 5, T_FLUSH, 0, 0, false);
 	post(&bq, 0);
 	post(&bq, 5);
@@ -754,15 +526,15 @@ static void blk_errors(void)
 	CHECK_EQ(used_len(&bq, 7), 1);
 	CHECK_EQ(blk.reads + blk.writes, 0);
 	/* A header too short to read. */
-	set_desc(bq.desc, 0, HDR_GPA, 8, D_NEXT, 1);
-	set_desc(bq.desc, 1, STATUS_GPA, 1, D_WRITE, 0);
-	put(STATUS_GPA, 1, 0xff);
+	set_desc(&mem, bq.desc, 0, HDR_GPA, 8, D_NEXT, 1);
+	set_desc(&mem, bq.desc, 1, STATUS_GPA, 1, D_WRITE, 0);
+	put(&mem, STATUS_GPA, 1, 0xff);
 	post(&bq, 0);
 	notify(&bd, 0);
-	CHECK_EQ(get(STATUS_GPA, 1), 1);
+	CHECK_EQ(get(&mem, STATUS_GPA, 1), 1);
 	/* No status byte: completed with nothing written. */
-	set_desc(bq.desc, 0, HDR_GPA, 16, 0, 0);
-	put(HDR_GPA, 4, T_FLUSH);
+	set_desc(&mem, bq.desc, 0, HDR_GPA, 16, 0, 0);
+	put(&mem, HDR_GPA, 4, T_FLUSH);
 	post(&bq, 0);
 	notify(&bd, 0);
 	CHECK_EQ(used_idx(&bq), 10);
@@ -782,38 +554,39 @@ static void blk_errors(void)
 
 static void blk_indirect(void)
 {
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 4);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 4);
 	/* The whole request in an indirect table; the queue has fewer entries than the
 	 * chain, which only an indirect table may. */
-	put(HDR_GPA, 4, T_IN);
-	put(HDR_GPA + 8, 8, 7);
-	set_desc(INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
+	put(&mem, HDR_GPA, 4, T_IN);
+	put(&mem, HDR_GPA + 8, 8, 7);
+	set_desc(&mem, INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
 	for (unsigned i = 1; i <= 8; i++)
-		set_desc(INDIRECT_GPA, i, DATA_GPA + 0x200 * (i - 1), 64, D_NEXT | D_WRITE,
+		set_desc(&mem, INDIRECT_GPA, i, DATA_GPA + 0x200 * (i - 1), 64, D_NEXT | D_WRITE,
 			 (uint16_t)(i + 1));
-	set_desc(INDIRECT_GPA, 9, STATUS_GPA, 1, D_WRITE, 0);
-	set_desc(bq.desc, 2, INDIRECT_GPA, 10 * 16, D_INDIRECT | D_WRITE, 0);
+	set_desc(&mem, INDIRECT_GPA, 9, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 2, INDIRECT_GPA, 10 * 16, D_INDIRECT | D_WRITE, 0);
 	post(&bq, 2);
 	notify(&bd, 0);
 	CHECK_EQ(used_idx(&bq), 1);
 	CHECK_EQ(used_id(&bq, 0), 2);
 	CHECK_EQ(used_len(&bq, 0), 513);
-	CHECK_EQ(get(STATUS_GPA, 1), 0);
+	CHECK_EQ(get(&mem, STATUS_GPA, 1), 0);
 	for (unsigned i = 0; i < 8; i++)
 		CHECK(!memcmp(host(DATA_GPA + 0x200 * i), disk + 7 * 512 + 64 * i, 64));
 	/* Direct descriptors first, the indirect table last. */
 	uint64_t table = INDIRECT_GPA + 0x400;
 	for (unsigned i = 0; i < 8; i++)
-		set_desc(table, i, DATA_GPA + 0x200 * i, 64, D_NEXT | D_WRITE, (uint16_t)(i + 1));
-	set_desc(table, 8, STATUS_GPA, 1, D_WRITE, 0);
-	set_desc(bq.desc, 0, HDR_GPA, 16, D_NEXT, 1);
-	set_desc(bq.desc, 1, table, 9 * 16, D_INDIRECT, 0);
-	put(STATUS_GPA, 1, 0xff);
+		set_desc(&mem, table, i, DATA_GPA + 0x200 * i, 64, D_NEXT | D_WRITE,
+			 (uint16_t)(i + 1));
+	set_desc(&mem, table, 8, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, HDR_GPA, 16, D_NEXT, 1);
+	set_desc(&mem, bq.desc, 1, table, 9 * 16, D_INDIRECT, 0);
+	put(&mem, STATUS_GPA, 1, 0xff);
 	post(&bq, 0);
 	notify(&bd, 0);
 	CHECK_EQ(used_idx(&bq), 2);
 	CHECK_EQ(used_len(&bq, 1), 513);
-	CHECK_EQ(get(STATUS_GPA, 1), 0);
+	CHECK_EQ(get(&mem, STATUS_GPA, 1), 0);
 	CHECK_EQ(status(&bd) & S_NEEDS_RESET, 0);
 }
 
@@ -829,7 +602,7 @@ static void check_broken(void)
 	CHECK_EQ(gmem_phys_read(&mem, bd.isr, 1), 2);
 	CHECK_EQ(used_idx(&bq), 0);
 	memset(host(bq.desc), 0, 16ULL * bq.size);
-	put(bq.avail + 2, 2, 0);
+	put(&mem, bq.avail + 2, 2, 0);
 	bq.avail_idx = 0;
 	post(&bq, blk_chain(bq.desc, 0, T_FLUSH, 0, 0, false));
 	notify(&bd, 0);
@@ -855,54 +628,54 @@ static void broken_chains(void)
 	/* Longer than VIRTQ_MAX_SEGS. */
 	blk_start(false, VIRTIO_F_VERSION_1, 128);
 	for (unsigned i = 0; i <= VIRTQ_MAX_SEGS; i++)
-		set_desc(bq.desc, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
-	set_desc(bq.desc, VIRTQ_MAX_SEGS, STATUS_GPA, 1, D_WRITE, 0);
+		set_desc(&mem, bq.desc, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
+	set_desc(&mem, bq.desc, VIRTQ_MAX_SEGS, STATUS_GPA, 1, D_WRITE, 0);
 	expect_broken(0);
 	/* Exactly VIRTQ_MAX_SEGS is fine. */
 	blk_start(false, VIRTIO_F_VERSION_1, 128);
 	for (unsigned i = 0; i < VIRTQ_MAX_SEGS; i++)
-		set_desc(bq.desc, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
-	set_desc(bq.desc, VIRTQ_MAX_SEGS - 1, STATUS_GPA, 1, D_WRITE, 0);
+		set_desc(&mem, bq.desc, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
+	set_desc(&mem, bq.desc, VIRTQ_MAX_SEGS - 1, STATUS_GPA, 1, D_WRITE, 0);
 	post(&bq, 0);
 	notify(&bd, 0);
 	CHECK_EQ(used_idx(&bq), 1);
 	CHECK_EQ(status(&bd) & S_NEEDS_RESET, 0);
 	/* Longer than the queue: a loop. */
 	blk_start(false, VIRTIO_F_VERSION_1, 8);
-	set_desc(bq.desc, 0, HDR_GPA, 16, D_NEXT, 1);
-	set_desc(bq.desc, 1, DATA_GPA, 16, D_NEXT, 0);
+	set_desc(&mem, bq.desc, 0, HDR_GPA, 16, D_NEXT, 1);
+	set_desc(&mem, bq.desc, 1, DATA_GPA, 16, D_NEXT, 0);
 	expect_broken(0);
 	/* A descriptor naming itself. */
 	blk_start(false, VIRTIO_F_VERSION_1, 128);
-	set_desc(bq.desc, 5, HDR_GPA, 16, D_NEXT, 5);
+	set_desc(&mem, bq.desc, 5, HDR_GPA, 16, D_NEXT, 5);
 	expect_broken(5);
 	/* Head out of range. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
 	expect_broken(16);
 	/* Next out of range. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
-	set_desc(bq.desc, 0, HDR_GPA, 16, D_NEXT, 200);
+	set_desc(&mem, bq.desc, 0, HDR_GPA, 16, D_NEXT, 200);
 	expect_broken(0);
 	/* Buffers not wholly in RAM: straddling its end, below it, wrapping around. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
 	blk_chain(bq.desc, 0, T_IN, 0, 512, true);
-	set_desc(bq.desc, 1, RAM_GPA + RAM_SIZE - 256, 512, D_NEXT | D_WRITE, 2);
+	set_desc(&mem, bq.desc, 1, RAM_GPA + RAM_SIZE - 256, 512, D_NEXT | D_WRITE, 2);
 	expect_broken(0);
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
-	set_desc(bq.desc, 0, 0x1000, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, 0x1000, 1, D_WRITE, 0);
 	expect_broken(0);
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
-	set_desc(bq.desc, 0, ~0ULL - 15, 32, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, ~0ULL - 15, 32, D_WRITE, 0);
 	expect_broken(0);
 	/* A readable descriptor after a writable one. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
-	set_desc(bq.desc, 0, STATUS_GPA, 1, D_WRITE | D_NEXT, 1);
-	set_desc(bq.desc, 1, HDR_GPA, 16, 0, 0);
+	set_desc(&mem, bq.desc, 0, STATUS_GPA, 1, D_WRITE | D_NEXT, 1);
+	set_desc(&mem, bq.desc, 1, HDR_GPA, 16, 0, 0);
 	expect_broken(0);
 	/* The available index more than a ring ahead. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
 	blk_chain(bq.desc, 0, T_FLUSH, 0, 0, false);
-	put(bq.avail + 2, 2, 17);
+	put(&mem, bq.avail + 2, 2, 17);
 	notify(&bd, 0);
 	check_broken();
 }
@@ -912,49 +685,49 @@ static void broken_indirect(void)
 	/* Not negotiated. */
 	blk_start(false, VIRTIO_F_VERSION_1, 16);
 	blk_chain(INDIRECT_GPA, 0, T_FLUSH, 0, 0, false);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
 	expect_broken(0);
 	/* Nested. */
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
-	set_desc(INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
-	set_desc(INDIRECT_GPA, 1, INDIRECT_GPA + 0x100, 32, D_INDIRECT, 0);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
+	set_desc(&mem, INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
+	set_desc(&mem, INDIRECT_GPA, 1, INDIRECT_GPA + 0x100, 32, D_INDIRECT, 0);
 	blk_chain(INDIRECT_GPA + 0x100, 0, T_FLUSH, 0, 0, false);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
 	expect_broken(0);
 	/* With NEXT. */
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
 	blk_chain(INDIRECT_GPA, 0, T_FLUSH, 0, 0, false);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT | D_NEXT, 1);
-	set_desc(bq.desc, 1, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT | D_NEXT, 1);
+	set_desc(&mem, bq.desc, 1, STATUS_GPA, 1, D_WRITE, 0);
 	expect_broken(0);
 	/* Not a whole number of descriptors; empty; outside RAM. */
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
 	blk_chain(INDIRECT_GPA, 0, T_FLUSH, 0, 0, false);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 24, D_INDIRECT, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 24, D_INDIRECT, 0);
 	expect_broken(0);
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 0, D_INDIRECT, 0);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 0, D_INDIRECT, 0);
 	expect_broken(0);
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
-	set_desc(bq.desc, 0, RAM_GPA + RAM_SIZE - 16, 32, D_INDIRECT, 0);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
+	set_desc(&mem, bq.desc, 0, RAM_GPA + RAM_SIZE - 16, 32, D_INDIRECT, 0);
 	expect_broken(0);
 	/* A loop inside the table, and a next beyond it. */
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
-	set_desc(INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
-	set_desc(INDIRECT_GPA, 1, DATA_GPA, 16, D_NEXT, 0);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
+	set_desc(&mem, INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 1);
+	set_desc(&mem, INDIRECT_GPA, 1, DATA_GPA, 16, D_NEXT, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
 	expect_broken(0);
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
-	set_desc(INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 2);
-	set_desc(INDIRECT_GPA, 2, STATUS_GPA, 1, D_WRITE, 0);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
+	set_desc(&mem, INDIRECT_GPA, 0, HDR_GPA, 16, D_NEXT, 2);
+	set_desc(&mem, INDIRECT_GPA, 2, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 32, D_INDIRECT, 0);
 	expect_broken(0);
 	/* More segments than VIRTQ_MAX_SEGS in a big table. */
-	blk_start(false, VIRTIO_F_VERSION_1 | F_INDIRECT, 16);
+	blk_start(false, VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC, 16);
 	for (unsigned i = 0; i <= VIRTQ_MAX_SEGS; i++)
-		set_desc(INDIRECT_GPA, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
-	set_desc(INDIRECT_GPA, VIRTQ_MAX_SEGS, STATUS_GPA, 1, D_WRITE, 0);
-	set_desc(bq.desc, 0, INDIRECT_GPA, 16 * (VIRTQ_MAX_SEGS + 1), D_INDIRECT, 0);
+		set_desc(&mem, INDIRECT_GPA, i, DATA_GPA, 16, D_NEXT, (uint16_t)(i + 1));
+	set_desc(&mem, INDIRECT_GPA, VIRTQ_MAX_SEGS, STATUS_GPA, 1, D_WRITE, 0);
+	set_desc(&mem, bq.desc, 0, INDIRECT_GPA, 16 * (VIRTQ_MAX_SEGS + 1), D_INDIRECT, 0);
 	expect_broken(0);
 }
 
@@ -977,7 +750,7 @@ static void broken_ring_at(uint64_t desc, uint64_t avail, uint64_t used)
 	post(&bq, blk_chain(desc, 0, T_FLUSH, 0, 0, false));
 	notify(&bd, 0);
 	CHECK(status(&bd) & S_NEEDS_RESET);
-	CHECK_EQ(get(STATUS_GPA, 1), 0xff); /* not carried out */
+	CHECK_EQ(get(&mem, STATUS_GPA, 1), 0xff); /* not carried out */
 	CHECK_EQ(nmsi, 1);
 }
 
@@ -1017,24 +790,24 @@ static void rng_requests(void)
 	CHECK(virtio_rng_init(&rng, &mem, rng_source, &rng));
 	struct drv d;
 	probe(&d, &rng.vd, 7);
-	CHECK_EQ(cfg_rd(7, PCI_DEVICE_ID, 2), 0x1044);
+	CHECK_EQ(cfg_rd(&d, PCI_DEVICE_ID, 2), 0x1044);
 	CHECK_EQ(d.ncaps, 5); /* no device-specific configuration */
 	CHECK(!d.device);
-	CHECK_EQ(dev_features(&d), VIRTIO_F_VERSION_1 | F_INDIRECT);
+	CHECK_EQ(dev_features(&d), VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC);
 	CHECK(negotiate(&d, VIRTIO_F_VERSION_1));
 	struct tq t;
-	queue_setup(&d, &t, 0, 8, 2);
+	queue_setup(&d, &t, 0, 8, QUEUE_AREA(2));
 	driver_ok(&d);
 	rng_good = true;
-	set_desc(t.desc, 0, DATA_GPA, 16, D_WRITE | D_NEXT, 1);
-	set_desc(t.desc, 1, DATA_GPA + 0x100, 8, D_WRITE, 0);
+	set_desc(&mem, t.desc, 0, DATA_GPA, 16, D_WRITE | D_NEXT, 1);
+	set_desc(&mem, t.desc, 1, DATA_GPA + 0x100, 8, D_WRITE, 0);
 	post(&t, 0);
 	notify(&d, 0);
 	CHECK_EQ(used_idx(&t), 1);
 	CHECK_EQ(used_len(&t, 0), 24);
-	CHECK_EQ(get(DATA_GPA, 1), 0xa0);
-	CHECK_EQ(get(DATA_GPA + 15, 1), 0xaf);
-	CHECK_EQ(get(DATA_GPA + 0x100, 1), 0xb0);
+	CHECK_EQ(get(&mem, DATA_GPA, 1), 0xa0);
+	CHECK_EQ(get(&mem, DATA_GPA + 15, 1), 0xaf);
+	CHECK_EQ(get(&mem, DATA_GPA + 0x100, 1), 0xb0);
 	CHECK_EQ(nmsi, 1);
 	CHECK_EQ(msis[0].data, MSI_DATA + 1);
 	/* The source fails: completed, with nothing written. */
@@ -1044,10 +817,10 @@ static void rng_requests(void)
 	notify(&d, 0);
 	CHECK_EQ(used_idx(&t), 2);
 	CHECK_EQ(used_len(&t, 1), 0);
-	CHECK_EQ(get(DATA_GPA, 1), 0);
+	CHECK_EQ(get(&mem, DATA_GPA, 1), 0);
 	/* A buffer with nothing writable asks nothing of the source. */
 	unsigned calls = rng_calls;
-	set_desc(t.desc, 2, DATA_GPA, 16, 0, 0);
+	set_desc(&mem, t.desc, 2, DATA_GPA, 16, 0, 0);
 	post(&t, 2);
 	notify(&d, 0);
 	CHECK_EQ(used_idx(&t), 3);
@@ -1079,23 +852,23 @@ static void con_start(void)
 	CHECK(virtio_console_init(&con, &mem, con_out, &con));
 	probe(&cd, &con.vd, 9);
 	CHECK(negotiate(&cd, VIRTIO_F_VERSION_1 | F_CONSOLE_SIZE));
-	queue_setup(&cd, &rxq, 0, 8, 4);
-	queue_setup(&cd, &txq, 1, 8, 5);
+	queue_setup(&cd, &rxq, 0, 8, QUEUE_AREA(4));
+	queue_setup(&cd, &txq, 1, 8, QUEUE_AREA(5));
 	driver_ok(&cd);
 }
 
 /* Posts a receive buffer of len bytes at gpa, as descriptor i. */
 static void con_rx_buffer(unsigned i, uint64_t gpa, uint32_t len)
 {
-	set_desc(rxq.desc, i, gpa, len, D_WRITE, 0);
+	set_desc(&mem, rxq.desc, i, gpa, len, D_WRITE, 0);
 	post(&rxq, (uint16_t)i);
 }
 
 static void console_output(void)
 {
 	con_start();
-	CHECK_EQ(cfg_rd(9, PCI_DEVICE_ID, 2), 0x1043);
-	CHECK_EQ(dev_features(&cd), VIRTIO_F_VERSION_1 | F_INDIRECT | F_CONSOLE_SIZE);
+	CHECK_EQ(cfg_rd(&cd, PCI_DEVICE_ID, 2), 0x1043);
+	CHECK_EQ(dev_features(&cd), VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC | F_CONSOLE_SIZE);
 	CHECK_EQ(gmem_phys_read(&mem, cd.device, 2), 80);
 	CHECK_EQ(gmem_phys_read(&mem, cd.device + 2, 2), 25);
 	CHECK_EQ(gmem_phys_read(&mem, cd.device, 4), 25 << 16 | 80);
@@ -1103,13 +876,13 @@ static void console_output(void)
 	CHECK_EQ(cd.device_len, 12);
 	memcpy(host(DATA_GPA), "hello, ", 7);
 	memcpy(host(DATA_GPA + 0x100), "world\n", 6);
-	set_desc(txq.desc, 0, DATA_GPA, 7, D_NEXT, 1);
-	set_desc(txq.desc, 1, DATA_GPA + 0x100, 6, 0, 0);
+	set_desc(&mem, txq.desc, 0, DATA_GPA, 7, D_NEXT, 1);
+	set_desc(&mem, txq.desc, 1, DATA_GPA + 0x100, 6, 0, 0);
 	post(&txq, 0);
 	/* A big one, over several chunks. */
 	for (unsigned i = 0; i < 1000; i++)
-		put(DATA_GPA + 0x1000 + i, 1, 'a' + i % 26);
-	set_desc(txq.desc, 2, DATA_GPA + 0x1000, 1000, 0, 0);
+		put(&mem, DATA_GPA + 0x1000 + i, 1, 'a' + i % 26);
+	set_desc(&mem, txq.desc, 2, DATA_GPA + 0x1000, 1000, 0, 0);
 	post(&txq, 2);
 	notify(&cd, 1);
 	CHECK_EQ(used_idx(&txq), 2);
@@ -1189,8 +962,8 @@ static void console_early_input_and_reset(void)
 	CHECK(virtio_console_init(&con, &mem, con_out, &con));
 	probe(&cd, &con.vd, 9);
 	CHECK(negotiate(&cd, VIRTIO_F_VERSION_1));
-	queue_setup(&cd, &rxq, 0, 8, 4);
-	queue_setup(&cd, &txq, 1, 8, 5);
+	queue_setup(&cd, &rxq, 0, 8, QUEUE_AREA(4));
+	queue_setup(&cd, &txq, 1, 8, QUEUE_AREA(5));
 	/* Before DRIVER_OK, input waits. */
 	CHECK_EQ(virtio_console_input(&con, (const uint8_t *)"early", 5), 5);
 	driver_ok(&cd);
@@ -1206,8 +979,8 @@ static void console_early_input_and_reset(void)
 	/* A broken receive queue stops delivery without losing the input. */
 	CHECK(negotiate(&cd, VIRTIO_F_VERSION_1));
 	memset(host(QUEUE_AREA(4)), 0, 0x10000);
-	queue_setup(&cd, &rxq, 0, 8, 4);
-	queue_setup(&cd, &txq, 1, 8, 5);
+	queue_setup(&cd, &rxq, 0, 8, QUEUE_AREA(4));
+	queue_setup(&cd, &txq, 1, 8, QUEUE_AREA(5));
 	driver_ok(&cd);
 	post(&rxq, 9);
 	CHECK_EQ(virtio_console_input(&con, (const uint8_t *)"x", 1), 1);

@@ -6,47 +6,24 @@
 #include <string.h>
 #include <tandem/console.h>
 #include "../../vmm/dev/virtio_devs.h"
+#include "../virtio_driver.h"
 #include "check.h"
 
-#define RAM_GPA   0x100000ULL
-#define RAM_SIZE  0x100000ULL
-#define ECAM_BASE 0xe0000000ULL
-#define WIN_BASE  0xc0000000ULL
-#define WIN_SIZE  0x10000000ULL
-#define MSI_ADDR  0xfee00000ULL
-#define MSI_DATA  0x30 /* + vector */
-#define MAX_MSI   256
-#define SLOT      4
+#define RAM_GPA  0x100000ULL
+#define RAM_SIZE 0x100000ULL
+#define MSI_DATA 0x30 /* + vector */
+#define MAX_MSI  256
+#define SLOT     4
 
 /* Where the test driver puts things in guest RAM. */
 #define QUEUE_AREA(n) (RAM_GPA + 0x10000ULL * (n)) /* rings of queue n */
 #define EVT_GPA       (RAM_GPA + 0x80000ULL)       /* event buffer i at + 16 * i */
 #define STS_GPA       (RAM_GPA + 0x90000ULL)
 
-/* Common configuration offsets (virtio 1.1, 4.1.4.3). */
-#define CC_DFSELECT 0x00
-#define CC_DF       0x04
-#define CC_GFSELECT 0x08
-#define CC_GF       0x0c
-#define CC_MSIX     0x10
-#define CC_NUMQ     0x12
-#define CC_STATUS   0x14
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE   0x18
-#define CC_Q_MSIX   0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_DESC   0x20
-#define CC_Q_DRIVER 0x28
-#define CC_Q_DEVICE 0x30
-
 #define S_ACK         (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER)
 #define S_FEATURES_OK (S_ACK | VIRTIO_STATUS_FEATURES_OK)
 #define S_RUNNING     (S_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 #define S_NEEDS_RESET VIRTIO_STATUS_NEEDS_RESET
-#define F_INDIRECT    (1ULL << 28)
-
-#define D_NEXT  1
-#define D_WRITE 2
 
 /* The device-specific configuration (virtio 1.1, 5.8.4) and evdev codes. */
 #define CFG_SELECT  0
@@ -93,107 +70,22 @@ static void record_msi(void *ctx, uint64_t addr, uint32_t data)
 	nmsi++;
 }
 
-/* ---------------------------------------------------------------- guest memory */
+static struct drv drv; /* what the test driver found */
+static struct tq evq, stq;
 
 static uint8_t *host(uint64_t gpa)
 {
 	return ram + (gpa - RAM_GPA);
 }
 
-static void put(uint64_t gpa, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		host(gpa)[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)host(gpa)[i] << (8 * i);
-	return v;
-}
-
-/* ---------------------------------------------------------------- the PCI side */
-
-static uint32_t cfg_rd(unsigned reg, unsigned size)
-{
-	return (uint32_t)gmem_phys_read(&mem, ECAM_BASE + ((uint64_t)SLOT << 15) + reg, size);
-}
-
-static void cfg_wr(unsigned reg, unsigned size, uint32_t v)
-{
-	gmem_phys_write(&mem, ECAM_BASE + ((uint64_t)SLOT << 15) + reg, size, v);
-}
-
-/* What the capability walk found. */
-static struct {
-	uint64_t bar, common, device, notify;
-	uint32_t device_len, notify_mult;
-	unsigned msix_vectors, ncaps;
-} drv;
-
-/* A fresh tablet on SLOT with BAR 4 placed, MSI-X on (vector v sends MSI_DATA + v), and
- * the virtio structures found through the vendor capabilities. */
+/* A fresh tablet on SLOT, found (with BAR 4 placed and MSI-X on, vector v sending
+ * MSI_DATA + v) by the test driver. */
 static void setup(void)
 {
-	memset(&mem, 0, sizeof(mem));
-	memset(&io, 0, sizeof(io));
-	memset(ram, 0, RAM_SIZE);
-	memset(&drv, 0, sizeof(drv));
 	nmsi = 0;
-	CHECK(gmem_add_ram(&mem, RAM_GPA, RAM_SIZE, ram));
-	pci_bus_init(&bus, ECAM_BASE, WIN_BASE, WIN_SIZE, record_msi, &bus);
-	CHECK(pci_bus_register(&bus, &io, &mem));
+	CHECK(machine_init(&mem, &io, &bus, ram, RAM_GPA, RAM_SIZE, record_msi, &bus));
 	CHECK(virtio_input_init(&tab, &mem));
-	CHECK(pci_bus_add(&bus, &tab.vd.pci, SLOT));
-	drv.bar = WIN_BASE + 0x10000ULL * SLOT;
-	cfg_wr(PCI_BAR0 + 16, 4, (uint32_t)drv.bar);
-	cfg_wr(PCI_BAR0 + 20, 4, (uint32_t)(drv.bar >> 32));
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEMORY | PCI_CMD_MASTER);
-	unsigned c = cfg_rd(PCI_CAP_PTR, 1);
-	for (unsigned n = 0; c && n < 48; n++, c = cfg_rd(c + 1, 1)) {
-		drv.ncaps++;
-		if (cfg_rd(c, 1) == PCI_CAP_MSIX) {
-			drv.msix_vectors = (cfg_rd(c + 2, 2) & 0x7ff) + 1;
-			uint64_t table = drv.bar + (cfg_rd(c + 4, 4) & ~7u);
-			for (unsigned v = 0; v < drv.msix_vectors; v++) {
-				gmem_phys_write(&mem, table + 16 * v, 4, MSI_ADDR);
-				gmem_phys_write(&mem, table + 16 * v + 8, 4, MSI_DATA + v);
-				gmem_phys_write(&mem, table + 16 * v + 12, 4, 0);
-			}
-			cfg_wr(c + 2, 2, PCI_MSIX_ENABLE);
-			continue;
-		}
-		uint64_t at = drv.bar + cfg_rd(c + 8, 4);
-		switch (cfg_rd(c + 3, 1)) {
-		case 1: drv.common = at; break;
-		case 2:
-			drv.notify = at;
-			drv.notify_mult = cfg_rd(c + 16, 4);
-			break;
-		case 4:
-			drv.device = at;
-			drv.device_len = cfg_rd(c + 12, 4);
-			break;
-		default: break;
-		}
-	}
-}
-
-static uint64_t cc_rd(unsigned off, unsigned size)
-{
-	return gmem_phys_read(&mem, drv.common + off, size);
-}
-
-static void cc_wr(unsigned off, unsigned size, uint64_t v)
-{
-	gmem_phys_write(&mem, drv.common + off, size, v);
-}
-
-static uint8_t status(void)
-{
-	return (uint8_t)cc_rd(CC_STATUS, 1);
+	CHECK(drv_probe(&drv, &mem, &bus, &tab.vd, SLOT, MSI_DATA));
 }
 
 static uint64_t dev_cfg(unsigned off, unsigned size)
@@ -214,93 +106,23 @@ static unsigned cfg_select(uint8_t select, uint8_t subsel)
 	return (unsigned)dev_cfg(CFG_SIZE, 1);
 }
 
-struct tq {
-	uint16_t size, avail_idx;
-	uint64_t desc, avail, used;
-};
-
-static struct tq evq, stq;
-
-static void queue_setup(struct tq *t, uint16_t q, uint16_t size);
+/* Queue q of size entries in a cleared area q, its interrupts on vector q + 1. */
+static void fresh_queue(struct tq *t, uint16_t q, uint16_t size)
+{
+	memset(host(QUEUE_AREA(q)), 0, 0x10000);
+	queue_setup(&drv, t, q, size, QUEUE_AREA(q));
+}
 
 /* Device initialization (3.1.1) up to FEATURES_OK, the config vector 0, then the
  * eventq of 64 and the statusq of 8 as asked. */
-static void negotiate(bool eventq, bool statusq)
+static void driver_init(bool eventq, bool statusq)
 {
-	cc_wr(CC_STATUS, 1, 0);
-	cc_wr(CC_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	cc_wr(CC_STATUS, 1, S_ACK);
-	cc_wr(CC_GFSELECT, 4, 1);
-	cc_wr(CC_GF, 4, VIRTIO_F_VERSION_1 >> 32);
-	cc_wr(CC_STATUS, 1, S_FEATURES_OK);
-	CHECK_EQ(status(), S_FEATURES_OK);
-	cc_wr(CC_MSIX, 2, 0);
+	negotiate(&drv, VIRTIO_F_VERSION_1);
+	CHECK_EQ(status(&drv), S_FEATURES_OK);
 	if (eventq)
-		queue_setup(&evq, 0, 64);
+		fresh_queue(&evq, 0, 64);
 	if (statusq)
-		queue_setup(&stq, 1, 8);
-}
-
-static void driver_ok(void)
-{
-	cc_wr(CC_STATUS, 1, S_RUNNING);
-}
-
-static void notify(unsigned q)
-{
-	gmem_phys_write(&mem, drv.notify + (uint64_t)q * drv.notify_mult, 2, q);
-}
-
-/* ---------------------------------------------------------------- the test driver's queues */
-
-/* Queue q of size entries in area q, its interrupts on vector q + 1. */
-static void queue_setup(struct tq *t, uint16_t q, uint16_t size)
-{
-	memset(host(QUEUE_AREA(q)), 0, 0x10000);
-	t->size = size;
-	t->avail_idx = 0;
-	t->desc = QUEUE_AREA(q);
-	t->avail = t->desc + 16ULL * size;
-	t->used = (t->avail + 6 + 2ULL * size + 3) & ~3ULL;
-	cc_wr(CC_Q_SELECT, 2, q);
-	cc_wr(CC_Q_SIZE, 2, size);
-	cc_wr(CC_Q_DESC, 8, t->desc);
-	cc_wr(CC_Q_DRIVER, 8, t->avail);
-	cc_wr(CC_Q_DEVICE, 8, t->used);
-	cc_wr(CC_Q_MSIX, 2, q + 1u);
-	cc_wr(CC_Q_ENABLE, 2, 1);
-}
-
-static void set_desc(const struct tq *t, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
-{
-	uint64_t at = t->desc + 16ULL * i;
-	put(at, 8, addr);
-	put(at + 8, 4, len);
-	put(at + 12, 2, flags);
-	put(at + 14, 2, next);
-}
-
-static void post(struct tq *t, uint16_t head)
-{
-	put(t->avail + 4 + 2ULL * (t->avail_idx % t->size), 2, head);
-	t->avail_idx++;
-	put(t->avail + 2, 2, t->avail_idx);
-}
-
-static uint16_t used_idx(const struct tq *t)
-{
-	return (uint16_t)get(t->used + 2, 2);
-}
-
-static uint32_t used_id(const struct tq *t, unsigned i)
-{
-	return (uint32_t)get(t->used + 4 + 8ULL * (i % t->size), 4);
-}
-
-static uint32_t used_len(const struct tq *t, unsigned i)
-{
-	return (uint32_t)get(t->used + 8 + 8ULL * (i % t->size), 4);
+		fresh_queue(&stq, 1, 8);
 }
 
 /* Posts event buffers first .. first + n - 1 (mod the queue size), 8 bytes each at
@@ -310,7 +132,7 @@ static void post_events(unsigned first, unsigned n)
 	for (unsigned i = first; i < first + n; i++) {
 		unsigned d = i % evq.size;
 		memset(host(EVT_GPA + 16ULL * d), 0xee, 16);
-		set_desc(&evq, d, EVT_GPA + 16ULL * d, 8, D_WRITE, 0);
+		set_desc(&mem, evq.desc, d, EVT_GPA + 16ULL * d, 8, D_WRITE, 0);
 		post(&evq, (uint16_t)d);
 	}
 }
@@ -320,11 +142,11 @@ static void post_events(unsigned first, unsigned n)
 static void start(unsigned n)
 {
 	setup();
-	negotiate(true, true);
-	driver_ok();
-	CHECK_EQ(status(), S_RUNNING);
+	driver_init(true, true);
+	driver_ok(&drv);
+	CHECK_EQ(status(&drv), S_RUNNING);
 	post_events(0, n);
-	notify(0);
+	notify(&drv, 0);
 }
 
 /* Used element k of the eventq carries this event in a buffer of 8 written bytes. */
@@ -332,10 +154,10 @@ static void check_event(unsigned k, uint16_t type, uint16_t code, uint32_t value
 {
 	uint64_t buf = EVT_GPA + 16ULL * used_id(&evq, k);
 	CHECK_EQ(used_len(&evq, k), 8);
-	CHECK_EQ(get(buf, 2), type);
-	CHECK_EQ(get(buf + 2, 2), code);
-	CHECK_EQ(get(buf + 4, 4), value);
-	CHECK_EQ(get(buf + 8, 1), 0xee); /* nothing past the event */
+	CHECK_EQ(get(&mem, buf, 2), type);
+	CHECK_EQ(get(&mem, buf + 2, 2), code);
+	CHECK_EQ(get(&mem, buf + 4, 4), value);
+	CHECK_EQ(get(&mem, buf + 8, 1), 0xee); /* nothing past the event */
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -343,20 +165,21 @@ static void check_event(unsigned k, uint16_t type, uint16_t code, uint32_t value
 static void pci_identity(void)
 {
 	setup();
-	CHECK_EQ(cfg_rd(PCI_VENDOR_ID, 2), 0x1af4);
-	CHECK_EQ(cfg_rd(PCI_DEVICE_ID, 2), 0x1052);
-	CHECK_EQ(cfg_rd(PCI_REVISION, 1), 1);
-	CHECK_EQ(cfg_rd(PCI_CLASS_PROG, 1) | cfg_rd(PCI_CLASS_PROG + 1, 2) << 8, 0x098000);
+	CHECK_EQ(cfg_rd(&drv, PCI_VENDOR_ID, 2), 0x1af4);
+	CHECK_EQ(cfg_rd(&drv, PCI_DEVICE_ID, 2), 0x1052);
+	CHECK_EQ(cfg_rd(&drv, PCI_REVISION, 1), 1);
+	CHECK_EQ(cfg_rd(&drv, PCI_CLASS_PROG, 1) | cfg_rd(&drv, PCI_CLASS_PROG + 1, 2) << 8,
+		 0x098000);
 	/* Common, notify, ISR, device, PCI config, MSI-X (two queues and the config). */
 	CHECK_EQ(drv.ncaps, 6);
 	CHECK_EQ(drv.device_len, 136);
 	CHECK_EQ(drv.msix_vectors, 3);
-	CHECK_EQ(cc_rd(CC_NUMQ, 2), 2);
+	CHECK_EQ(cc_rd(&drv, CC_NUMQ, 2), 2);
 	/* No device feature bits (5.8.3). */
-	cc_wr(CC_DFSELECT, 4, 0);
-	CHECK_EQ(cc_rd(CC_DF, 4), (uint32_t)F_INDIRECT);
-	cc_wr(CC_DFSELECT, 4, 1);
-	CHECK_EQ(cc_rd(CC_DF, 4), VIRTIO_F_VERSION_1 >> 32);
+	cc_wr(&drv, CC_DFSELECT, 4, 0);
+	CHECK_EQ(cc_rd(&drv, CC_DF, 4), (uint32_t)VIRTIO_F_INDIRECT_DESC);
+	cc_wr(&drv, CC_DFSELECT, 4, 1);
+	CHECK_EQ(cc_rd(&drv, CC_DF, 4), VIRTIO_F_VERSION_1 >> 32);
 }
 
 static void config_strings_and_ids(void)
@@ -456,25 +279,25 @@ static void ready_state(void)
 {
 	setup();
 	CHECK(!virtio_input_ready(&tab));
-	negotiate(false, true);
-	driver_ok();
+	driver_init(false, true);
+	driver_ok(&drv);
 	/* DRIVER_OK without an enabled eventq. */
 	CHECK(!virtio_input_ready(&tab));
-	cc_wr(CC_STATUS, 1, 0);
-	negotiate(true, false);
+	cc_wr(&drv, CC_STATUS, 1, 0);
+	driver_init(true, false);
 	CHECK(!virtio_input_ready(&tab));
-	driver_ok();
+	driver_ok(&drv);
 	CHECK(virtio_input_ready(&tab));
 	/* A reset takes it back; so does a broken ring (NEEDS_RESET). */
-	cc_wr(CC_STATUS, 1, 0);
+	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK(!virtio_input_ready(&tab));
-	negotiate(true, false);
-	driver_ok();
+	driver_init(true, false);
+	driver_ok(&drv);
 	CHECK(virtio_input_ready(&tab));
 	post(&evq, 200); /* a head beyond the queue */
-	notify(0);
+	notify(&drv, 0);
 	virtio_input_pointer(&tab, 1, 2, 0, 0);
-	CHECK(status() & S_NEEDS_RESET);
+	CHECK(status(&drv) & S_NEEDS_RESET);
 	CHECK(!virtio_input_ready(&tab));
 	CHECK_EQ(used_idx(&evq), 0);
 }
@@ -535,7 +358,7 @@ static void pointer_reports(void)
 	check_event(22, EV_REL, REL_WHEEL, 3);
 	check_event(23, EV_SYN, 0, 0);
 	CHECK_EQ(tab.reports, 6);
-	CHECK_EQ(status() & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
 }
 
 static void buffering(void)
@@ -550,12 +373,12 @@ static void buffering(void)
 	CHECK_EQ(nmsi, 0);
 	/* Too few for the first report (X, Y, SYN): none of it goes. */
 	post_events(0, 2);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 0);
 	CHECK_EQ(tab.q_len, 3);
 	/* Enough for two of the three. */
 	post_events(2, 4);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 6);
 	check_event(0, EV_ABS, ABS_X, 10);
 	check_event(1, EV_ABS, ABS_Y, 20);
@@ -566,22 +389,22 @@ static void buffering(void)
 	CHECK_EQ(tab.q_len, 1);
 	/* The rest when more buffers come. */
 	post_events(6, 1);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 6);
 	post_events(7, 1);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 8);
 	check_event(6, EV_ABS, ABS_Y, 21);
 	check_event(7, EV_SYN, 0, 0);
 	CHECK_EQ(tab.q_len, 0);
 	CHECK_EQ(tab.dropped, 0);
 	/* Before DRIVER_OK reports wait too, and go out once the driver is there. */
-	cc_wr(CC_STATUS, 1, 0);
-	negotiate(true, false);
+	cc_wr(&drv, CC_STATUS, 1, 0);
+	driver_init(true, false);
 	virtio_input_pointer(&tab, 30, 40, 0, CONSOLE_BTN_LEFT);
-	driver_ok();
+	driver_ok(&drv);
 	post_events(0, 8);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 4);
 	check_event(0, EV_ABS, ABS_X, 30);
 	check_event(1, EV_ABS, ABS_Y, 40);
@@ -602,7 +425,7 @@ static void queue_bound(void)
 	CHECK_EQ(tab.dropped, 5);
 	/* Exactly the buffers these take. */
 	post_events(0, 35);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 5 + 2 * (VIRTIO_INPUT_QUEUE - 1));
 	check_event(0, EV_ABS, ABS_X, 50);
 	check_event(1, EV_ABS, ABS_Y, 7);
@@ -614,8 +437,9 @@ static void queue_bound(void)
 		check_event(6 + 2 * i, EV_SYN, 0, 0);
 	}
 	/* The newest position is the last one told. */
-	CHECK_EQ(get(EVT_GPA + 16ULL * used_id(&evq, 5 + 2 * (VIRTIO_INPUT_QUEUE - 2)) + 4, 4),
-		 10 * (n - 1));
+	CHECK_EQ(
+	    get(&mem, EVT_GPA + 16ULL * used_id(&evq, 5 + 2 * (VIRTIO_INPUT_QUEUE - 2)) + 4, 4),
+	    10 * (n - 1));
 	CHECK_EQ(tab.q_len, 0);
 	/* A click made and undone while its states were dropped is lost, but the buttons
 	 * end up as they are. */
@@ -624,7 +448,7 @@ static void queue_bound(void)
 	CHECK_EQ(tab.q_len, VIRTIO_INPUT_QUEUE);
 	CHECK_EQ(tab.dropped, 5 + 2 * VIRTIO_INPUT_QUEUE);
 	post_events(35, 33);
-	notify(0);
+	notify(&drv, 0);
 	unsigned base = 5 + 2 * (VIRTIO_INPUT_QUEUE - 1);
 	CHECK_EQ(used_idx(&evq), base + 3 + 2 * (VIRTIO_INPUT_QUEUE - 1));
 	check_event(base, EV_ABS, ABS_X, 1000 + 2 * VIRTIO_INPUT_QUEUE);
@@ -637,44 +461,44 @@ static void odd_buffers(void)
 	start(0);
 	/* Too small for an event: given back empty and untouched; the next one is used. */
 	memset(host(EVT_GPA), 0xee, 0x100);
-	set_desc(&evq, 0, EVT_GPA, 4, D_WRITE, 0);
+	set_desc(&mem, evq.desc, 0, EVT_GPA, 4, D_WRITE, 0);
 	post(&evq, 0);
 	/* Readable only: no room either. */
-	set_desc(&evq, 1, EVT_GPA + 0x10, 8, 0, 0);
+	set_desc(&mem, evq.desc, 1, EVT_GPA + 0x10, 8, 0, 0);
 	post(&evq, 1);
 	/* An event split over a readable part, an empty and two writable ones. */
-	set_desc(&evq, 2, EVT_GPA + 0x20, 8, D_NEXT, 3);
-	set_desc(&evq, 3, EVT_GPA + 0x30, 0, D_WRITE | D_NEXT, 4);
-	set_desc(&evq, 4, EVT_GPA + 0x40, 3, D_WRITE | D_NEXT, 5);
-	set_desc(&evq, 5, EVT_GPA + 0x50, 16, D_WRITE, 0);
+	set_desc(&mem, evq.desc, 2, EVT_GPA + 0x20, 8, D_NEXT, 3);
+	set_desc(&mem, evq.desc, 3, EVT_GPA + 0x30, 0, D_WRITE | D_NEXT, 4);
+	set_desc(&mem, evq.desc, 4, EVT_GPA + 0x40, 3, D_WRITE | D_NEXT, 5);
+	set_desc(&mem, evq.desc, 5, EVT_GPA + 0x50, 16, D_WRITE, 0);
 	post(&evq, 2);
-	set_desc(&evq, 6, EVT_GPA + 0x60, 64, D_WRITE, 0);
+	set_desc(&mem, evq.desc, 6, EVT_GPA + 0x60, 64, D_WRITE, 0);
 	post(&evq, 6);
-	set_desc(&evq, 7, EVT_GPA + 0x70, 8, D_WRITE, 0);
+	set_desc(&mem, evq.desc, 7, EVT_GPA + 0x70, 8, D_WRITE, 0);
 	post(&evq, 7);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 0);
 	virtio_input_pointer(&tab, 0x1234, 0x5678, 0, 0);
 	CHECK_EQ(used_idx(&evq), 5);
 	CHECK_EQ(used_id(&evq, 0), 0);
 	CHECK_EQ(used_len(&evq, 0), 0);
-	CHECK_EQ(get(EVT_GPA, 4), 0xeeeeeeee);
+	CHECK_EQ(get(&mem, EVT_GPA, 4), 0xeeeeeeee);
 	CHECK_EQ(used_id(&evq, 1), 1);
 	CHECK_EQ(used_len(&evq, 1), 0);
-	CHECK_EQ(get(EVT_GPA + 0x10, 8), 0xeeeeeeeeeeeeeeeeULL);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x10, 8), 0xeeeeeeeeeeeeeeeeULL);
 	CHECK_EQ(used_id(&evq, 2), 2);
 	CHECK_EQ(used_len(&evq, 2), 8);
-	CHECK_EQ(get(EVT_GPA + 0x20, 8), 0xeeeeeeeeeeeeeeeeULL);
-	CHECK_EQ(get(EVT_GPA + 0x40, 3), 0x000003); /* EV_ABS, then ABS_X's first byte */
-	CHECK_EQ(get(EVT_GPA + 0x50, 5), 0x0000123400ULL);
-	CHECK_EQ(get(EVT_GPA + 0x55, 1), 0xee);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x20, 8), 0xeeeeeeeeeeeeeeeeULL);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x40, 3), 0x000003); /* EV_ABS, then ABS_X's first byte */
+	CHECK_EQ(get(&mem, EVT_GPA + 0x50, 5), 0x0000123400ULL);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x55, 1), 0xee);
 	CHECK_EQ(used_id(&evq, 3), 6);
 	CHECK_EQ(used_len(&evq, 3), 8); /* a big buffer takes one event */
-	CHECK_EQ(get(EVT_GPA + 0x60, 8), 0x0000567800010003ULL);
-	CHECK_EQ(get(EVT_GPA + 0x68, 1), 0xee);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x60, 8), 0x0000567800010003ULL);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x68, 1), 0xee);
 	CHECK_EQ(used_id(&evq, 4), 7);
-	CHECK_EQ(get(EVT_GPA + 0x70, 8), 0);
-	CHECK_EQ(status() & S_NEEDS_RESET, 0);
+	CHECK_EQ(get(&mem, EVT_GPA + 0x70, 8), 0);
+	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
 }
 
 /* Posts a status event of len bytes on the statusq as descriptor i; notifies if told. */
@@ -682,13 +506,13 @@ static void send_status(unsigned i, uint16_t type, uint16_t code, uint32_t value
 			bool kick)
 {
 	uint64_t at = STS_GPA + 0x100ULL * i;
-	put(at, 2, type);
-	put(at + 2, 2, code);
-	put(at + 4, 4, value);
-	set_desc(&stq, i, at, len, 0, 0);
+	put(&mem, at, 2, type);
+	put(&mem, at + 2, 2, code);
+	put(&mem, at + 4, 4, value);
+	set_desc(&mem, stq.desc, i, at, len, 0, 0);
 	post(&stq, (uint16_t)i);
 	if (kick)
-		notify(1);
+		notify(&drv, 1);
 }
 
 static void status_queue(void)
@@ -720,7 +544,7 @@ static void status_queue(void)
 	CHECK_EQ(virtio_input_leds(&tab), 1 << 3);
 	/* The eventq is not disturbed, and a reset forgets the LEDs. */
 	CHECK_EQ(used_idx(&evq), 0);
-	cc_wr(CC_STATUS, 1, 0);
+	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK_EQ(virtio_input_leds(&tab), 0);
 }
 
@@ -732,19 +556,19 @@ static void device_reset(void)
 	CHECK_EQ(used_idx(&evq), 0);
 	CHECK_EQ(tab.nheld, 2);
 	CHECK_EQ(tab.q_len, 1);
-	cc_wr(CC_STATUS, 1, 0);
+	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK(!virtio_input_ready(&tab));
 	CHECK_EQ(tab.nheld, 0);
 	CHECK_EQ(tab.q_len, 0);
 	/* The new driver (which resets first) hears the whole state, as one that has seen
 	 * nothing. */
-	negotiate(true, true);
+	driver_init(true, true);
 	virtio_input_pointer(&tab, 300, 400, 2, CONSOLE_BTN_LEFT);
 	CHECK_EQ(tab.q_len, 1);
-	driver_ok();
+	driver_ok(&drv);
 	CHECK(virtio_input_ready(&tab));
 	post_events(0, 16);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 5);
 	check_event(0, EV_ABS, ABS_X, 300);
 	check_event(1, EV_ABS, ABS_Y, 400);
@@ -753,12 +577,12 @@ static void device_reset(void)
 	check_event(4, EV_SYN, 0, 0);
 	/* Without a pointer change, the next driver is told where the pointer is once it
 	 * posts buffers; the wheel is not turned again. */
-	cc_wr(CC_STATUS, 1, 0);
-	negotiate(true, true);
-	driver_ok();
+	cc_wr(&drv, CC_STATUS, 1, 0);
+	driver_init(true, true);
+	driver_ok(&drv);
 	CHECK_EQ(tab.q_len, 0);
 	post_events(0, 16);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 4);
 	check_event(0, EV_ABS, ABS_X, 300);
 	check_event(1, EV_ABS, ABS_Y, 400);
@@ -766,11 +590,11 @@ static void device_reset(void)
 	check_event(3, EV_SYN, 0, 0);
 	/* Only once. */
 	post_events(16, 4);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 4);
 	/* The selector is reset too. */
 	cfg_select(SEL_NAME, 0);
-	cc_wr(CC_STATUS, 1, 0);
+	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK_EQ(dev_cfg(CFG_SELECT, 4), 0);
 }
 
@@ -779,28 +603,28 @@ static void broken_eventq(void)
 	/* A chain that loops: NEEDS_RESET, nothing written, and the reports stay
 	 * bounded until the reset. */
 	start(0);
-	set_desc(&evq, 0, EVT_GPA, 8, D_WRITE | D_NEXT, 0);
+	set_desc(&mem, evq.desc, 0, EVT_GPA, 8, D_WRITE | D_NEXT, 0);
 	post(&evq, 0);
-	notify(0);
-	CHECK_EQ(status() & S_NEEDS_RESET, 0); /* not looked at until there is a report */
+	notify(&drv, 0);
+	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0); /* not looked at until there is a report */
 	virtio_input_pointer(&tab, 1, 1, 0, 0);
-	CHECK(status() & S_NEEDS_RESET);
+	CHECK(status(&drv) & S_NEEDS_RESET);
 	CHECK_EQ(used_idx(&evq), 0);
 	for (unsigned i = 0; i < 100; i++)
 		virtio_input_pointer(&tab, i, 2, 1, CONSOLE_BTN_LEFT);
 	CHECK_EQ(tab.q_len, VIRTIO_INPUT_QUEUE);
-	notify(0);
+	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 0);
 	/* A report that had buffers taken for it when the ring broke. */
 	start(2);
-	set_desc(&evq, 2, EVT_GPA, 8, D_WRITE, 99);
-	set_desc(&evq, 3, EVT_GPA + 16, 8, D_WRITE | D_NEXT, 99);
+	set_desc(&mem, evq.desc, 2, EVT_GPA, 8, D_WRITE, 99);
+	set_desc(&mem, evq.desc, 3, EVT_GPA + 16, 8, D_WRITE | D_NEXT, 99);
 	post(&evq, 3);
 	virtio_input_pointer(&tab, 1, 1, 0, 0);
-	CHECK(status() & S_NEEDS_RESET);
+	CHECK(status(&drv) & S_NEEDS_RESET);
 	CHECK_EQ(used_idx(&evq), 0);
 	CHECK_EQ(tab.nheld, 2);
-	cc_wr(CC_STATUS, 1, 0);
+	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK_EQ(tab.nheld, 0);
 	CHECK_EQ(tab.q_len, 0);
 }
