@@ -160,7 +160,7 @@ include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_TESTS))
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c $$(unit_$$*_SRCS) $(wildcard tests/unit/*.h tests/*.h) \
-		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
+		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h root/*.h vmm/*.h vmm/dev/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(unit_$*_SRCS)
@@ -174,7 +174,7 @@ include $(wildcard tests/fuzz/*.mk)
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard tests/*.h) \
-		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h)
+		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h root/*.h vmm/*.h vmm/dev/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	@$(FUZZCC) $(FUZZ_CFLAGS) -o $@ $< $(fuzz_$*_SRCS)
