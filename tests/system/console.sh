@@ -1,5 +1,5 @@
-# Console tests: two Linux VMs with displays, each filling its framebuffer with a
-# colour of its own, driven through QEMU's QMP socket (tests/system/qmp.py): the
+# Console tests: two Linux VMs with displays (one on vesafb, one on the bochs DRM
+# driver), each filling its framebuffer with a colour of its own, driven through QEMU's QMP socket (tests/system/qmp.py): the
 # host key switches the screen and the keyboard, the label shows after each switch,
 # keys and mouse motion reach only the VM with focus, the host key reaches none, and
 # the management screen stops and starts a VM.
@@ -43,9 +43,12 @@ memory  = 128M
 kernel  = vmlinuz
 initrd  = demo.cpio.gz
 display = 800x600
-cmdline = console=ttyS0 panic=-1 tandem.fb=00ff00 tandem.keys tandem.mouse" "
+cmdline = console=ttyS0 panic=-1 tandem.bochs tandem.fb=00ff00 tandem.keys tandem.mouse" "
 wait ^a:.*tandem-demo:_fb0_.*filled_with_ff0000 600
 wait ^b:.*tandem-demo:_fb0_.*filled_with_00ff00 600
+# VM b runs Linux's bochs DRM driver, at the mode its display's EDID prefers.
+wait ^b:.*tandem-demo:_display_driver_bochs-drm 60
+wait ^b:.*tandem-demo:_fb0_.*drm.*_800x600x32_filled 60
 wait ^a:.*tandem-demo:_tablet_Tandem_tablet 60
 wait ^b:.*tandem-demo:_tablet_Tandem_tablet 60
 wait ^a:_display:_the_console_follows_the_framebuffer 60
