@@ -281,8 +281,8 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 			perr(p,
 			     "bad value \"%s\" for display%s (none, or WIDTHxHEIGHT from %dx%d to "
 			     "%dx%d, the width a multiple of 8)",
-			     vs, p->where, CONFIG_DISPLAY_MIN, CONFIG_DISPLAY_MIN, CONFIG_DISPLAY_MAX_W,
-			     CONFIG_DISPLAY_MAX_H);
+			     vs, p->where, CONFIG_DISPLAY_MIN, CONFIG_DISPLAY_MIN,
+			     CONFIG_DISPLAY_MAX_W, CONFIG_DISPLAY_MAX_H);
 		}
 		break;
 	}

@@ -27,7 +27,7 @@
 #define CONSOLE_MAGIC     0x4c4f534e4f434154ULL /* "TACONSOL" */
 #define CONSOLE_EVENTS    128                   /* input ring entries (a power of two) */
 #define CONSOLE_MAX_VCPUS 16                    /* vCPUs whose CPU use is reported */
-#define CONSOLE_VRAM_MAX  (16ULL << 20)           /* video memory the dirty log covers */
+#define CONSOLE_VRAM_MAX  (16ULL << 20)         /* video memory the dirty log covers */
 #define CONSOLE_PAGES     (CONSOLE_VRAM_MAX / 4096)
 
 /* The selector of the input semaphore in a VMM with a console (launch.h: 4 .. 15

@@ -8,20 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_MAX_VMS     8
-#define CONFIG_MAX_ERRORS  16
-#define CONFIG_NAME_MAX    15   /* characters of a VM name */
-#define CONFIG_PATH_MAX    255  /* characters of kernel, initrd, disk */
-#define CONFIG_CMDLINE_MAX 1023 /* characters of cmdline */
-#define CONFIG_MSG_MAX     192  /* bytes of an error message, with its NUL */
-#define CONFIG_MAX_CPUS    64
-#define CONFIG_MIN_MEMORY  (16ull << 20)
+#define CONFIG_MAX_VMS        8
+#define CONFIG_MAX_ERRORS     16
+#define CONFIG_NAME_MAX       15   /* characters of a VM name */
+#define CONFIG_PATH_MAX       255  /* characters of kernel, initrd, disk */
+#define CONFIG_CMDLINE_MAX    1023 /* characters of cmdline */
+#define CONFIG_MSG_MAX        192  /* bytes of an error message, with its NUL */
+#define CONFIG_MAX_CPUS       64
+#define CONFIG_MIN_MEMORY     (16ull << 20)
 #define CONFIG_DISPLAY_WIDTH  1024 /* a display's initial mode unless display = says */
 #define CONFIG_DISPLAY_HEIGHT 768
 #define CONFIG_DISPLAY_MIN    320  /* display = WxH: width and height at least this, */
 #define CONFIG_DISPLAY_MAX_W  2560 /* at most these */
 #define CONFIG_DISPLAY_MAX_H  1600
-#define CONFIG_MEMORY_UNIT 4096ull /* memory is a multiple of this */
+#define CONFIG_MEMORY_UNIT    4096ull /* memory is a multiple of this */
 
 enum config_host_key {
 	CONFIG_HOST_KEY_RCTRL, /* the default */

@@ -448,7 +448,7 @@ void t_vm_dirty(void)
 	CHECK_ST(hc_create_pd(pd, LSEL_PD_SELF, "kpd"), ST_OK);
 	CHECK_ST(hc_vm_dirty(EMPTY_SEL, 0, 1, &found), ST_BAD_CAP);
 	CHECK_ST(hc_vm_dirty(LSEL_EC_SELF, 0, 1, &found), ST_BAD_CAP); /* not a PD */
-	CHECK_ST(hc_vm_dirty(pd, 0, 1, &found), ST_BAD_PARAM); /* not a VM */
+	CHECK_ST(hc_vm_dirty(pd, 0, 1, &found), ST_BAD_PARAM);         /* not a VM */
 	CHECK_ST(hc_vm_dirty(vm, 0, 0, &found), ST_BAD_PARAM);
 	CHECK_ST(hc_vm_dirty(vm, 0, VM_DIRTY_MAX_PAGES + 1, &found), ST_BAD_PARAM);
 	CHECK_ST(hc_vm_dirty(vm, (0x0000800000000000ULL >> 12) - 1, 2, &found), ST_BAD_PARAM);

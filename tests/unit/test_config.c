@@ -241,8 +241,8 @@ static void test_display(void)
 	CHECK_EQ(cfg.vms[0].display_height, 0);
 	CHECK_EQ(parse(VM_HEAD "display = 2560x1600\n"), 0);
 	CHECK_EQ(cfg.vms[0].display_width, 2560);
-	static const char *const bad[] = {"big", "800x", "x600", "800x600x", "2568x600",
-					  "800x1608", "804x600", "312x600", "800x312", "0x0"};
+	static const char *const bad[] = {"big",      "800x",    "x600",    "800x600x", "2568x600",
+					  "800x1608", "804x600", "312x600", "800x312",  "0x0"};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128], msg[200];
 		snprintf(text, sizeof(text), VM_HEAD "display = %s\n", bad[i]);
