@@ -42,4 +42,19 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* size bytes (1 to 8), little endian: a register or field of any width. */
+static inline uint64_t le_n(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline void put_le_n(uint8_t *p, unsigned size, uint64_t v)
+{
+	for (unsigned i = 0; i < size; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 #endif

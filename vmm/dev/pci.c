@@ -5,6 +5,7 @@
  * ~(size - 1) with the type bits. */
 #include <stddef.h>
 #include <string.h>
+#include <unaligned.h>
 #include "pci.h"
 
 #define CFG_LEGACY_SIZE 256  /* what mechanism 1 and the capability list reach */
@@ -52,12 +53,6 @@ static const uint32_t msix_entry_writable[4] = {0xfffffffcu, 0xffffffffu, 0xffff
 static uint64_t ones(unsigned size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
-
-static void put_le(uint8_t *p, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint32_t cfg_get(const struct pci_dev *d, unsigned reg, unsigned size)
@@ -170,13 +165,13 @@ void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t 
 		  const struct pci_bar_ops *ops, void *priv)
 {
 	memset(d, 0, sizeof(*d));
-	put_le(d->cfg + PCI_VENDOR_ID, 2, vendor);
-	put_le(d->cfg + PCI_DEVICE_ID, 2, device);
+	put_le_n(d->cfg + PCI_VENDOR_ID, 2, vendor);
+	put_le_n(d->cfg + PCI_DEVICE_ID, 2, device);
 	d->cfg[PCI_REVISION] = revision;
-	put_le(d->cfg + PCI_CLASS_PROG, 3, class_code);
-	put_le(d->cfg + PCI_SUBSYS_VID, 2, subsys_vendor);
-	put_le(d->cfg + PCI_SUBSYS_ID, 2, subsys_id);
-	put_le(d->wmask + PCI_COMMAND, 2, CMD_WRITABLE);
+	put_le_n(d->cfg + PCI_CLASS_PROG, 3, class_code);
+	put_le_n(d->cfg + PCI_SUBSYS_VID, 2, subsys_vendor);
+	put_le_n(d->cfg + PCI_SUBSYS_ID, 2, subsys_id);
+	put_le_n(d->wmask + PCI_COMMAND, 2, CMD_WRITABLE);
 	/* Read-write scratch for software: cache line size (PCIe keeps it for legacy
 	 * compatibility) and interrupt line. */
 	d->wmask[CFG_CACHE_LINE] = 0xff;
@@ -201,7 +196,7 @@ bool pci_dev_add_bar(struct pci_dev *d, unsigned bar, uint64_t size, bool is64)
 	d->bar_size[bar] = size;
 	d->bar_64[bar] = is64;
 	d->cfg[reg] = is64 ? BAR_MEM_64 : 0;
-	put_le(d->wmask + reg, is64 ? 8 : 4, ~(size - 1));
+	put_le_n(d->wmask + reg, is64 ? 8 : 4, ~(size - 1));
 	return true;
 }
 
@@ -247,10 +242,10 @@ bool pci_dev_add_msix(struct pci_dev *d, unsigned vectors, unsigned bar, uint32_
 	if (!c)
 		return false;
 	/* The offsets are qword-aligned, leaving bits 2:0 for the BAR indicator. */
-	put_le(d->cfg + c + MSIX_CONTROL, 2, vectors - 1);
-	put_le(d->wmask + c + MSIX_CONTROL, 2, PCI_MSIX_ENABLE | PCI_MSIX_FMASK);
-	put_le(d->cfg + c + MSIX_TABLE, 4, table_off | bar);
-	put_le(d->cfg + c + MSIX_PBA, 4, pba_off | bar);
+	put_le_n(d->cfg + c + MSIX_CONTROL, 2, vectors - 1);
+	put_le_n(d->wmask + c + MSIX_CONTROL, 2, PCI_MSIX_ENABLE | PCI_MSIX_FMASK);
+	put_le_n(d->cfg + c + MSIX_TABLE, 4, table_off | bar);
+	put_le_n(d->cfg + c + MSIX_PBA, 4, pba_off | bar);
 	for (unsigned v = 0; v < vectors; v++)
 		d->msix_table[v][MSIX_VCTRL] = MSIX_VEC_MASKED;
 	d->msix_vectors = vectors;

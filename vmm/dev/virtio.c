@@ -5,6 +5,7 @@
  * Guest memory is little-endian like the x86 host, so ring fields are used as is. */
 #include <stddef.h>
 #include <string.h>
+#include <unaligned.h>
 #include "virtio.h"
 
 #define VIRTIO_PCI_VENDOR      0x1af4
@@ -88,20 +89,6 @@ struct virtq_desc {
 	uint16_t flags, next;
 };
 
-static void put_le(uint8_t *p, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned size)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* Ring indices are shared with vCPUs running the driver: single, untorn accesses. The
  * callers have checked the guest-physical alignment, which RAM mapped on page
  * boundaries keeps on the host. */
@@ -128,10 +115,10 @@ static struct virtq_desc load_desc(const uint8_t *p)
 	uint8_t raw[DESC_SIZE];
 	for (unsigned i = 0; i < DESC_SIZE; i++)
 		raw[i] = src[i];
-	return (struct virtq_desc){.addr = get_le(raw, 8),
-				   .len = (uint32_t)get_le(raw + 8, 4),
-				   .flags = (uint16_t)get_le(raw + 12, 2),
-				   .next = (uint16_t)get_le(raw + 14, 2)};
+	return (struct virtq_desc){.addr = le_n(raw, 8),
+				   .len = (uint32_t)le_n(raw + 8, 4),
+				   .flags = (uint16_t)le_n(raw + 12, 2),
+				   .next = (uint16_t)le_n(raw + 14, 2)};
 }
 
 static uint64_t device_features(const struct virtio_dev *vd)
@@ -376,27 +363,27 @@ static uint64_t common_read(struct virtio_dev *vd, uint64_t off, unsigned size)
 	/* Built whole, so that any access width and alignment reads consistently. */
 	uint8_t cc[CC_SIZE] = {0};
 	if (vd->device_feature_sel < 2)
-		put_le(cc + CC_DEVICE_FEATURE, 4,
-		       device_features(vd) >> (32 * vd->device_feature_sel));
-	put_le(cc + CC_DEVICE_FEATURE_SELECT, 4, vd->device_feature_sel);
-	put_le(cc + CC_DRIVER_FEATURE_SELECT, 4, vd->driver_feature_sel);
+		put_le_n(cc + CC_DEVICE_FEATURE, 4,
+			 device_features(vd) >> (32 * vd->device_feature_sel));
+	put_le_n(cc + CC_DEVICE_FEATURE_SELECT, 4, vd->device_feature_sel);
+	put_le_n(cc + CC_DRIVER_FEATURE_SELECT, 4, vd->driver_feature_sel);
 	if (vd->driver_feature_sel < 2)
-		put_le(cc + CC_DRIVER_FEATURE, 4,
-		       vd->driver_features >> (32 * vd->driver_feature_sel));
-	put_le(cc + CC_MSIX_CONFIG, 2, vd->config_msix_vector);
-	put_le(cc + CC_NUM_QUEUES, 2, vd->ops->nqueues);
+		put_le_n(cc + CC_DRIVER_FEATURE, 4,
+			 vd->driver_features >> (32 * vd->driver_feature_sel));
+	put_le_n(cc + CC_MSIX_CONFIG, 2, vd->config_msix_vector);
+	put_le_n(cc + CC_NUM_QUEUES, 2, vd->ops->nqueues);
 	cc[CC_DEVICE_STATUS] = vd->status;
 	cc[CC_CONFIG_GENERATION] = vd->config_generation;
-	put_le(cc + CC_QUEUE_SELECT, 2, vd->queue_sel);
+	put_le_n(cc + CC_QUEUE_SELECT, 2, vd->queue_sel);
 	const struct virtq *vq = selected(vd);
 	if (vq) {
-		put_le(cc + CC_QUEUE_SIZE, 2, vq->size);
-		put_le(cc + CC_QUEUE_MSIX_VECTOR, 2, vq->msix_vector);
-		put_le(cc + CC_QUEUE_ENABLE, 2, vq->enabled);
-		put_le(cc + CC_QUEUE_NOTIFY_OFF, 2, vd->queue_sel);
-		put_le(cc + CC_QUEUE_DESC, 8, vq->desc);
-		put_le(cc + CC_QUEUE_DRIVER, 8, vq->avail);
-		put_le(cc + CC_QUEUE_DEVICE, 8, vq->used);
+		put_le_n(cc + CC_QUEUE_SIZE, 2, vq->size);
+		put_le_n(cc + CC_QUEUE_MSIX_VECTOR, 2, vq->msix_vector);
+		put_le_n(cc + CC_QUEUE_ENABLE, 2, vq->enabled);
+		put_le_n(cc + CC_QUEUE_NOTIFY_OFF, 2, vd->queue_sel);
+		put_le_n(cc + CC_QUEUE_DESC, 8, vq->desc);
+		put_le_n(cc + CC_QUEUE_DRIVER, 8, vq->avail);
+		put_le_n(cc + CC_QUEUE_DEVICE, 8, vq->used);
 	}
 	uint64_t v = 0;
 	for (unsigned i = 0; i < size && off + i < CC_SIZE; i++)
@@ -577,8 +564,8 @@ static const struct pci_bar_ops virtio_bar_ops = {bar_read, bar_write};
  * of 1, 2 or 4 bytes, aligned, inside BAR 4; otherwise it does nothing. */
 static bool window(const struct pci_dev *d, uint8_t c, uint32_t *off, unsigned *len)
 {
-	*off = (uint32_t)get_le(d->cfg + c + CAP_OFFSET, 4);
-	*len = (unsigned)get_le(d->cfg + c + CAP_LENGTH, 4);
+	*off = (uint32_t)le_n(d->cfg + c + CAP_OFFSET, 4);
+	*len = (unsigned)le_n(d->cfg + c + CAP_LENGTH, 4);
 	return d->cfg[c + CAP_BAR] == VIRTIO_BAR && (*len == 1 || *len == 2 || *len == 4) &&
 	       *off % *len == 0 && *off < VIRTIO_BAR_SIZE && *off + *len <= VIRTIO_BAR_SIZE;
 }
@@ -617,8 +604,8 @@ static uint8_t add_cap(struct pci_dev *d, uint8_t cfg_type, unsigned cap_len, ui
 	d->cfg[c + CAP_LEN] = (uint8_t)cap_len;
 	d->cfg[c + CAP_CFG_TYPE] = cfg_type;
 	d->cfg[c + CAP_BAR] = VIRTIO_BAR;
-	put_le(d->cfg + c + CAP_OFFSET, 4, off);
-	put_le(d->cfg + c + CAP_LENGTH, 4, length);
+	put_le_n(d->cfg + c + CAP_OFFSET, 4, off);
+	put_le_n(d->cfg + c + CAP_LENGTH, 4, length);
 	return c;
 }
 
@@ -648,7 +635,7 @@ bool virtio_pci_init(struct virtio_dev *vd, const struct virtio_dev_ops *ops, vo
 			    NOTIFY_OFF_MULT * (ops->nqueues - 1) + NOTIFY_REG_BYTES);
 	if (!c)
 		return false;
-	put_le(d->cfg + c + CAP_NOTIFY_MULT, 4, NOTIFY_OFF_MULT);
+	put_le_n(d->cfg + c + CAP_NOTIFY_MULT, 4, NOTIFY_OFF_MULT);
 	/* Only a device with a device-specific configuration has one to point at. */
 	if (ops->config_size &&
 	    !add_cap(d, VIRTIO_PCI_CAP_DEVICE_CFG, CAP_SIZE, BAR_DEVICE, ops->config_size))

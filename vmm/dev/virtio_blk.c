@@ -2,6 +2,7 @@
  * in memory. Requests complete synchronously, all that are available on each notify. */
 #include <stddef.h>
 #include <string.h>
+#include <unaligned.h>
 #include "virtio_devs.h"
 
 #define PCI_CLASS_STORAGE_SCSI 0x010000 /* what virtio-blk has always reported */
@@ -35,28 +36,14 @@
 #define REQUEST_QUEUE       0
 #define SEG_MAX             (VIRTQ_MAX_SEGS - 2) /* the header and status take the rest */
 
-static uint64_t get_le(const uint8_t *p, unsigned size)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, unsigned size, uint64_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint32_t blk_config_read(struct virtio_dev *vd, uint32_t off, unsigned size)
 {
 	const struct virtio_blk *b = vd->priv;
 	uint8_t cfg[CFG_SIZE] = {0};
-	put_le(cfg + CFG_CAPACITY, 8, b->size / SECTOR_SIZE);
-	put_le(cfg + CFG_SEG_MAX, 4, SEG_MAX);
-	put_le(cfg + CFG_BLK_SIZE, 4, SECTOR_SIZE);
-	return (uint32_t)get_le(cfg + off, size);
+	put_le_n(cfg + CFG_CAPACITY, 8, b->size / SECTOR_SIZE);
+	put_le_n(cfg + CFG_SEG_MAX, 4, SEG_MAX);
+	put_le_n(cfg + CFG_BLK_SIZE, 4, SECTOR_SIZE);
+	return (uint32_t)le_n(cfg + off, size);
 }
 
 /* Whether len bytes from sector on are whole sectors within the disk. */
@@ -75,8 +62,8 @@ static uint8_t blk_execute(struct virtio_blk *b, const struct virtq_req *r, uint
 	uint8_t hdr[REQ_HDR_SIZE];
 	if (virtq_req_read(vd, r, 0, hdr, sizeof(hdr)) < sizeof(hdr))
 		return VIRTIO_BLK_S_IOERR;
-	uint64_t sector = get_le(hdr + REQ_HDR_SECTOR, 8);
-	switch (get_le(hdr + REQ_HDR_TYPE, 4)) {
+	uint64_t sector = le_n(hdr + REQ_HDR_SECTOR, 8);
+	switch (le_n(hdr + REQ_HDR_TYPE, 4)) {
 	case VIRTIO_BLK_T_IN:
 		/* The used ring's 32-bit length must be able to count data and status. */
 		if (data_in >= UINT32_MAX || !in_disk(b, sector, data_in))

@@ -1,6 +1,7 @@
-/* The virtio device backends: block (virtio 1.1, 5.2), console (5.3, one port, no
- * multiport), entropy (5.4) and input (5.8, a tablet). Each owns a struct virtio_dev and
- * handles its queues synchronously when the driver notifies. Pure logic over gmem. */
+/* The virtio device backends: network (virtio 1.1, 5.1, one queue pair), block (5.2),
+ * console (5.3, one port, no multiport), entropy (5.4) and input (5.8, a tablet). Each
+ * owns a struct virtio_dev and handles its queues synchronously when the driver
+ * notifies. Pure logic over gmem. */
 #ifndef TANDEM_VMM_DEV_VIRTIO_DEVS_H
 #define TANDEM_VMM_DEV_VIRTIO_DEVS_H
 
@@ -8,6 +9,57 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "virtio.h"
+
+/* A network card (5.1) with one receive and one transmit queue and no control queue:
+ * the MAC address the host gave it, an MTU of VIRTIO_NET_MTU, a link the host sets up
+ * or down, and no offloads, so every frame travels whole and checksummed with a
+ * header of zeros. Merged receive buffers are not offered: without them and without
+ * receive offloads a driver posts buffers that each take a whole frame (Linux's
+ * "small" buffers of header + 1518 bytes), and a frame goes into one buffer.
+ * Frames the guest sends reach tx() one at a time, whole; virtio_net_rx puts a frame
+ * into the next buffer the driver posted. There is no receive filter: the backend
+ * hands over the frames it means this guest to see. */
+#define VIRTIO_NET_MTU       1500
+#define VIRTIO_NET_HDR_SIZE  12 /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define VIRTIO_NET_FRAME_MIN 14 /* an Ethernet header */
+#define VIRTIO_NET_FRAME_MAX (VIRTIO_NET_MTU + 18) /* header and VLAN tag, no FCS */
+
+struct virtio_net {
+	struct virtio_dev vd;
+	uint8_t mac[6];
+	bool link_up;
+	/* A frame the guest sent, len within the frame limits, valid during the call
+	 * only; it may call virtio_net_rx. */
+	void (*tx)(void *ctx, const uint8_t *frame, size_t len);
+	/* Optional (NULL after init): the driver notified the receive queue, having
+	 * posted buffers, so frames the backend holds may be delivered now. */
+	void (*rx_wake)(void *ctx);
+	void *ctx;
+	/* A receive buffer taken from the queue but too small for the frame at hand:
+	 * it stays first in line, for the next frame that fits. */
+	struct virtq_req rx_held;
+	bool rx_holding;
+	uint8_t frame[VIRTIO_NET_FRAME_MAX];      /* the frame being sent */
+	uint64_t rx_frames, rx_bytes, rx_dropped; /* bytes count frames, not headers */
+	uint64_t tx_frames, tx_bytes, tx_dropped;
+};
+/* The card with address mac (unicast, not all zeros, else false), link up, and tx
+ * (NULL drops what the guest sends) called with ctx. */
+bool virtio_net_init(struct virtio_net *d, const struct gmem *mem, const uint8_t mac[6],
+		     void (*tx)(void *ctx, const uint8_t *frame, size_t len), void *ctx);
+/* Delivers frame (len bytes, an Ethernet frame without FCS) into the next receive
+ * buffer with a header saying it is whole, and interrupts the driver. False, and the
+ * frame counted as dropped, when it cannot: the driver is not running, the link is
+ * down, no buffer is posted or the next one is too small, or len is outside
+ * VIRTIO_NET_FRAME_MIN..VIRTIO_NET_FRAME_MAX. */
+bool virtio_net_rx(struct virtio_net *d, const uint8_t *frame, size_t len);
+/* Whether virtio_net_rx can deliver now: the driver running with its receive queue
+ * enabled, the link up and a buffer posted (big enough, the driver promised). A
+ * backend holds frames while this is false and retries from rx_wake. */
+bool virtio_net_rx_ready(const struct virtio_net *d);
+/* The link goes up or down: the status field follows and the driver gets a
+ * configuration change interrupt. While it is down frames go neither way. */
+void virtio_net_set_link(struct virtio_net *d, bool up);
 
 /* A disk of size bytes (a multiple of 512) held in memory at image: reads, writes
  * (unless read_only), flushes, and GET_ID with serial. */

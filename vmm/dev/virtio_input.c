@@ -3,6 +3,7 @@
  * taken and remembered. */
 #include <stddef.h>
 #include <string.h>
+#include <unaligned.h>
 #include "virtio_devs.h"
 
 #define VIRTIO_ID_INPUT       18
@@ -62,20 +63,6 @@ struct input_event {
 	uint32_t value;
 };
 
-static void put_le(uint8_t *p, unsigned size, uint32_t v)
-{
-	for (unsigned i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le(const uint8_t *p, unsigned size)
-{
-	uint32_t v = 0;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
 /* ---------------------------------------------------------------- configuration */
 
 /* Sets the bit of each code in [first, first + n) in bitmap u; returns the bytes the
@@ -102,10 +89,10 @@ static uint8_t config_union(uint8_t select, uint8_t subsel, uint8_t *u)
 	case VIRTIO_INPUT_CFG_ID_DEVIDS:
 		if (subsel)
 			return 0;
-		put_le(u + DEVIDS_BUSTYPE, 2, BUS_VIRTUAL);
-		put_le(u + DEVIDS_VENDOR, 2, TABLET_VENDOR);
-		put_le(u + DEVIDS_PRODUCT, 2, TABLET_PRODUCT);
-		put_le(u + DEVIDS_VERSION, 2, TABLET_VERSION);
+		put_le_n(u + DEVIDS_BUSTYPE, 2, BUS_VIRTUAL);
+		put_le_n(u + DEVIDS_VENDOR, 2, TABLET_VENDOR);
+		put_le_n(u + DEVIDS_PRODUCT, 2, TABLET_PRODUCT);
+		put_le_n(u + DEVIDS_VERSION, 2, TABLET_VERSION);
 		return DEVIDS_SIZE;
 	case VIRTIO_INPUT_CFG_EV_BITS:
 		switch (subsel) {
@@ -117,7 +104,7 @@ static uint8_t config_union(uint8_t select, uint8_t subsel, uint8_t *u)
 	case VIRTIO_INPUT_CFG_ABS_INFO:
 		if (subsel != ABS_X && subsel != ABS_Y)
 			return 0;
-		put_le(u + ABSINFO_MAX, 4, VIRTIO_INPUT_ABS_MAX);
+		put_le_n(u + ABSINFO_MAX, 4, VIRTIO_INPUT_ABS_MAX);
 		return ABSINFO_SIZE;
 	default: return 0;
 	}
@@ -130,7 +117,7 @@ static uint32_t input_config_read(struct virtio_dev *vd, uint32_t off, unsigned 
 	cfg[CFG_SELECT] = d->select;
 	cfg[CFG_SUBSEL] = d->subsel;
 	cfg[CFG_SIZE] = config_union(d->select, d->subsel, cfg + CFG_U);
-	return get_le(cfg + off, size);
+	return (uint32_t)le_n(cfg + off, size);
 }
 
 /* Only select and subsel are the driver's to write (5.8.5.1); the bytes of a wider
@@ -188,9 +175,9 @@ static void deliver(struct virtio_input *d, const struct virtio_input_buf *b,
 		    const struct input_event *ev)
 {
 	uint8_t raw[VIRTIO_INPUT_EVENT_SIZE];
-	put_le(raw, 2, ev->type);
-	put_le(raw + 2, 2, ev->code);
-	put_le(raw + 4, 4, ev->value);
+	put_le_n(raw, 2, ev->type);
+	put_le_n(raw + 2, 2, ev->code);
+	put_le_n(raw + 4, 4, ev->value);
 	struct virtq_req r = {.head = b->head, .nin = b->nseg};
 	for (unsigned i = 0; i < b->nseg; i++) {
 		r.seg[i] = b->seg[i];
@@ -275,8 +262,9 @@ static void status_events(struct virtio_input *d)
 	while (virtq_pop(&d->vd, STATUSQ, &r) == 1) {
 		uint8_t raw[VIRTIO_INPUT_EVENT_SIZE];
 		if (virtq_req_read(&d->vd, &r, 0, raw, sizeof(raw)) == sizeof(raw) &&
-		    get_le(raw, 2) == EV_LED) {
-			uint32_t code = get_le(raw + 2, 2), value = get_le(raw + 4, 4);
+		    (uint32_t)le_n(raw, 2) == EV_LED) {
+			uint32_t code = (uint32_t)le_n(raw + 2, 2),
+				 value = (uint32_t)le_n(raw + 4, 4);
 			if (code < LED_COUNT && value)
 				d->leds |= 1u << code;
 			else if (code < LED_COUNT)
