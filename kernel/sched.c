@@ -309,8 +309,10 @@ static void arm_timer(struct runq *rq)
 	if (rq->timeouts && rq->timeouts->deadline < when)
 		when = rq->timeouts->deadline;
 	/* Programming the timer costs register writes: skip it when the deadline is
-	 * the one already set (the same SC going on, as in IPC on one CPU). */
-	if (when == rq->armed)
+	 * the one already set (the same SC going on, as in IPC on one CPU), unless it
+	 * passed without its interrupt: then once more, so that a lost expiry (seen in
+	 * QEMU's TCG) cannot leave the CPU without a timer for good. */
+	if (when == rq->armed && when > now)
 		return;
 	rq->armed = when == UINT64_MAX ? 0 : when;
 	if (when == UINT64_MAX) {
@@ -325,11 +327,29 @@ static void arm_timer(struct runq *rq)
 	lapic_timer_oneshot_irq((uint32_t)count, VEC_TIMER);
 }
 
+/* A backstop for emulators that lose a timer interrupt (QEMU's TCG, see vcpu.c): a
+ * CPU whose deadline passed WATCHDOG_US ago without its interrupt, perhaps running
+ * a guest that never exits, gets an IPI, which makes it look again. The other
+ * CPUs' deadlines are read without their lock: a stale one costs one needless IPI. */
+#define WATCHDOG_US 20000
+
+static void watchdog(unsigned self, uint64_t now)
+{
+	uint64_t late = timer_rates.tsc_hz / 1000000 * WATCHDOG_US;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		uint64_t armed = __atomic_load_n(&rqs[i].armed, __ATOMIC_RELAXED);
+		if (i != self && cpus[i].online && armed && now > armed + late)
+			lapic_send_fixed(cpus[i].apic_id, VEC_RESCHED);
+	}
+}
+
 static void timer_irq(struct irq_frame *f)
 {
 	(void)f;
-	struct runq *rq = rq_of(cpu_self()->id);
+	unsigned self = cpu_self()->id;
+	struct runq *rq = rq_of(self);
 	rq->armed = 0;
+	watchdog(self, rdtsc());
 	expire_timeouts(rq);
 	charge(rq);
 	if (rq->current && rq->current->left == 0)

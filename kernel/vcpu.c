@@ -121,8 +121,11 @@ void vcpu_resume(struct ec *ec)
 	unsigned cls = svm_run(ec->vcpu, &ec->pd->npt_gen, qual, &len);
 	c->cur_vm = NULL;
 	/* A host interrupt made it exit, or waits now: let it in (its handler takes the
-	 * kernel lock itself). */
-	__asm__ volatile("sti; nop; cli" ::: "memory");
+	 * kernel lock itself). The TPR write (it stays 0) makes an emulated local APIC
+	 * look at its IRR again: QEMU's TCG can lose the notice of an interrupt that
+	 * came in while a VMRUN set up an interrupt window (an unlocked update of its
+	 * pending-interrupt word), and would then never take the interrupt. */
+	__asm__ volatile("mov %0, %%cr8; sti; nop; cli" ::"r"(0ULL) : "memory");
 	bkl_lock();
 	if (cls != VEXIT_COUNT && ec->state == EC_RUNNABLE)
 		deliver(ec, cls, qual, len);

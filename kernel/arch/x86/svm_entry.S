@@ -14,6 +14,11 @@ svm_enter:
 	pushq %rsi			/* 8(%rsp): guest registers */
 	pushq %rdi			/* 0(%rsp): VMCB */
 	clgi
+	/* With V_INTR_MASKING the host's IF at VMRUN decides whether physical
+	 * interrupts make the guest exit: set it, under GIF=0 nothing is taken here.
+	 * Not right before VMRUN: the guest must not start in the shadow of an STI
+	 * (QEMU carries it into the guest, which then asks for interrupt windows). */
+	sti
 	movq %rdx, %rax
 	vmsave %rax
 	movq (%rsp), %rax
@@ -34,9 +39,6 @@ svm_enter:
 	movq 96(%rax), %r14
 	movq 104(%rax), %r15
 	movq (%rsp), %rax
-	/* With V_INTR_MASKING the host's IF at VMRUN decides whether physical
-	 * interrupts make the guest exit: set it, under GIF=0 nothing is taken here. */
-	sti
 	vmrun %rax
 	cli
 	/* rax holds the VMCB address again (the host's rax); the guest's is in it. */
