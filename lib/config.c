@@ -9,7 +9,8 @@ static const char *const host_key_names[CONFIG_HOST_KEY_COUNT] = {
     "rctrl", "lctrl", "ralt", "lalt", "rwin", "lwin",
 };
 static const char *const key_names[CONFIG_KEY_COUNT] = {
-    "class", "cpus", "memory", "kernel", "initrd", "cmdline", "disk", "on_crash", "display",
+    "class", "cpus",     "memory",  "kernel", "initrd", "cmdline",
+    "disk",  "on_crash", "display", "net",    "mac",
 };
 
 const char *config_host_key_name(enum config_host_key k)
@@ -25,6 +26,35 @@ const char *config_class_name(enum config_class c)
 const char *config_on_crash_name(enum config_on_crash o)
 {
 	return o == CONFIG_ON_CRASH_RESTART ? "restart" : "stop";
+}
+
+const char *config_net_name(enum config_net n)
+{
+	return n == CONFIG_NET_LAN ? "lan" : n == CONFIG_NET_INTERNAL ? "internal" : "none";
+}
+
+/* Six two-digit hex bytes separated by colons (or dashes). */
+static bool parse_mac(const char *s, const char *end, uint8_t mac[6])
+{
+	if (end - s != 17)
+		return false;
+	for (unsigned i = 0; i < 6; i++, s += 3) {
+		unsigned v = 0;
+		for (unsigned j = 0; j < 2; j++) {
+			char c = s[j];
+			unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+							    : 16;
+			if (d > 15)
+				return false;
+			v = v << 4 | d;
+		}
+		if (i < 5 && s[2] != ':' && s[2] != '-')
+			return false;
+		mac[i] = (uint8_t)v;
+	}
+	return true;
 }
 
 const char *config_key_name(enum config_key k)
@@ -286,6 +316,32 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 		}
 		break;
 	}
+	case CONFIG_KEY_NET:
+		if (eq(val, tok_end, "lan"))
+			v->net = CONFIG_NET_LAN;
+		else if (eq(val, tok_end, "internal"))
+			v->net = CONFIG_NET_INTERNAL;
+		else if (eq(val, tok_end, "none"))
+			v->net = CONFIG_NET_NONE;
+		else
+			perr(p, "bad value \"%s\" for net%s (lan, internal or none)", vs, p->where);
+		break;
+	case CONFIG_KEY_MAC: {
+		uint8_t mac[6];
+		if (!parse_mac(val, tok_end, mac))
+			perr(p, "bad value \"%s\" for mac%s (six hex bytes: 02:00:00:00:00:01)", vs,
+			     p->where);
+		else if (mac[0] & 1)
+			perr(p, "mac %s%s is a multicast address (the first byte must be even)", vs,
+			     p->where);
+		else if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+			perr(p, "mac %s%s is all zeros", vs, p->where);
+		else {
+			memcpy(v->mac, mac, 6);
+			v->has_mac = true;
+		}
+		break;
+	}
 	case CONFIG_KEY_CMDLINE:
 		if (!copy_value(v->cmdline, CONFIG_CMDLINE_MAX, val, vend))
 			perr(p, "value of cmdline too long%s (at most %d characters)", p->where,
@@ -456,6 +512,20 @@ unsigned config_parse(struct config *cfg, const char *buf, size_t len)
 		s = next;
 	}
 	end_section(&p);
+	/* Two cards with one address would confuse every switch on the way. */
+	for (unsigned i = 0; i < cfg->nvms; i++) {
+		const struct config_vm *v = &cfg->vms[i];
+		for (unsigned j = 0; j < i && v->has_mac; j++) {
+			if (cfg->vms[j].has_mac && memcmp(cfg->vms[j].mac, v->mac, 6) == 0) {
+				config_error(
+				    cfg, v->key_line[CONFIG_KEY_MAC], (int)i,
+				    "mac of [vm %s] is the same as that of [vm %s] (line %u)",
+				    v->name, cfg->vms[j].name,
+				    cfg->vms[j].key_line[CONFIG_KEY_MAC]);
+				break;
+			}
+		}
+	}
 	sort_errors(cfg);
 	return cfg->nerrors + cfg->dropped;
 }

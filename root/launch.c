@@ -400,7 +400,8 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	g->info.heap_size = g->mem;
 	g->info.wall_s = wall_s;
 	g->info.wall_tsc = wall_tsc;
-	if (prog->console >= 0 && (st = console_grant(prog->console, pd, &g->info.console_size)))
+	if (prog->console >= 0 && ((st = console_grant(prog->console, pd, &g->info.console_size)) ||
+				   (st = net_grant(prog->console, pd, &g->info.net_size))))
 		return st;
 	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||
@@ -493,8 +494,10 @@ static void reaper_thread(uint64_t utcb)
 			enum vm_state state = st == LAUNCH_EXIT_CRASHED || st == LAUNCH_EXIT_FAILED
 						  ? VM_CRASHED
 						  : VM_STOPPED;
-			if (old.console >= 0 && !restart)
+			if (old.console >= 0 && !restart) {
 				console_vm_ended(old.console, state);
+				net_vm_ended(old.console, state);
+			}
 			uprintf(
 			    "%s: %s %s (status %llu): its %llu KiB are free again (%llu KiB free "
 			    "in all)\n",
@@ -573,6 +576,11 @@ void launch_unlock(void)
 {
 	ulib_init(main_utcb);
 	hc_sm_up(lock);
+}
+
+sel_t launch_take_msi(const struct hip *hip)
+{
+	return next_msi < hip->msi_count ? SEL_MSI_BASE + next_msi++ : 0;
 }
 
 bool launch_program(const struct hip *hip, unsigned image, const char *cmdline, const char *who,

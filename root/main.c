@@ -34,6 +34,7 @@ int main(const struct hip *hip, struct utcb *utcb)
 	for (unsigned i = 1; i < hip->mod_count; i++) {
 		if (module_kind(&hip->mods[i], NULL, NULL) == MODULE_CONFIG) {
 			console_init(hip);
+			net_init(hip);
 			break;
 		}
 	}

@@ -16,7 +16,10 @@
 #define REG_ID        0x00
 #define REG_COMMAND   0x04
 #define REG_HEADER    0x0c /* byte 2: header type, bit 7 multi-function */
+#define REG_CLASS     0x08 /* class, subclass, interface, revision */
 #define REG_BAR0      0x10
+#define REG_CAPS      0x34
+#define STATUS_CAPS   (1u << 4)
 #define CMD_MEMORY    (1u << 1)
 #define BAR_IO        (1u << 0)
 #define BAR_TYPE_MASK 0x6
@@ -51,7 +54,9 @@ void pci_write(unsigned bus, unsigned dev, unsigned fn, unsigned reg, uint32_t v
 	outl(PCI_DATA, v);
 }
 
-bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci *out)
+/* The skip-th function for which match says yes, given its ID and class registers. */
+static bool find(bool (*match)(uint32_t id, uint32_t class_rev, const void *arg), const void *arg,
+		 unsigned skip, struct launch_pci *out)
 {
 	if (!pci_ports())
 		return false;
@@ -64,12 +69,13 @@ bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci
 						break; /* no device here at all */
 					continue;
 				}
-				if ((id & 0xffff) == vendor && id >> 16 == device && skip-- == 0) {
+				if (match(id, pci_read(bus, dev, fn, REG_CLASS), arg) &&
+				    skip-- == 0) {
 					*out = (struct launch_pci){.bus = (uint8_t)bus,
 								   .dev = (uint8_t)dev,
 								   .fn = (uint8_t)fn,
-								   .vendor = vendor,
-								   .device = device};
+								   .vendor = (uint16_t)id,
+								   .device = (uint16_t)(id >> 16)};
 					return true;
 				}
 				if (fn == 0 && !(pci_read(bus, dev, 0, REG_HEADER) & (0x80u << 16)))
@@ -78,6 +84,46 @@ bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci
 		}
 	}
 	return false;
+}
+
+static bool match_id(uint32_t id, uint32_t class_rev, const void *arg)
+{
+	(void)class_rev;
+	return id == *(const uint32_t *)arg;
+}
+
+bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci *out)
+{
+	uint32_t id = (uint32_t)device << 16 | vendor;
+	return find(match_id, &id, skip, out);
+}
+
+static bool match_class(uint32_t id, uint32_t class_rev, const void *arg)
+{
+	(void)id;
+	return (class_rev >> 16) == *(const uint32_t *)arg;
+}
+
+bool pci_find_class(uint8_t class_code, uint8_t subclass, unsigned skip, struct launch_pci *out)
+{
+	uint32_t cls = (uint32_t)class_code << 8 | subclass;
+	return find(match_class, &cls, skip, out);
+}
+
+uint8_t pci_find_cap(const struct launch_pci *p, uint8_t id)
+{
+	if (!(pci_read(p->bus, p->dev, p->fn, REG_COMMAND) & (STATUS_CAPS << 16)))
+		return 0;
+	uint8_t at = (uint8_t)(pci_read(p->bus, p->dev, p->fn, REG_CAPS) & 0xfc);
+	/* A list that loops or runs into the header ends after 48 entries (the most
+	 * that fit into 192 bytes). */
+	for (unsigned n = 0; at >= 0x40 && n < 48; n++) {
+		uint32_t v = pci_read(p->bus, p->dev, p->fn, at);
+		if ((v & 0xff) == id)
+			return at;
+		at = (uint8_t)((v >> 8) & 0xfc);
+	}
+	return 0;
 }
 
 /* Reads each memory BAR's address and size (by writing all ones, with memory

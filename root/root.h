@@ -72,6 +72,8 @@ bool launch_stop(int console, bool restart);
 /* A thread of root's own on cpu at prio, entered with its UTCB's address; returns
  * its SC (0: could not make it). */
 sel_t root_thread(void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio);
+/* An MSI semaphore of root's own, not to be granted to programs; 0 when none is left. */
+sel_t launch_take_msi(const struct hip *hip);
 /* Maps a module read-only at MODULE_WINDOW (one at a time), and takes it away. */
 const void *map_module(const struct hip_module *m);
 void unmap_module(const struct hip_module *m);
@@ -100,6 +102,19 @@ int console_grant(int slot, sel_t pd, uint64_t *size);
  * (VM_RUNNING). */
 void console_vm_ended(int slot, enum vm_state state);
 
+/* The virtual switch (root/net.c): the VMs' network ports and the host NIC. */
+/* Finds the host NIC and starts the switch's threads; false when they cannot run. */
+bool net_init(const struct hip *hip);
+/* Adds VM i of cfg in VM slot (console_add_vm's) with its network settings. */
+bool net_add_vm(const struct config *cfg, unsigned i, int slot);
+/* The RAM a VM's port region takes (0 with net = none). */
+uint64_t net_region_bytes(const struct config_vm *v);
+/* Maps slot's port region into pd at NET_VA with its semaphores; *size 0 for a VM
+ * without a network card. An hc_status. */
+int net_grant(int slot, sel_t pd, uint64_t *size);
+/* The VM of slot ended for good (its port goes, and its region's RAM). */
+void net_vm_ended(int slot, enum vm_state state);
+
 /* Starts the VMs of the configuration module index (root/vms.c). */
 void start_vms(const struct hip *hip, unsigned index);
 
@@ -110,6 +125,10 @@ void pci_write(unsigned bus, unsigned dev, unsigned fn, unsigned reg, uint32_t v
 /* The skip-th function with vendor:device; fills bus, dev, fn and the ids. */
 bool pci_find(uint16_t vendor, uint16_t device, unsigned skip, struct launch_pci *out);
 void pci_bars(struct launch_pci *p);
+/* The skip-th function of this class and subclass (0x02, 0x00: Ethernet). */
+bool pci_find_class(uint8_t class_code, uint8_t subclass, unsigned skip, struct launch_pci *out);
+/* The offset of capability id in p's list, 0 when it has none. */
+uint8_t pci_find_cap(const struct launch_pci *p, uint8_t id);
 
 /* The CMOS RTC's time as seconds since 1970 (taken as UTC); 0 when unreadable. */
 uint64_t rtc_wall_seconds(void);

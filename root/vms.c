@@ -172,7 +172,8 @@ void start_vms(const struct hip *hip, unsigned index)
 		check_file(hip, i, CONFIG_KEY_INITRD);
 		uint64_t disk = round_up(check_file(hip, i, CONFIG_KEY_DISK), MIB);
 		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk;
-		need[i] = heap[i] + round_up(image, MIB) + console_region_bytes(&cfg.vms[i]);
+		need[i] = heap[i] + round_up(image, MIB) + console_region_bytes(&cfg.vms[i]) +
+			  round_up(net_region_bytes(&cfg.vms[i]), MIB);
 	}
 	uint64_t guest_memory[CONFIG_MAX_VMS];
 	for (unsigned i = 0; i < cfg.nvms; i++) {
@@ -204,6 +205,10 @@ void start_vms(const struct hip *hip, unsigned index)
 		int slot = console_add_vm(&cfg, i, (unsigned)vmm, cmd, who);
 		if (slot < 0) {
 			uprintf("%s: no console for it: not started\n", who);
+			continue;
+		}
+		if (!net_add_vm(&cfg, i, slot)) {
+			uprintf("%s: no network port for it: not started\n", who);
 			continue;
 		}
 		if (!launch_program(hip, (unsigned)vmm, cmd, who, slot))

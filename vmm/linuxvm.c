@@ -18,6 +18,7 @@
 #include "linuxvm.h"
 #include "vm.h"
 #include "vmconsole.h"
+#include "vmnet.h"
 
 #define LOW_RAM_END   0xc0000000ULL /* RAM below the PCI hole */
 #define HIGH_RAM_BASE 0x100000000ULL
@@ -42,6 +43,7 @@
 #define SLOT_RNG      3
 #define SLOT_DISPLAY  4
 #define SLOT_TABLET   5
+#define SLOT_NET      6
 #define VGA_HOLE      0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
 #define VGA_HOLE_END  0xc0000ULL
 #define SECTOR        512
@@ -60,6 +62,7 @@ static struct virtio_blk blk;
 static struct virtio_console vcon;
 static struct virtio_rng rng;
 static struct vmconsole console;
+static struct vmnet net;
 static struct linux_fb fb;
 
 static uint64_t clock_now(void *ctx)
@@ -309,7 +312,8 @@ static bool add_pci(const struct launch_file *disk, const struct launch_info *in
 	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
-	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG);
+	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG) &&
+	       vmnet_init(&net, &vm, &pci, SLOT_NET, info);
 }
 
 static void eoi(void *ctx, uint8_t vector)
@@ -522,6 +526,10 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	}
 	if (!vmconsole_start(&console, o->first_cpu, prio)) {
 		uprintf("cannot start the VM's console\n");
+		return false;
+	}
+	if (!vmnet_start(&net, o->first_cpu, prio)) {
+		uprintf("cannot start the VM's network card\n");
 		return false;
 	}
 	uprintf(

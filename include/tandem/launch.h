@@ -100,6 +100,8 @@ struct launch_info {
 	/* The VM's console region at CONSOLE_VA (tandem/console.h): its size in bytes,
 	 * 0 when the program has none. */
 	uint64_t console_size;
+	/* The VM's network port at NET_VA (tandem/net.h): its size, 0 without. */
+	uint64_t net_size;
 };
 
 _Static_assert(sizeof(struct launch_info) <= 4096, "struct launch_info must fit its page");

@@ -38,6 +38,11 @@ enum config_class { CONFIG_CLASS_BACKGROUND, CONFIG_CLASS_FOREGROUND };
 
 enum config_on_crash { CONFIG_ON_CRASH_STOP, CONFIG_ON_CRASH_RESTART };
 
+/* net = lan (the default): a port on the desktop's virtual switch, which joins the
+ * physical network; internal: the switch only, the desktop's VMs among themselves;
+ * none: no network card. */
+enum config_net { CONFIG_NET_LAN, CONFIG_NET_INTERNAL, CONFIG_NET_NONE };
+
 /* The keys of a [vm NAME] section, the index of config_vm.key_line. */
 enum config_key {
 	CONFIG_KEY_CLASS,
@@ -49,6 +54,8 @@ enum config_key {
 	CONFIG_KEY_DISK,
 	CONFIG_KEY_ON_CRASH,
 	CONFIG_KEY_DISPLAY,
+	CONFIG_KEY_NET,
+	CONFIG_KEY_MAC,
 	CONFIG_KEY_COUNT
 };
 
@@ -62,6 +69,11 @@ struct config_vm {
 	/* display = WIDTHxHEIGHT (the initial mode; default CONFIG_DISPLAY_WIDTH x
 	 * CONFIG_DISPLAY_HEIGHT) or none (both 0). */
 	unsigned display_width, display_height;
+	enum config_net net;
+	/* mac = xx:xx:xx:xx:xx:xx, a unicast address; has_mac false when not given (the
+	 * root task derives one from the machine and the VM's name). */
+	bool has_mac;
+	uint8_t mac[6];
 	/* Paths as written (relative ones are relative to the configuration file's
 	 * directory; the caller resolves them); "" when not given. */
 	char kernel[CONFIG_PATH_MAX + 1];
@@ -108,6 +120,7 @@ void config_error(struct config *cfg, unsigned line, int vm, const char *fmt, ..
 const char *config_host_key_name(enum config_host_key k);
 const char *config_class_name(enum config_class c);
 const char *config_on_crash_name(enum config_on_crash o);
+const char *config_net_name(enum config_net n);
 const char *config_key_name(enum config_key k);
 
 /* "1 GiB", "512 MiB", "12 KiB" or "100 bytes": the largest binary unit that divides v. */

@@ -89,7 +89,7 @@ CONF
 		expect "$1" 'root: module ".*desk.cpio file": expected "NAME file PATH" or "NAME config PATH": ignored' &&
 		expect "$1" '^root: config: bad.conf: line 4: unknown key "memroy" in \[vm typo\][[:space:]]*$' &&
 		expect "$1" '^root: config: bad.conf: line 7: kernel "guests/missing" of \[vm nofile\]: no boot module "file guests/missing"[[:space:]]*$' &&
-		expect "$1" '^root: config: bad.conf: line 9: \[vm big\] needs 1058 MiB of memory, only [0-9]+ [KM]iB of [0-9]+ [KM]iB left[[:space:]]*$' &&
+		expect "$1" '^root: config: bad.conf: line 9: \[vm big\] needs 1060 MiB of memory, only [0-9]+ [KM]iB of [0-9]+ [KM]iB left[[:space:]]*$' &&
 		expect "$1" '^root: config: started VM ok: 1 CPUs, 16 MiB, background[[:space:]]*$' &&
 		expect_not "$1" 'started VM (typo|nofile|big)|EXCEPTION|PANIC' || return 1
 	# The lines come in order, before the VM starts.

@@ -62,7 +62,8 @@ system_test linux-2cpus t_linux_smp 2 256 2
 system_test linux-4cpus t_linux_smp 4 256 2
 
 # linux_vms LOG TIMEOUT END CONF_TEXT [FILE...]: the configuration CONF_TEXT (with
-# the demo kernel and initramfs next to it) and the extra files, booted until END.
+# the demo kernel and initramfs next to it) and the extra files, booted until END
+# (with the QEMU arguments in QEMU_EXTRA).
 linux_vms() {
 	local log=$1 timeout=$2 end=$3 conf=$4
 	shift 4
@@ -74,8 +75,9 @@ linux_vms() {
 	for f in "$@"; do
 		mods+=",$f file ${f##*/}"
 	done
+	# shellcheck disable=SC2086 # QEMU_EXTRA: further QEMU arguments, split on blanks
 	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" "$timeout" "$end" -m 1024 -smp "${HOST_CPUS:-2}" \
-		-kernel "$KERNEL" -initrd "$mods"
+		-kernel "$KERNEL" -initrd "$mods" ${QEMU_EXTRA:-}
 }
 
 # The virtio devices: a disk image from the boot medium read (its checksum as the

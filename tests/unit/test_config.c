@@ -254,6 +254,49 @@ static void test_display(void)
 	}
 }
 
+static void test_net_and_mac(void)
+{
+	CHECK_EQ(parse(VM_HEAD), 0);
+	CHECK_EQ(cfg.vms[0].net, CONFIG_NET_LAN);
+	CHECK(!cfg.vms[0].has_mac);
+	CHECK_EQ(parse(VM_HEAD "net = internal\nmac = 02:1a:2B:3c:4d:5E\n"), 0);
+	CHECK_EQ(cfg.vms[0].net, CONFIG_NET_INTERNAL);
+	CHECK(cfg.vms[0].has_mac);
+	static const uint8_t want[6] = {0x02, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e};
+	CHECK(memcmp(cfg.vms[0].mac, want, 6) == 0);
+	CHECK_EQ(cfg.vms[0].key_line[CONFIG_KEY_MAC], 5);
+	CHECK_EQ(parse(VM_HEAD "net = none\nmac = 52-54-00-12-34-56\n"), 0);
+	CHECK_EQ(cfg.vms[0].net, CONFIG_NET_NONE);
+	CHECK_EQ(cfg.vms[0].mac[5], 0x56);
+	CHECK(one_error(VM_HEAD "net = wan\n", 4,
+			"line 4: bad value \"wan\" for net in [vm a] (lan, internal or none)"));
+	static const char *const bad[] = {"02:00:00:00:00",   "02:00:00:00:00:0g",
+					  "0200.0000.0001",   "02:00:00:00:00:001",
+					  "02:00:00:00:00:0", "02;00:00:00:00:01"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], msg[200];
+		snprintf(text, sizeof(text), VM_HEAD "mac = %s\n", bad[i]);
+		snprintf(msg, sizeof(msg),
+			 "line 4: bad value \"%s\" for mac in [vm a] (six hex bytes: "
+			 "02:00:00:00:00:01)",
+			 bad[i]);
+		CHECK(one_error(text, 4, msg));
+	}
+	CHECK(one_error(VM_HEAD "mac = 01:00:5e:00:00:01\n", 4,
+			"line 4: mac 01:00:5e:00:00:01 in [vm a] is a multicast address (the first "
+			"byte must be even)"));
+	CHECK(one_error(VM_HEAD "mac = 00:00:00:00:00:00\n", 4,
+			"line 4: mac 00:00:00:00:00:00 in [vm a] is all zeros"));
+	/* The same address twice: the second VM is marked, the first starts. */
+	CHECK_EQ(parse("[vm a]\nmemory = 64M\nkernel = k\nmac = 02:00:00:00:00:01\n"
+		       "[vm b]\nmemory = 64M\nkernel = k\nmac = 02:00:00:00:00:01\n"),
+		 1);
+	CHECK(cfg.vms[0].valid);
+	CHECK(!cfg.vms[1].valid);
+	CHECK(strcmp(cfg.errors[0].msg,
+		     "line 8: mac of [vm b] is the same as that of [vm a] (line 4)") == 0);
+}
+
 static void test_trailing_garbage(void)
 {
 	CHECK(one_error(VM_HEAD "cpus = 2 cpus\n", 4,
@@ -486,6 +529,7 @@ int main(void)
 	RUN(test_missing_required);
 	RUN(test_valid_vms_survive);
 	RUN(test_too_many_vms);
+	RUN(test_net_and_mac);
 	RUN(test_error_overflow);
 	RUN(test_errors_sorted);
 	RUN(test_memory_check);

@@ -1,0 +1,2 @@
+FUZZERS += e1000host
+fuzz_e1000host_SRCS := root/e1000.c

@@ -1,0 +1,2 @@
+FUZZERS += netsw
+fuzz_netsw_SRCS := root/netsw.c

@@ -1,0 +1,2 @@
+UNIT_TESTS += netsw
+unit_netsw_SRCS := root/netsw.c
