@@ -9,8 +9,8 @@ static const char *const host_key_names[CONFIG_HOST_KEY_COUNT] = {
     "rctrl", "lctrl", "ralt", "lalt", "rwin", "lwin",
 };
 static const char *const key_names[CONFIG_KEY_COUNT] = {
-    "class", "cpus",     "memory",  "kernel", "initrd", "cmdline",
-    "disk",  "on_crash", "display", "net",    "mac",
+    "class",    "cpus",    "memory", "kernel", "initrd",     "cmdline",      "disk",
+    "on_crash", "display", "net",    "mac",    "owner_idle", "owner_policy",
 };
 
 const char *config_host_key_name(enum config_host_key k)
@@ -31,6 +31,11 @@ const char *config_on_crash_name(enum config_on_crash o)
 const char *config_net_name(enum config_net n)
 {
 	return n == CONFIG_NET_LAN ? "lan" : n == CONFIG_NET_INTERNAL ? "internal" : "none";
+}
+
+const char *config_owner_policy_name(enum config_owner_policy p)
+{
+	return p == CONFIG_OWNER_DRAIN ? "drain" : "prefer";
 }
 
 /* Six two-digit hex bytes separated by colons (or dashes). */
@@ -242,6 +247,7 @@ static void section(struct parser *p, const char *s, const char *end)
 	v->on_crash = CONFIG_ON_CRASH_STOP;
 	v->display_width = CONFIG_DISPLAY_WIDTH;
 	v->display_height = CONFIG_DISPLAY_HEIGHT;
+	v->owner_idle = CONFIG_OWNER_IDLE;
 	v->line = p->line;
 	p->vm = (int)cfg->nvms++;
 	p->skip = false;
@@ -325,6 +331,22 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 			v->net = CONFIG_NET_NONE;
 		else
 			perr(p, "bad value \"%s\" for net%s (lan, internal or none)", vs, p->where);
+		break;
+	case CONFIG_KEY_OWNER_IDLE:
+		if (parse_num(val, tok_end, &n) && n >= 1 && n <= CONFIG_OWNER_IDLE_MAX)
+			v->owner_idle = (unsigned)n;
+		else
+			perr(p, "bad value \"%s\" for owner_idle%s (seconds, 1 to %d)", vs,
+			     p->where, CONFIG_OWNER_IDLE_MAX);
+		break;
+	case CONFIG_KEY_OWNER_POLICY:
+		if (eq(val, tok_end, "prefer"))
+			v->owner_policy = CONFIG_OWNER_PREFER;
+		else if (eq(val, tok_end, "drain"))
+			v->owner_policy = CONFIG_OWNER_DRAIN;
+		else
+			perr(p, "bad value \"%s\" for owner_policy%s (prefer or drain)", vs,
+			     p->where);
 		break;
 	case CONFIG_KEY_MAC: {
 		uint8_t mac[6];

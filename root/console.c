@@ -196,8 +196,10 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 	full_redraw = true;
 	if (ready)
 		unlock();
-	if (first)
+	if (first) {
+		owner_focus(s->name, true);
 		uprintf("console: VM %s (foreground) has the keyboard\n", s->name);
+	}
 	return slot;
 }
 
@@ -289,6 +291,8 @@ static void log_focus(void)
 static void route_to_vm(void *ctx, int vm, const struct console_event *e)
 {
 	(void)ctx;
+	if (vms[vm].foreground)
+		owner_input();
 	push(&vms[vm], e);
 }
 
@@ -305,6 +309,7 @@ static void route_focused(void *ctx, int old, int now)
 	ui.focus = now;
 	if (now >= 0)
 		ui.last_vm = now;
+	owner_focus(now >= 0 ? vms[now].name : NULL, now >= 0 && vms[now].foreground);
 	ui.confirm = CONFIRM_NONE;
 	full_redraw = true;
 	label_until = now_ms() + LABEL_MS;

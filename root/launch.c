@@ -401,7 +401,8 @@ static int build(const struct hip *hip, const struct hip_module *m, const char *
 	g->info.wall_s = wall_s;
 	g->info.wall_tsc = wall_tsc;
 	if (prog->console >= 0 && ((st = console_grant(prog->console, pd, &g->info.console_size)) ||
-				   (st = net_grant(prog->console, pd, &g->info.net_size))))
+				   (st = net_grant(prog->console, pd, &g->info.net_size)) ||
+				   (st = owner_grant(pd, &g->info.host_size))))
 		return st;
 	memcpy(g->info.isa_gsi, hip->isa_gsi, sizeof(g->info.isa_gsi));
 	if ((st = map_fresh(pd, LAUNCH_INFO, PAGE, R_MEM_R, &g->info, sizeof(g->info), 0)) ||

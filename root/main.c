@@ -33,6 +33,7 @@ int main(const struct hip *hip, struct utcb *utcb)
 	/* With VMs to run, the console server first: what it keeps is not the programs'. */
 	for (unsigned i = 1; i < hip->mod_count; i++) {
 		if (module_kind(&hip->mods[i], NULL, NULL) == MODULE_CONFIG) {
+			owner_init(hip);
 			console_init(hip);
 			net_init(hip);
 			break;

@@ -115,6 +115,15 @@ int net_grant(int slot, sel_t pd, uint64_t *size);
 /* The VM of slot ended for good (its port goes, and its region's RAM). */
 void net_vm_ended(int slot, enum vm_state state);
 
+/* The host state page (root/owner.c, include/tandem/host.h). */
+bool owner_init(const struct hip *hip);
+/* Input went to a foreground VM. */
+void owner_input(void);
+/* The keyboard went to VM name (NULL: the management screen). */
+void owner_focus(const char *name, bool foreground);
+/* Maps the page read-only into pd at HOST_VA; *size its size (0: none). */
+int owner_grant(sel_t pd, uint64_t *size);
+
 /* Starts the VMs of the configuration module index (root/vms.c). */
 void start_vms(const struct hip *hip, unsigned index);
 

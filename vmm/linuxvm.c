@@ -19,6 +19,7 @@
 #include "vm.h"
 #include "vmconsole.h"
 #include "vmnet.h"
+#include "agentport.h"
 
 #define LOW_RAM_END   0xc0000000ULL /* RAM below the PCI hole */
 #define HIGH_RAM_BASE 0x100000000ULL
@@ -44,6 +45,7 @@
 #define SLOT_DISPLAY  4
 #define SLOT_TABLET   5
 #define SLOT_NET      6
+#define SLOT_AGENT    7
 #define VGA_HOLE      0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
 #define VGA_HOLE_END  0xc0000ULL
 #define SECTOR        512
@@ -63,6 +65,9 @@ static struct virtio_console vcon;
 static struct virtio_rng rng;
 static struct vmconsole console;
 static struct vmnet net;
+static struct agentport agent;
+static unsigned owner_idle;
+static bool owner_drain, with_agent;
 static struct linux_fb fb;
 
 static uint64_t clock_now(void *ctx)
@@ -313,7 +318,9 @@ static bool add_pci(const struct launch_file *disk, const struct launch_info *in
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
 	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG) &&
-	       vmnet_init(&net, &vm, &pci, SLOT_NET, info);
+	       vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
+	       (!with_agent ||
+		agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, owner_idle, owner_drain));
 }
 
 static void eoi(void *ctx, uint8_t vector)
@@ -426,6 +433,9 @@ static bool add_devices(const struct launch_info *info)
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h)
 {
+	owner_idle = o->owner_idle ? o->owner_idle : 300;
+	owner_drain = o->owner_drain;
+	with_agent = o->agent;
 	const struct launch_file *kernel = find_file(info, o->kernel);
 	const struct launch_file *initrd = find_file(info, o->initrd);
 	const struct launch_file *disk = find_file(info, o->disk);
@@ -530,6 +540,10 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	}
 	if (!vmnet_start(&net, o->first_cpu, prio)) {
 		uprintf("cannot start the VM's network card\n");
+		return false;
+	}
+	if (!agentport_start(&agent, o->first_cpu, prio)) {
+		uprintf("cannot start the VM's agent port\n");
 		return false;
 	}
 	uprintf(

@@ -16,6 +16,9 @@ struct linuxvm_options {
 	const char *disk;    /* NULL: none */
 	const char *cmdline; /* the kernel's command line */
 	bool restart;        /* on_crash=restart */
+	unsigned owner_idle; /* owner_idle=SECONDS: the owner counts as idle after this */
+	bool owner_drain;    /* owner_policy=drain */
+	bool agent;          /* agent=1: a cluster node, with the agent port */
 };
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);

@@ -81,11 +81,13 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 }
 
 /* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N [first_cpu=N] memory=SIZE
- * [on_crash=stop|restart]
+ * [on_crash=stop|restart] [owner_idle=SECONDS]
+ * [owner_policy=prefer|drain] [agent=0|1]
  * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
 static int run_linux(const struct launch_info *info, const char *all)
 {
-	static char kernel[64], initrd[64], disk[64], crash[16], args[sizeof(info->cmdline)];
+	static char kernel[64], initrd[64], disk[64], crash[16], policy[16],
+	    args[sizeof(info->cmdline)];
 	struct linuxvm_options o = {.cpus = 1};
 	uint64_t v;
 	/* The guest's command line is the rest: options are looked for only before it. */
@@ -106,6 +108,11 @@ static int run_linux(const struct launch_info *info, const char *all)
 	}
 	o.restart =
 	    option_word(args, "on_crash=", crash, sizeof(crash)) && strcmp(crash, "restart") == 0;
+	o.owner_idle =
+	    option_num(args, "owner_idle=", &v) && v >= 1 && v <= 86400 ? (unsigned)v : 300;
+	o.owner_drain = option_word(args, "owner_policy=", policy, sizeof(policy)) &&
+			strcmp(policy, "drain") == 0;
+	o.agent = option_num(args, "agent=", &v) && v == 1;
 	return linuxvm_run(&o, info, &heap) ? 0 : 1;
 }
 

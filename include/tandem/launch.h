@@ -102,6 +102,8 @@ struct launch_info {
 	uint64_t console_size;
 	/* The VM's network port at NET_VA (tandem/net.h): its size, 0 without. */
 	uint64_t net_size;
+	/* The host state page at HOST_VA (tandem/host.h), read-only: its size, 0 without. */
+	uint64_t host_size;
 };
 
 _Static_assert(sizeof(struct launch_info) <= 4096, "struct launch_info must fit its page");

@@ -43,6 +43,13 @@ enum config_on_crash { CONFIG_ON_CRASH_STOP, CONFIG_ON_CRASH_RESTART };
  * none: no network card. */
 enum config_net { CONFIG_NET_LAN, CONFIG_NET_INTERNAL, CONFIG_NET_NONE };
 
+/* What a cluster node does while the desktop's owner is active: prefer = stay
+ * available, advertising the owner's state so that jobs prefer idle desktops; drain =
+ * take no new jobs until the owner has been idle for owner_idle seconds. */
+enum config_owner_policy { CONFIG_OWNER_PREFER, CONFIG_OWNER_DRAIN };
+#define CONFIG_OWNER_IDLE     300 /* seconds without input before the owner is idle */
+#define CONFIG_OWNER_IDLE_MAX 86400
+
 /* The keys of a [vm NAME] section, the index of config_vm.key_line. */
 enum config_key {
 	CONFIG_KEY_CLASS,
@@ -56,6 +63,8 @@ enum config_key {
 	CONFIG_KEY_DISPLAY,
 	CONFIG_KEY_NET,
 	CONFIG_KEY_MAC,
+	CONFIG_KEY_OWNER_IDLE,
+	CONFIG_KEY_OWNER_POLICY,
 	CONFIG_KEY_COUNT
 };
 
@@ -74,6 +83,8 @@ struct config_vm {
 	 * root task derives one from the machine and the VM's name). */
 	bool has_mac;
 	uint8_t mac[6];
+	unsigned owner_idle; /* seconds, 1..CONFIG_OWNER_IDLE_MAX */
+	enum config_owner_policy owner_policy;
 	/* Paths as written (relative ones are relative to the configuration file's
 	 * directory; the caller resolves them); "" when not given. */
 	char kernel[CONFIG_PATH_MAX + 1];
@@ -121,6 +132,7 @@ const char *config_host_key_name(enum config_host_key k);
 const char *config_class_name(enum config_class c);
 const char *config_on_crash_name(enum config_on_crash o);
 const char *config_net_name(enum config_net n);
+const char *config_owner_policy_name(enum config_owner_policy p);
 const char *config_key_name(enum config_key k);
 
 /* "1 GiB", "512 MiB", "12 KiB" or "100 bytes": the largest binary unit that divides v. */

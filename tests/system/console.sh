@@ -133,3 +133,51 @@ pixel again 112 84 00ff00
 "
 }
 system_test console-switch t_console_switch
+
+# The owner's state for the cluster node: keys typed into the foreground VM make the
+# background VM's agent (tandem-agent on the agent port, /dev/hvc1) see the owner
+# active within seconds, and idle again owner_idle seconds after the last key; keys
+# typed into the node itself (Host+F3) are no owner activity; the agent's load
+# reports reach the log.
+t_owner_state() {
+	console_boot "$1" "[vm desktop]
+class   = foreground
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+net     = none
+cmdline = console=ttyS0 panic=-1 tandem.input
+
+[vm node]
+class        = background
+memory       = 128M
+kernel       = vmlinuz
+initrd       = demo.cpio.gz
+net          = none
+display      = 800x600
+owner_idle   = 4
+owner_policy = drain
+cmdline      = console=ttyS0 panic=-1" "
+wait ^node:_tandem-agent:_listening_on_/dev/hvc1 600
+wait ^desktop:.*tandem-demo:_a_shell_on_the_console 600
+wait ^node:.*tandem-agent:_owner_idle 60
+wait ^node:_agent:_load_[0-9.]+_jobs_0 60
+mark
+type hello
+wait ^node:_tandem-agent:_owner_active_.idle_[0-3]_s,_focus_desktop. 20
+mark
+wait ^node:_tandem-agent:_owner_idle_.idle_[4-9]_s,_focus_desktop. 30
+count ^node:_tandem-agent:_owner_active 0
+# The node's own console: keys there are not the owner at the desktop.
+keys ctrl_r+f3
+sleep 2
+mark
+type abc
+sleep 8
+count ^node:_tandem-agent:_owner_active 0
+keys ctrl_r+f2
+type x
+wait ^node:_tandem-agent:_owner_active_.*focus_desktop 20
+"
+}
+system_test owner-state t_owner_state

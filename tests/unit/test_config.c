@@ -297,6 +297,25 @@ static void test_net_and_mac(void)
 		     "line 8: mac of [vm b] is the same as that of [vm a] (line 4)") == 0);
 }
 
+static void test_owner(void)
+{
+	CHECK_EQ(parse(VM_HEAD), 0);
+	CHECK_EQ(cfg.vms[0].owner_idle, CONFIG_OWNER_IDLE);
+	CHECK_EQ(cfg.vms[0].owner_policy, CONFIG_OWNER_PREFER);
+	CHECK_EQ(parse(VM_HEAD "owner_idle = 5\nowner_policy = drain\n"), 0);
+	CHECK_EQ(cfg.vms[0].owner_idle, 5);
+	CHECK_EQ(cfg.vms[0].owner_policy, CONFIG_OWNER_DRAIN);
+	CHECK(strcmp(config_owner_policy_name(CONFIG_OWNER_DRAIN), "drain") == 0);
+	CHECK(one_error(VM_HEAD "owner_idle = 0\n", 4,
+			"line 4: bad value \"0\" for owner_idle in [vm a] (seconds, 1 to 86400)"));
+	CHECK(one_error(
+	    VM_HEAD "owner_idle = 86401\n", 4,
+	    "line 4: bad value \"86401\" for owner_idle in [vm a] (seconds, 1 to 86400)"));
+	CHECK(
+	    one_error(VM_HEAD "owner_policy = evict\n", 4,
+		      "line 4: bad value \"evict\" for owner_policy in [vm a] (prefer or drain)"));
+}
+
 static void test_trailing_garbage(void)
 {
 	CHECK(one_error(VM_HEAD "cpus = 2 cpus\n", 4,
@@ -530,6 +549,7 @@ int main(void)
 	RUN(test_valid_vms_survive);
 	RUN(test_too_many_vms);
 	RUN(test_net_and_mac);
+	RUN(test_owner);
 	RUN(test_error_overflow);
 	RUN(test_errors_sorted);
 	RUN(test_memory_check);

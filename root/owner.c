@@ -1,0 +1,71 @@
+/* The host state page (include/tandem/host.h): when the person at the desk last used
+ * a foreground VM and which VM has the keyboard, as the console server sees it, for
+ * every VMM to read. */
+#include <string.h>
+#include <tandem/host.h>
+#include <tsc.h>
+#include "root.h"
+
+#define HOST_WINDOW 0x0000690000000000ULL /* root's view of the page */
+
+static struct host_state *host;
+static uint64_t host_phys;
+
+bool owner_init(const struct hip *hip)
+{
+	struct phys_owner *was = phys_owner();
+	phys_set_owner(NULL);
+	host_phys = phys_alloc(0);
+	phys_set_owner(was);
+	if (!host_phys ||
+	    map_phys(SEL_PD_SELF, HOST_WINDOW, host_phys, 0, R_MEM_R | R_MEM_W) != ST_OK)
+		return false;
+	host = (struct host_state *)HOST_WINDOW;
+	memset(host, 0, PAGE);
+	host->magic = HOST_MAGIC;
+	host->tsc_hz = hip->tsc_hz;
+	return true;
+}
+
+static void begin(void)
+{
+	__atomic_store_n(&host->seq, host->seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void end(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&host->seq, host->seq + 1, __ATOMIC_RELEASE);
+}
+
+void owner_input(void)
+{
+	if (host)
+		__atomic_store_n(&host->last_owner_input_tsc, rdtsc(), __ATOMIC_RELEASE);
+}
+
+void owner_focus(const char *name, bool foreground)
+{
+	if (!host)
+		return;
+	begin();
+	size_t n = name ? strlen(name) : 0;
+	if (n >= HOST_NAME_MAX)
+		n = HOST_NAME_MAX - 1;
+	memset(host->focus, 0, HOST_NAME_MAX);
+	memcpy(host->focus, name, n);
+	host->focus_foreground = foreground;
+	end();
+}
+
+int owner_grant(sel_t pd, uint64_t *size)
+{
+	*size = 0;
+	if (!host)
+		return ST_OK;
+	int st = map_phys(pd, HOST_VA, host_phys, 0, R_MEM_R);
+	if (st == ST_OK)
+		*size = PAGE;
+	return st;
+}

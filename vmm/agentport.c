@@ -1,0 +1,133 @@
+/* The port to the agent in a cluster node's guest: the owner's state from the root
+ * task's host page (tandem/host.h), told as text lines on a virtio-console of its own
+ * (the guest's /dev/hvc1), and the agent's lines back into the log.
+ *
+ * To the agent, one line when something changed and every 10 seconds anyway:
+ *   owner active|idle idle=SECONDS focus=NAME|- foreground=0|1 policy=prefer|drain
+ *         idle_after=SECONDS
+ * "idle=" counts the seconds since the last input to a foreground VM (since boot
+ * when there was none); the owner is active while that is below idle_after. From
+ * the agent: lines of text, logged as "agent: ...". */
+#include <format.h>
+#include <hc.h>
+#include <string.h>
+#include <tandem/host.h>
+#include <tsc.h>
+#include <ulib.h>
+#include "agentport.h"
+
+#define THREAD_STACK 16384
+#define TICK_US      1000000
+#define REPEAT_S     10
+
+static const volatile struct host_state *host(void)
+{
+	return (const volatile struct host_state *)HOST_VA;
+}
+
+/* The agent's output: whole lines into the log, printable characters only. */
+static void from_agent(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct agentport *a = ctx;
+	for (size_t i = 0; i < len; i++) {
+		char c = (char)buf[i];
+		if (c == '\n' || a->line_len == sizeof(a->line) - 1) {
+			a->line[a->line_len] = 0;
+			if (a->line_len)
+				vm_log(a->vm, "agent: %s\n", a->line);
+			a->line_len = 0;
+			if (c == '\n')
+				continue;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			a->line[a->line_len++] = c;
+	}
+}
+
+bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, unsigned slot,
+		    const struct launch_info *info, unsigned owner_idle, bool drain)
+{
+	memset(a, 0, sizeof(*a));
+	a->vm = vm;
+	a->owner_idle = owner_idle;
+	a->drain = drain;
+	if (!info->host_size || host()->magic != HOST_MAGIC)
+		return true;
+	a->present = virtio_console_init(&a->con, &vm->mem, from_agent, a) &&
+		     pci_bus_add(pci, &a->con.vd.pci, slot);
+	return a->present;
+}
+
+/* The state as a line (without "idle=", which changes every second). */
+static void state(struct agentport *a, char *buf, size_t size, uint64_t *idle_s)
+{
+	const volatile struct host_state *h = host();
+	char focus[HOST_NAME_MAX];
+	uint32_t fg;
+	uint64_t last, hz;
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; i < HOST_NAME_MAX; i++)
+			focus[i] = h->focus[i];
+		fg = h->focus_foreground;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE))
+			break;
+	}
+	focus[HOST_NAME_MAX - 1] = 0;
+	for (char *c = focus; *c; c++) {
+		if (*c <= ' ' || *c >= 0x7f)
+			*c = '_';
+	}
+	last = h->last_owner_input_tsc;
+	hz = h->tsc_hz ? h->tsc_hz : 1;
+	uint64_t now = rdtsc();
+	*idle_s = last && now > last ? (now - last) / hz : last ? 0 : now / hz;
+	bool active = last && *idle_s < a->owner_idle;
+	format_buf(buf, size, "owner %s focus=%s foreground=%u policy=%s idle_after=%u",
+		   active ? "active" : "idle", focus[0] ? focus : "-", fg ? 1 : 0,
+		   a->drain ? "drain" : "prefer", a->owner_idle);
+}
+
+static struct agentport *the_port;
+
+static void agent_thread(uint64_t utcb)
+{
+	struct agentport *a = the_port;
+	for (;;) {
+		char now[sizeof(a->last)], out[sizeof(a->last) + 32];
+		uint64_t idle_s;
+		state(a, now, sizeof(now), &idle_s);
+		a->quiet++;
+		if (strcmp(now, a->last) != 0 || a->quiet >= REPEAT_S) {
+			memcpy(a->last, now, sizeof(a->last));
+			a->quiet = 0;
+			/* "owner STATE idle=N rest": idle= after the state word. */
+			const char *rest = strchr(now + 6, ' ');
+			int n =
+			    format_buf(out, sizeof(out), "%.*s idle=%llu%s\n", (int)(rest - now),
+				       now, (unsigned long long)idle_s, rest);
+			vm_lock(&a->vm->lock);
+			a->vm->cur_utcb = (struct utcb *)utcb;
+			if (n > 0)
+				virtio_console_input(&a->con, (const uint8_t *)out, (size_t)n);
+			vm_unlock(&a->vm->lock);
+		}
+		hc_sm_down(a->tick_sm, TICK_US); /* nobody ups it: a clock */
+	}
+}
+
+bool agentport_start(struct agentport *a, unsigned cpu, unsigned prio)
+{
+	if (!a->present)
+		return true;
+	the_port = a;
+	char *stack = heap_alloc(a->vm->heap, THREAD_STACK);
+	sel_t ec = vm_sel_alloc(3);
+	a->tick_sm = ec + 2;
+	return stack && hc_create_sm(a->tick_sm, 0) == ST_OK &&
+	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
+			    (uint64_t)(stack + THREAD_STACK) - 8, (uint64_t)agent_thread,
+			    true) == ST_OK &&
+	       hc_create_sc(ec + 1, ec, prio, 1000) == ST_OK;
+}

@@ -1,0 +1,32 @@
+/* The port to the agent in a cluster node's guest (vmm/agentport.c): a second
+ * virtio-console (the guest's /dev/hvc1) on which the VMM tells the owner's state. */
+#ifndef TANDEM_VMM_AGENTPORT_H
+#define TANDEM_VMM_AGENTPORT_H
+
+#include <stdbool.h>
+#include <tandem/launch.h>
+#include "dev/pci.h"
+#include "dev/virtio_devs.h"
+#include "vm.h"
+
+struct agentport {
+	struct vm *vm;
+	struct virtio_console con;
+	bool present;
+	unsigned owner_idle; /* seconds */
+	bool drain;
+	char line[256]; /* what the agent is writing */
+	size_t line_len;
+	char last[160]; /* the state last told */
+	unsigned quiet; /* seconds since it was last told */
+	sel_t tick_sm;
+};
+
+/* In PCI slot slot when the root task gave the host state page. Before vm_create. */
+bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, unsigned slot,
+		    const struct launch_info *info, unsigned owner_idle, bool drain);
+/* Starts the thread that tells the state once a second when it changed (and every 10
+ * seconds anyway), on cpu at prio. */
+bool agentport_start(struct agentport *a, unsigned cpu, unsigned prio);
+
+#endif
