@@ -118,22 +118,14 @@ static uint64_t region_va(unsigned slot)
 static bool region_alloc(struct console_vm *s, unsigned slot)
 {
 	uint64_t va = region_va(slot);
-	struct phys_owner *was = phys_owner();
-	phys_set_owner(NULL);
-	s->ctrl_phys = phys_alloc(CTRL_ORDER);
-	s->vram_phys = s->ctrl_phys ? phys_alloc(VRAM_ORDER) : 0;
-	phys_set_owner(was);
-	if (!s->vram_phys || !map_self(va, s->ctrl_phys, CTRL_ORDER) ||
-	    !map_self(va + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER)) {
+	s->ctrl_phys = phys_alloc_root(CTRL_ORDER, va);
+	s->vram_phys = s->ctrl_phys ? phys_alloc_root(VRAM_ORDER, va + CONSOLE_VRAM_OFF) : 0;
+	if (!s->vram_phys) {
 		if (s->ctrl_phys)
-			phys_free(s->ctrl_phys, PAGE << CTRL_ORDER);
-		if (s->vram_phys)
-			phys_free(s->vram_phys, PAGE << VRAM_ORDER);
-		s->ctrl_phys = s->vram_phys = 0;
+			phys_free_root(s->ctrl_phys, CTRL_ORDER, va);
+		s->ctrl_phys = 0;
 		return false;
 	}
-	memset((void *)va, 0, PAGE << CTRL_ORDER);
-	memset((void *)(va + CONSOLE_VRAM_OFF), 0, PAGE << VRAM_ORDER);
 	struct console_ctrl *c = (struct console_ctrl *)va;
 	c->magic = CONSOLE_MAGIC;
 	c->vram_size = PAGE << VRAM_ORDER;
@@ -150,11 +142,8 @@ static void region_free(struct console_vm *s, unsigned slot)
 		return;
 	uint64_t va = region_va(slot);
 	s->ctrl = NULL;
-	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, CTRL_ORDER, R_MEM_R | R_MEM_W), va / PAGE, true);
-	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, VRAM_ORDER, R_MEM_R | R_MEM_W),
-		  (va + CONSOLE_VRAM_OFF) / PAGE, true);
-	phys_free(s->ctrl_phys, PAGE << CTRL_ORDER);
-	phys_free(s->vram_phys, PAGE << VRAM_ORDER);
+	phys_free_root(s->ctrl_phys, CTRL_ORDER, va);
+	phys_free_root(s->vram_phys, VRAM_ORDER, va + CONSOLE_VRAM_OFF);
 	s->ctrl_phys = s->vram_phys = 0;
 }
 

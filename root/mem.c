@@ -110,6 +110,28 @@ uint64_t phys_alloc(unsigned order)
 	return 0;
 }
 
+uint64_t phys_alloc_root(unsigned order, uint64_t va)
+{
+	struct phys_owner *was = phys_owner();
+	phys_set_owner(NULL);
+	uint64_t p = phys_alloc(order);
+	phys_set_owner(was);
+	if (!p)
+		return 0;
+	if (map_phys(SEL_PD_SELF, va, p, order, R_MEM_R | R_MEM_W) != ST_OK) {
+		phys_free(p, PAGE << order);
+		return 0;
+	}
+	memset((void *)va, 0, PAGE << order);
+	return p;
+}
+
+void phys_free_root(uint64_t phys, unsigned order, uint64_t va)
+{
+	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, order, R_MEM_R | R_MEM_W), va / PAGE, true);
+	phys_free(phys, PAGE << order);
+}
+
 /* Delegates 2^order physical pages at phys into pd at va with rights. */
 int map_phys(sel_t pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights)
 {

@@ -93,16 +93,11 @@ static void *dma_alloc(void *ctx, size_t size, uint64_t *phys)
 	while ((PAGE << order) < size)
 		order++;
 	/* Mappings of 2^order pages need a base aligned to their size. */
-	uint64_t span = PAGE << order;
-	uint64_t p = phys_alloc(order), va = (dma_next + span - 1) & ~(span - 1);
+	uint64_t span = PAGE << order, va = (dma_next + span - 1) & ~(span - 1);
+	uint64_t p = phys_alloc_root(order, va);
 	if (!p)
 		return NULL;
-	if (map_phys(SEL_PD_SELF, va, p, order, R_MEM_R | R_MEM_W) != ST_OK) {
-		phys_free(p, PAGE << order);
-		return NULL;
-	}
 	dma_next = va + span;
-	memset((void *)va, 0, PAGE << order);
 	*phys = p;
 	return (void *)va;
 }
@@ -389,24 +384,14 @@ static uint64_t port_va(unsigned slot)
 static bool region_alloc(struct net_vm *v, unsigned slot)
 {
 	uint64_t va = port_va(slot);
-	struct phys_owner *was = phys_owner();
-	phys_set_owner(NULL);
-	v->ctrl_phys = phys_alloc(0);
-	v->rings_phys = v->ctrl_phys ? phys_alloc(RING_ORDER) : 0;
-	phys_set_owner(was);
-	if (!v->rings_phys ||
-	    map_phys(SEL_PD_SELF, va, v->ctrl_phys, 0, R_MEM_R | R_MEM_W) != ST_OK ||
-	    map_phys(SEL_PD_SELF, va + NET_TX_OFF, v->rings_phys, RING_ORDER, R_MEM_R | R_MEM_W) !=
-		ST_OK) {
+	v->ctrl_phys = phys_alloc_root(0, va);
+	v->rings_phys = v->ctrl_phys ? phys_alloc_root(RING_ORDER, va + NET_TX_OFF) : 0;
+	if (!v->rings_phys) {
 		if (v->ctrl_phys)
-			phys_free(v->ctrl_phys, PAGE);
-		if (v->rings_phys)
-			phys_free(v->rings_phys, PAGE << RING_ORDER);
-		v->ctrl_phys = v->rings_phys = 0;
+			phys_free_root(v->ctrl_phys, 0, va);
+		v->ctrl_phys = 0;
 		return false;
 	}
-	memset((void *)va, 0, PAGE);
-	memset((void *)(va + NET_TX_OFF), 0, PAGE << RING_ORDER);
 	v->ctrl = (struct net_ctrl *)va;
 	v->tx = (struct net_slot *)(va + NET_TX_OFF);
 	v->rx = (struct net_slot *)(va + NET_RX_OFF);
@@ -426,11 +411,8 @@ static void region_free(struct net_vm *v, unsigned slot)
 	netsw_remove(&sw, v->port);
 	v->port = -1;
 	v->ctrl = NULL;
-	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, 0, R_MEM_R | R_MEM_W), va / PAGE, true);
-	hc_revoke(SEL_PD_SELF, crd(CRD_MEM, RING_ORDER, R_MEM_R | R_MEM_W),
-		  (va + NET_TX_OFF) / PAGE, true);
-	phys_free(v->ctrl_phys, PAGE);
-	phys_free(v->rings_phys, PAGE << RING_ORDER);
+	phys_free_root(v->ctrl_phys, 0, va);
+	phys_free_root(v->rings_phys, RING_ORDER, va + NET_TX_OFF);
 	v->ctrl_phys = v->rings_phys = 0;
 }
 

@@ -13,15 +13,10 @@ static uint64_t host_phys;
 
 bool owner_init(const struct hip *hip)
 {
-	struct phys_owner *was = phys_owner();
-	phys_set_owner(NULL);
-	host_phys = phys_alloc(0);
-	phys_set_owner(was);
-	if (!host_phys ||
-	    map_phys(SEL_PD_SELF, HOST_WINDOW, host_phys, 0, R_MEM_R | R_MEM_W) != ST_OK)
+	host_phys = phys_alloc_root(0, HOST_WINDOW);
+	if (!host_phys)
 		return false;
 	host = (struct host_state *)HOST_WINDOW;
-	memset(host, 0, PAGE);
 	host->magic = HOST_MAGIC;
 	host->tsc_hz = hip->tsc_hz;
 	return true;

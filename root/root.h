@@ -35,6 +35,12 @@ void phys_free(uint64_t base, uint64_t size);
 /* Gives back everything o owns: its program must be gone. */
 void phys_free_owner(struct phys_owner *o);
 int map_phys(sel_t pd, uint64_t va, uint64_t phys, unsigned order, unsigned rights);
+/* 2^order pages of root's own (kept whatever owner is set: they outlive programs),
+ * mapped read-write at va in root and zeroed; their physical address, 0 when out of
+ * RAM or the mapping failed. */
+uint64_t phys_alloc_root(unsigned order, uint64_t va);
+/* Gives such pages back: unmapped from va, then free. */
+void phys_free_root(uint64_t phys, unsigned order, uint64_t va);
 int map_range(sel_t pd, uint64_t va, uint64_t phys, uint64_t pages, unsigned rights);
 int map_fresh(sel_t pd, uint64_t va, uint64_t size, unsigned rights, const void *src, uint64_t len,
 	      uint64_t dst_off);

@@ -16,9 +16,8 @@
 #include <ulib.h>
 #include "agentport.h"
 
-#define THREAD_STACK 16384
-#define TICK_US      1000000
-#define REPEAT_S     10
+#define TICK_US  1000000
+#define REPEAT_S 10
 
 static const volatile struct host_state *host(void)
 {
@@ -122,12 +121,6 @@ bool agentport_start(struct agentport *a, unsigned cpu, unsigned prio)
 	if (!a->present)
 		return true;
 	the_port = a;
-	char *stack = heap_alloc(a->vm->heap, THREAD_STACK);
-	sel_t ec = vm_sel_alloc(3);
-	a->tick_sm = ec + 2;
-	return stack && hc_create_sm(a->tick_sm, 0) == ST_OK &&
-	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
-			    (uint64_t)(stack + THREAD_STACK) - 8, (uint64_t)agent_thread,
-			    true) == ST_OK &&
-	       hc_create_sc(ec + 1, ec, prio, 1000) == ST_OK;
+	a->tick_sm = vm_sel_alloc(1);
+	return hc_create_sm(a->tick_sm, 0) == ST_OK && vm_thread(a->vm, agent_thread, cpu, prio);
 }

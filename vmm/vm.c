@@ -29,6 +29,23 @@ struct utcb *vm_utcb_alloc(void)
 	return (struct utcb *)u;
 }
 
+bool vm_thread(struct vm *vm, void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio)
+{
+	return vm_thread_budget(vm, entry, cpu, prio, 1000);
+}
+
+bool vm_thread_budget(struct vm *vm, void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio,
+		      unsigned budget_us)
+{
+	char *stack = heap_alloc(vm->heap, HANDLER_STACK);
+	sel_t ec = vm_sel_alloc(2);
+	return stack &&
+	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
+			    (uint64_t)(stack + HANDLER_STACK) - 8, (uint64_t)entry,
+			    true) == ST_OK &&
+	       hc_create_sc(ec + 1, ec, prio, budget_us) == ST_OK;
+}
+
 void vm_lock_init(struct vm_lock *l, sel_t sm)
 {
 	l->count = 0;
@@ -194,16 +211,9 @@ static void timer_thread(uint64_t utcb)
 
 bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio)
 {
-	char *stack = heap_alloc(vm->heap, HANDLER_STACK);
-	sel_t ec = vm_sel_alloc(2);
-	if (!stack)
-		return false;
 	timer_vm = vm;
 	vm->timer_deadline = UINT64_MAX;
-	return hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
-			    (uint64_t)(stack + HANDLER_STACK) - 8, (uint64_t)timer_thread,
-			    true) == ST_OK &&
-	       hc_create_sc(ec + 1, ec, prio, TIMER_BUDGET_US) == ST_OK;
+	return vm_thread_budget(vm, timer_thread, cpu, prio, TIMER_BUDGET_US);
 }
 
 /* An ISA line changed: to the PIC (whose output is vCPU 0's interrupt pin) and to

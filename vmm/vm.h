@@ -106,6 +106,12 @@ static inline uint64_t vm_rdtsc(void)
  * handed out once. */
 sel_t vm_sel_alloc(unsigned count);
 struct utcb *vm_utcb_alloc(void);
+/* A thread of the VMM's own on cpu at prio, its stack from the VM's heap, entered with
+ * its UTCB's address. */
+bool vm_thread(struct vm *vm, void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio);
+/* The same with an SC budget of budget_us per turn (vm_thread: 1 ms). */
+bool vm_thread_budget(struct vm *vm, void (*entry)(uint64_t utcb), unsigned cpu, unsigned prio,
+		      unsigned budget_us);
 
 uint64_t vm_now_ns(const struct vm *vm);
 

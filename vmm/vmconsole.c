@@ -14,7 +14,6 @@
 #define TEXT_GPA      0xb8000ULL
 #define POLL_US       30000 /* input waits at most this; mode and dirty pages go out as often */
 #define CPU_EVERY     20    /* polls between CPU time reports */
-#define THREAD_STACK  16384
 #define DISPI_INDEX   0x1ce
 #define DISPI_DATA    0x1cf
 #define PCI_ADDR_PORT 0xcf8
@@ -297,11 +296,5 @@ bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio)
 	c->started = true;
 	if (c->vga.pci.bar_map) /* the BAR was placed before the VM's memory existed */
 		map_vram(&c->vga.pci, 0, pci_bar_addr(&c->vga.pci, 0));
-	char *stack = heap_alloc(c->vm->heap, THREAD_STACK);
-	sel_t ec = vm_sel_alloc(2);
-	return stack &&
-	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
-			    (uint64_t)(stack + THREAD_STACK) - 8, (uint64_t)console_thread,
-			    true) == ST_OK &&
-	       hc_create_sc(ec + 1, ec, prio, 1000) == ST_OK;
+	return vm_thread(c->vm, console_thread, cpu, prio);
 }

@@ -11,8 +11,7 @@
 #include <ulib.h>
 #include "vmnet.h"
 
-#define POLL_US      100000 /* the link state is looked at least this often */
-#define THREAD_STACK 16384
+#define POLL_US 100000 /* the link state is looked at least this often */
 
 static struct net_ctrl *ctrl(void)
 {
@@ -103,11 +102,5 @@ bool vmnet_start(struct vmnet *n, unsigned cpu, unsigned prio)
 	if (!n->present)
 		return true;
 	the_net = n;
-	char *stack = heap_alloc(n->vm->heap, THREAD_STACK);
-	sel_t ec = vm_sel_alloc(2);
-	return stack &&
-	       hc_create_ec(ec, LSEL_PD_SELF, cpu, (uint64_t)vm_utcb_alloc(),
-			    (uint64_t)(stack + THREAD_STACK) - 8, (uint64_t)net_thread,
-			    true) == ST_OK &&
-	       hc_create_sc(ec + 1, ec, prio, 1000) == ST_OK;
+	return vm_thread(n->vm, net_thread, cpu, prio);
 }

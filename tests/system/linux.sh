@@ -15,10 +15,10 @@ linux_files() {
 		guests/mkdemo "$BUILD/guests" >/dev/null
 }
 
-# linux_boot LOG CPUS MEMORY_MIB HOST_CPUS: one VM with the demo initramfs, which
-# reports what it finds and powers off.
+# linux_boot LOG CPUS MEMORY_MIB HOST_CPUS [TIMEOUT]: one VM with the demo initramfs,
+# which reports what it finds and powers off.
 linux_boot() {
-	local log=$1 cpus=$2 mem=$3 host_cpus=$4
+	local log=$1 cpus=$2 mem=$3 host_cpus=$4 timeout=${5:-600}
 	linux_files
 	mkdir -p "$LINUX_DIR"
 	cat >"$LINUX_DIR/vm$cpus.conf" <<CONF
@@ -29,7 +29,7 @@ kernel  = vmlinuz
 initrd  = demo.cpio.gz
 cmdline = console=ttyS0 panic=-1 tandem.poweroff
 CONF
-	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" 600 'guest powered off|the VM stops|PANIC|EXCEPTION' -m 1024 -smp "$host_cpus" \
+	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" "$timeout" 'guest powered off|the VM stops|PANIC|EXCEPTION' -m 1024 -smp "$host_cpus" \
 		-kernel "$KERNEL" \
 		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$LINUX_DIR/vm$cpus.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz"
 }
@@ -55,8 +55,22 @@ t_linux_boot() {
 system_test linux-1cpu t_linux_boot 1 128 2
 # 2 and 4 vCPUs on 2 host CPUs, in the single-threaded TCG (4 vCPUs: 0 failures in 9
 # runs, against about 1 in 4 in the multi-threaded one, where 2 vCPUs failed CI too).
+#
+# Now and then (about 1 boot in 20 of 2 vCPUs) the guest stops making progress: one
+# vCPU spins on a spinlock with interrupts off while the other sits in HLT, and no
+# exit or interrupt changes that (docs/support.md, "Known problem: SMP guest stall").
+# Until that is understood, a boot that ends in that stall (no poweroff within the
+# time, nothing else wrong) is tried once more, and says so.
 t_linux_smp() {
-	LINUX_ACCEL=tcg,thread=single t_linux_boot "$@"
+	local log=$1
+	shift
+	LINUX_ACCEL=tcg,thread=single linux_boot "$log" "$@" 200 && expect_linux_up "$log" "$1" "$2" && return 0
+	if grep -Eq 'the VM stops|Kernel panic|BUG:|Oops|EXCEPTION|PANIC' "$log"; then
+		return 1
+	fi
+	echo "  the guest stalled (the known SMP guest stall): once more"
+	cp "$log" "$log.stalled"
+	LINUX_ACCEL=tcg,thread=single linux_boot "$log" "$@" 200 && expect_linux_up "$log" "$1" "$2"
 }
 system_test linux-2cpus t_linux_smp 2 256 2
 system_test linux-4cpus t_linux_smp 4 256 2
