@@ -466,6 +466,8 @@ static void frame(void)
 	if (ui.focus < 0) {
 		if (full || now - last_mgmt >= 1000 || ui.dirty) {
 			ui_update_cpu(&ui, vms, nvms, now);
+			for (unsigned i = 0; i < nvms; i++)
+				net_agent_report((int)i, vms[i].agent, sizeof(vms[i].agent));
 			ui_draw_management(&ui, &screen, vms, nvms, full);
 			ui.dirty = false;
 			last_mgmt = now;
@@ -475,6 +477,8 @@ static void frame(void)
 	} else {
 		if (now - last_mgmt >= 1000) {
 			ui_update_cpu(&ui, vms, nvms, now);
+			for (unsigned i = 0; i < nvms; i++)
+				net_agent_report((int)i, vms[i].agent, sizeof(vms[i].agent));
 			last_mgmt = now;
 		}
 		struct console_vm *s = &vms[ui.focus];

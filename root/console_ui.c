@@ -179,9 +179,11 @@ void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
 						       : C_STOP;
 		format_buf(line, sizeof(line), "%-8s", state_names[v->state]);
 		text(dst, at, row, sc, bg, line);
-		format_buf(line, sizeof(line), " %5u %6llu MiB %7s%s", v->cpus,
+		format_buf(line, sizeof(line), " %5u %6llu MiB %7s  %s%s%s", v->cpus,
 			   (unsigned long long)(v->memory >> 20), cpu,
-			   v->display ? "" : "  (no display)");
+			   v->display ? "" : "(no display) ",
+			   v->agent[0] && v->state == VM_RUNNING ? "node: " : "",
+			   v->state == VM_RUNNING ? v->agent : "");
 		text(dst, at + 8, row, C_TEXT, bg, line);
 	}
 

@@ -29,6 +29,7 @@ struct console_vm {
 	/* CPU use: the vCPUs' time at the last sample, and the share since. */
 	uint64_t cpu_ns, cpu_ms;
 	unsigned cpu_permille;
+	char agent[48]; /* a cluster node's last load report, "" without */
 	/* How to start it again. */
 	unsigned image;
 	char cmdline[LAUNCH_CMDLINE];

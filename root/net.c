@@ -462,6 +462,28 @@ void net_vm_ended(int slot, enum vm_state state)
 	unlock();
 }
 
+void net_agent_report(int slot, char *buf, size_t size)
+{
+	buf[0] = 0;
+	if (slot < 0 || slot >= CONFIG_MAX_VMS || !vms[slot].ctrl || size < 2)
+		return;
+	const struct net_ctrl *c = vms[slot].ctrl;
+	char copy[NET_AGENT_MAX];
+	for (unsigned tries = 0; tries < 4; tries++) {
+		uint32_t seq = __atomic_load_n(&c->agent_seq, __ATOMIC_ACQUIRE);
+		memcpy(copy, (const void *)c->agent, sizeof(copy));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == __atomic_load_n(&c->agent_seq, __ATOMIC_ACQUIRE))
+			break;
+		copy[0] = 0; /* the VMM keeps writing: nothing this time */
+	}
+	/* What the guest's agent wrote: printable characters only. */
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(copy) && copy[i] && n + 1 < size; i++)
+		buf[n++] = copy[i] >= 0x20 && copy[i] < 0x7f ? copy[i] : '?';
+	buf[n] = 0;
+}
+
 bool net_init(const struct hip *hip)
 {
 	the_hip = hip;

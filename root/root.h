@@ -118,6 +118,9 @@ uint64_t net_region_bytes(const struct config_vm *v);
 /* Maps slot's port region into pd at NET_VA with its semaphores; *size 0 for a VM
  * without a network card. An hc_status. */
 int net_grant(int slot, sel_t pd, uint64_t *size);
+/* The last load report of slot's cluster agent ("load 0.05 jobs 0"), printable, ""
+ * when there is none. */
+void net_agent_report(int slot, char *buf, size_t size);
 /* The VM of slot ended for good (its port goes, and its region's RAM). */
 void net_vm_ended(int slot, enum vm_state state);
 

@@ -12,6 +12,7 @@
 #include <hc.h>
 #include <string.h>
 #include <tandem/host.h>
+#include <tandem/net.h>
 #include <tsc.h>
 #include <ulib.h>
 #include "agentport.h"
@@ -24,6 +25,20 @@ static const volatile struct host_state *host(void)
 	return (const volatile struct host_state *)HOST_VA;
 }
 
+/* The agent's load report where the management screen finds it (tandem/net.h). */
+static void publish(struct net_ctrl *c, const char *line)
+{
+	__atomic_store_n(&c->agent_seq, c->agent_seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	size_t n = strlen(line);
+	if (n >= NET_AGENT_MAX)
+		n = NET_AGENT_MAX - 1;
+	memcpy(c->agent, line, n);
+	c->agent[n] = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->agent_seq, c->agent_seq + 1, __ATOMIC_RELEASE);
+}
+
 /* The agent's output: whole lines into the log, printable characters only. */
 static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 {
@@ -34,6 +49,8 @@ static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 			a->line[a->line_len] = 0;
 			if (a->line_len)
 				vm_log(a->vm, "agent: %s\n", a->line);
+			if (a->line_len && a->report && strncmp(a->line, "load ", 5) == 0)
+				publish(a->report, a->line);
 			a->line_len = 0;
 			if (c == '\n')
 				continue;
@@ -52,6 +69,9 @@ bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, uns
 	a->drain = drain;
 	if (!info->host_size || host()->magic != HOST_MAGIC)
 		return true;
+	struct net_ctrl *nc = (struct net_ctrl *)NET_VA;
+	if (info->net_size >= NET_SIZE && nc->magic == NET_MAGIC)
+		a->report = nc;
 	a->present = virtio_console_init(&a->con, &vm->mem, from_agent, a) &&
 		     pci_bus_add(pci, &a->con.vd.pci, slot);
 	return a->present;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <tandem/launch.h>
+#include <tandem/net.h>
 #include "dev/pci.h"
 #include "dev/virtio_devs.h"
 #include "vm.h"
@@ -20,6 +21,7 @@ struct agentport {
 	char last[160]; /* the state last told */
 	unsigned quiet; /* seconds since it was last told */
 	sel_t tick_sm;
+	struct net_ctrl *report; /* where its load reports go (NULL: the VM has no port) */
 };
 
 /* In PCI slot slot when the root task gave the host state page. Before vm_create. */

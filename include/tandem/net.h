@@ -34,6 +34,7 @@
 #define NET_SLOT_SIZE 2048
 #define NET_FRAME_MIN 14   /* an Ethernet header */
 #define NET_FRAME_MAX 1518 /* MTU 1500, header and a VLAN tag, no FCS */
+#define NET_AGENT_MAX 48
 
 /* Selectors in a VMM with a network port (launch.h: 4 .. 15 are root's). */
 #define LSEL_NET_RX_SM     5 /* root ups it after delivering frames */
@@ -63,6 +64,11 @@ struct net_ctrl {
 	volatile uint64_t tx_bad, rx_bad;
 	/* Counted by the writer: frames dropped because the ring was full. */
 	volatile uint64_t tx_full, rx_full;
+	/* Written by the VMM of a cluster node: the last report of the agent in its guest
+	 * ("load 0.05 jobs 0"), NUL-terminated, between two increments of agent_seq (odd
+	 * while it writes), for the management screen. */
+	volatile uint32_t agent_seq;
+	char agent[NET_AGENT_MAX];
 };
 
 _Static_assert(sizeof(struct net_ctrl) <= 4096, "struct net_ctrl must fit its page");
