@@ -290,13 +290,19 @@ static void switch_thread(uint64_t utcb)
 
 static void nic_thread(uint64_t utcb)
 {
-	(void)utcb;
+	bool was_up = nic->ops->link_up(nic);
 	for (;;) {
 		/* For a level-triggered line the down also unmasks it: the cause was read. */
 		hc_sm_down(nic_sm, nic_poll_us);
 		lock();
-		if (nic->ops->irq(nic))
+		if (nic->ops->irq(nic)) {
 			update_links();
+			bool up = nic->ops->link_up(nic);
+			if (up != was_up)
+				uprintf_utcb((struct utcb *)utcb, "net: uplink link %s\n",
+					     up ? "up" : "down");
+			was_up = up;
+		}
 		for (unsigned n = 0; n < 16 && nic->ops->rx(nic, from_nic, NULL, BUDGET) == BUDGET;
 		     n++)
 			notify();

@@ -16,9 +16,10 @@ console_boot() {
 	local sock=$base.qmp
 	rm -f "$sock"
 	: >"$log"
+	# shellcheck disable=SC2086 # QEMU_EXTRA: further QEMU arguments, split on blanks
 	"$QEMU" -accel "$LINUX_ACCEL" -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot \
 		-monitor none -serial "file:$log" -qmp "unix:$sock,server=on,wait=off" \
-		-m 1024 -smp 1 -kernel "$KERNEL" \
+		-m 1024 -smp 1 ${QEMU_EXTRA:-} -kernel "$KERNEL" \
 		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz" \
 		2>"$log.stderr" &
 	local pid=$!

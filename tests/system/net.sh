@@ -58,3 +58,25 @@ t_net_e1000e() {
 		expect_not "$1" 'Kernel panic|BUG:|Oops|EXCEPTION|PANIC|went wrong'
 }
 system_test net-e1000e t_net_e1000e
+
+# The host NIC's link (QEMU's set_link on the e1000) reaches the VMs on the LAN as
+# their cards' link; an internal VM's link stays up.
+t_net_link() {
+	QEMU_EXTRA="-netdev user,id=lan -device e1000,netdev=lan,id=nic0" console_boot "$1" "$(
+		net_vm a lan "tandem.ip=10.0.2.100/24 tandem.carrier tandem.linger=600"
+		net_vm b internal "tandem.ip=10.0.2.101/24 tandem.carrier tandem.linger=600"
+	)" "
+wait ^a:.*tandem-demo:_net:_carrier_1 600
+wait ^b:.*tandem-demo:_net:_carrier_1 600
+link nic0 down
+wait ^a:.*tandem-demo:_net:_carrier_0 30
+wait ^root:_net:_uplink_link_down 30
+sleep 3
+count ^b:.*tandem-demo:_net:_carrier_0 0
+mark
+link nic0 up
+wait ^a:.*tandem-demo:_net:_carrier_1 30
+wait ^root:_net:_uplink_link_up 30
+"
+}
+system_test net-link t_net_link

@@ -12,6 +12,7 @@ the exit status is the number of failed checks (the last line says so too):
   type TEXT                     send-key for each character (a-z, 0-9, space)
   keydown KEY / keyup KEY       a key pressed (held) or released
   mouse DX DY                   relative motion
+  link NAME up|down             a NIC's (QEMU device id) link goes up or down
   dump NAME                     screen dump (PPM) kept as NAME
   pixel NAME X Y RRGGBB         the dump's pixel (negative X, Y count from the end)
   notpixel NAME X Y RRGGBB
@@ -42,15 +43,15 @@ class Qmp:
         json.loads(self.file.readline())  # the greeting
         self.cmd("qmp_capabilities")
 
-    def cmd(self, name, **args):
-        self.file.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+    def cmd(self, command, **args):
+        self.file.write(json.dumps({"execute": command, "arguments": args}) + "\n")
         self.file.flush()
         while True:
             reply = json.loads(self.file.readline())
             if "return" in reply:
                 return reply["return"]
             if "error" in reply:
-                raise RuntimeError("%s: %s" % (name, reply["error"].get("desc")))
+                raise RuntimeError("%s: %s" % (command, reply["error"].get("desc")))
 
 
 def read_ppm(path):
@@ -125,6 +126,8 @@ def main():
             qmp.cmd("input-send-event", events=[
                 {"type": "rel", "data": {"axis": "x", "value": int(args[0])}},
                 {"type": "rel", "data": {"axis": "y", "value": int(args[1])}}])
+        elif op == "link":
+            qmp.cmd("set_link", name=args[0], up=args[1] == "up")
         elif op == "dump":
             path = os.path.join(workdir, "console-%s.ppm" % args[0])
             qmp.cmd("screendump", filename=path)
