@@ -13,6 +13,7 @@ the exit status is the number of failed checks (the last line says so too):
   keydown KEY / keyup KEY       a key pressed (held) or released
   mouse DX DY                   relative motion
   link NAME up|down             a NIC's (QEMU device id) link goes up or down
+  keylat KEY REGEX N            N presses of KEY, each timed until a new line matches
   dump NAME                     screen dump (PPM) kept as NAME
   pixel NAME X Y RRGGBB         the dump's pixel (negative X, Y count from the end)
   notpixel NAME X Y RRGGBB
@@ -146,6 +147,24 @@ def main():
             n = sum(1 for l in lines()[mark:] if regex.search(l))
             if n != int(args[1]):
                 fail("%d lines matching '%s', expected %s" % (n, regex.pattern, args[1]))
+        elif op == "keylat":
+            # keylat KEY REGEX N: N presses of KEY, each timed from the send to the
+            # first new line matching REGEX (for bench/run); prints the times.
+            regex = re.compile(args[1].replace("_", " "))
+            times = []
+            for _ in range(int(args[2])):
+                start = len(lines())
+                t0 = time.time()
+                qmp.cmd("send-key", keys=[{"type": "qcode", "data": args[0]}])
+                while not any(regex.search(l) for l in lines()[start:]):
+                    if time.time() > t0 + 10:
+                        fail("no line matching '%s' after a key press" % regex.pattern)
+                        break
+                    time.sleep(0.002)
+                else:
+                    times.append((time.time() - t0) * 1000)
+                time.sleep(0.5)
+            print("  keylat ms: " + " ".join("%.0f" % t for t in times), flush=True)
         elif op == "mark":
             mark = len(lines())
         else:
