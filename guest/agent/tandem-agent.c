@@ -11,7 +11,8 @@
  * owner has been idle for idle_after seconds (the VMM counts that). It reports the
  * node's load back on the port every 10 seconds ("load 1.00 jobs 2").
  *
- * usage: tandem-agent [PORT [NODENAME]]   (defaults: /dev/hvc1, the host name)
+ * usage: tandem-agent [PORT [NODENAME [FEATURES]]]   (defaults: /dev/hvc1, the host name,
+ *        none): FEATURES are the node's own, kept next to owner_active/owner_idle.
  * Without slurm's scontrol it only logs. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -78,12 +79,13 @@ static bool have_scontrol(void)
 }
 
 /* Tells Slurm: the feature, and for drain the node's state. */
-static void tell_slurm(const char *node, const struct owner *o)
+static void tell_slurm(const char *node, const char *base, const struct owner *o)
 {
-	char name[128], feat[64], reason[96];
+	char name[128], feat[160], reason[96];
 	snprintf(name, sizeof(name), "nodename=%s", node);
-	snprintf(feat, sizeof(feat), "%s", o->active ? "owner_active" : "owner_idle");
-	char af[96], cf[96];
+	snprintf(feat, sizeof(feat), "%s%s%s", base, base[0] ? "," : "",
+		 o->active ? "owner_active" : "owner_idle");
+	char af[192], cf[192];
 	snprintf(af, sizeof(af), "availablefeatures=%s", feat);
 	snprintf(cf, sizeof(cf), "activefeatures=%s", feat);
 	char *upd[] = {"scontrol", "update", name, af, cf, NULL};
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	const char *node = argc > 2 ? argv[2] : host;
+	const char *base = argc > 3 ? argv[3] : "";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int fd = open(port, O_RDWR | O_NOCTTY);
 	if (fd < 0) {
@@ -181,7 +184,7 @@ int main(int argc, char **argv)
 				printf("tandem-agent: owner %s (idle %lu s, focus %s)\n",
 				       now.active ? "active" : "idle", now.idle, now.focus);
 				if (slurm)
-					tell_slurm(node, &now);
+					tell_slurm(node, base, &now);
 				told = now;
 			}
 			len -= (size_t)(nl + 1 - buf);
