@@ -47,7 +47,9 @@ static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 		char c = (char)buf[i];
 		if (c == '\n' || a->line_len == sizeof(a->line) - 1) {
 			a->line[a->line_len] = 0;
-			if (a->line_len)
+			/* Lines of ours coming back are the terminal's echo before the
+			 * agent made it raw. */
+			if (a->line_len && strncmp(a->line, "owner ", 6) != 0)
 				vm_log(a->vm, "agent: %s\n", a->line);
 			if (a->line_len && a->report && strncmp(a->line, "load ", 5) == 0)
 				publish(a->report, a->line);

@@ -159,26 +159,26 @@ display      = 800x600
 owner_idle   = 4
 owner_policy = drain
 cmdline      = console=ttyS0 panic=-1" "
-wait ^node:_tandem-agent:_listening_on_/dev/hvc1 600
+wait ^node:.*tandem-agent:_listening_on_/dev/hvc1 600
 wait ^desktop:.*tandem-demo:_a_shell_on_the_console 600
 wait ^node:.*tandem-agent:_owner_idle 60
 wait ^node:_agent:_load_[0-9.]+_jobs_0 60
 mark
 type hello
-wait ^node:_tandem-agent:_owner_active_.idle_[0-3]_s,_focus_desktop. 20
+wait ^node:.*tandem-agent:_owner_active_.idle_[0-3]_s,_focus_desktop. 20
 mark
-wait ^node:_tandem-agent:_owner_idle_.idle_[4-9]_s,_focus_desktop. 30
-count ^node:_tandem-agent:_owner_active 0
+wait ^node:.*tandem-agent:_owner_idle_.idle_[4-9]_s,_focus_desktop. 30
+count ^node:.*tandem-agent:_owner_active 0
 # The node's own console: keys there are not the owner at the desktop.
 keys ctrl_r+f3
 sleep 2
 mark
 type abc
 sleep 8
-count ^node:_tandem-agent:_owner_active 0
+count ^node:.*tandem-agent:_owner_active 0
 keys ctrl_r+f2
 type x
-wait ^node:_tandem-agent:_owner_active_.*focus_desktop 20
+wait ^node:.*tandem-agent:_owner_active_.*focus_desktop 20
 "
 }
 system_test owner-state t_owner_state
