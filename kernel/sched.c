@@ -299,8 +299,10 @@ static void expire_timeouts(struct runq *rq)
 	}
 }
 
+#define IDLE_RECHECK_US 100000
+
 /* Arms the local APIC timer for the earlier of the end of the current turn and
- * the first timeout; stops it when there is neither. */
+ * the first timeout, and an idle CPU's for a look every IDLE_RECHECK_US. */
 static void arm_timer(struct runq *rq)
 {
 	uint64_t now = rdtsc(), when = UINT64_MAX;
@@ -314,11 +316,11 @@ static void arm_timer(struct runq *rq)
 	 * QEMU's TCG) cannot leave the CPU without a timer for good. */
 	if (when == rq->armed && when > now)
 		return;
-	rq->armed = when == UINT64_MAX ? 0 : when;
-	if (when == UINT64_MAX) {
-		lapic_timer_stop();
-		return;
-	}
+	/* Idle with nothing to time: look again now and then all the same, so that a
+	 * wake-up whose IPI got lost (seen under QEMU's TCG) costs a delay, not a CPU. */
+	if (when == UINT64_MAX)
+		when = now + timer_rates.tsc_hz / 1000000 * IDLE_RECHECK_US;
+	rq->armed = when;
 	uint64_t delta = when > now ? when - now : 0;
 	uint64_t hz = timer_rates.tsc_hz, lhz = timer_rates.lapic_hz;
 	uint64_t count = delta / hz * lhz + delta % hz * lhz / hz;
@@ -327,29 +329,11 @@ static void arm_timer(struct runq *rq)
 	lapic_timer_oneshot_irq((uint32_t)count, VEC_TIMER);
 }
 
-/* A backstop for emulators that lose a timer interrupt (QEMU's TCG, see vcpu.c): a
- * CPU whose deadline passed WATCHDOG_US ago without its interrupt, perhaps running
- * a guest that never exits, gets an IPI, which makes it look again. The other
- * CPUs' deadlines are read without their lock: a stale one costs one needless IPI. */
-#define WATCHDOG_US 20000
-
-static void watchdog(unsigned self, uint64_t now)
-{
-	uint64_t late = timer_rates.tsc_hz / 1000000 * WATCHDOG_US;
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		uint64_t armed = __atomic_load_n(&rqs[i].armed, __ATOMIC_RELAXED);
-		if (i != self && cpus[i].online && armed && now > armed + late)
-			lapic_send_fixed(cpus[i].apic_id, VEC_RESCHED);
-	}
-}
-
 static void timer_irq(struct irq_frame *f)
 {
 	(void)f;
-	unsigned self = cpu_self()->id;
-	struct runq *rq = rq_of(self);
+	struct runq *rq = rq_of(cpu_self()->id);
 	rq->armed = 0;
-	watchdog(self, rdtsc());
 	expire_timeouts(rq);
 	charge(rq);
 	if (rq->current && rq->current->left == 0)
