@@ -44,6 +44,7 @@ enum {
 #define VEC_IRQ_BASE    0x20 /* IOAPIC GSIs from here, see ioapic.c */
 #define VEC_IRQ_LIMIT   0xe0
 #define VEC_PIC_BASE    0xe0 /* the masked 8259s, for their spurious interrupts */
+#define VEC_NUDGE       0xfa /* a self-IPI that only makes a guest exit (svm.c) */
 #define VEC_RESCHED     0xfb
 #define VEC_TLB_FLUSH   0xfc
 #define VEC_LAPIC_ERROR 0xfd

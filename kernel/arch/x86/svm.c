@@ -6,6 +6,8 @@
 #include "svm.h"
 #include "cpu.h"
 #include "fpu.h"
+#include "irq.h"
+#include "lapic.h"
 #include "log.h"
 #include "mem.h"
 #include "paging.h"
@@ -93,6 +95,7 @@ enum {
 #define GPAT_DEFAULT        0x0007040600070406ULL
 #define EVENT_VALID         (1ULL << 31)
 #define EVENT_TYPE_MASK     (7ULL << 8)
+#define EVENT_TYPE_INTR     (0ULL << 8)
 #define EVENT_TYPE_NMI      (2ULL << 8)
 #define EVENT_TYPE_EXC      (3ULL << 8)
 #define EVENT_ERROR_VALID   (1ULL << 11)
@@ -139,6 +142,34 @@ static paddr_t msrpm, msrpm_pass; /* every MSR intercepted; all but the switched
 static paddr_t host_area[MAX_CPUS];
 static unsigned asid_max;
 static bool flush_by_asid;
+
+/*
+ * QEMU's TCG (7.2, Debian 12's) injects an external interrupt from VMCB.EVENTINJ
+ * at VMRUN but leaves its vector as the CPU's pending exception: the next time its
+ * execution loop is asked to stop (a timer of its own, another thread wanting the
+ * CPU), before the guest has taken an exception or left, it delivers that vector a
+ * second time, whatever the guest's IF, wherever the guest has got to. Linux guests
+ * then ran an interrupt handler inside itself, or entered from user mode twice and
+ * so skipped a SWAPGS (a page fault on every per-CPU access until the entry stack
+ * ran out). A host interrupt pending at VMRUN makes the guest leave right after the
+ * delivery, which clears it: under TCG every injected interrupt comes with a
+ * self-IPI that does nothing else.
+ */
+static bool tcg_nudge;
+
+static bool under_tcg(void)
+{
+	if (!(cpuid(1, 0).c & (1u << 31)) || cpuid(0x40000000, 0).a < 0x40000000)
+		return false;
+	struct cpuid r = cpuid(0x40000000, 0);
+	uint32_t sig[3] = {r.b, r.c, r.d};
+	return memcmp(sig, "TCGTCGTCGTCG", 12) == 0;
+}
+
+static void nudge_irq(struct irq_frame *f)
+{
+	(void)f;
+}
 
 bool svm_present(void)
 {
@@ -220,6 +251,11 @@ bool svm_init_cpu(void)
 		memset(phys_to_virt(msrpm_pass), 0xff, 2 * PAGE_SIZE);
 		for (unsigned i = 0; i < sizeof(switched_msrs) / sizeof(switched_msrs[0]); i++)
 			msrpm_allow(phys_to_virt(msrpm_pass), switched_msrs[i]);
+		tcg_nudge = under_tcg();
+		irq_register(VEC_NUDGE, nudge_irq);
+		if (tcg_nudge)
+			log_info("svm: under QEMU's TCG: each interrupt injected into a guest "
+				 "comes with a self-IPI (else TCG may deliver it twice)");
 		present = true;
 	}
 	return present;
@@ -519,6 +555,9 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		*((uint8_t *)phys_to_virt(b) + VMCB_TLB_CTL) = flush;
 		*u32_at(b, VMCB_CLEAN) = 0;
 		nmi_before_entry(v);
+		if (tcg_nudge && (*u64_at(b, VMCB_EVENTINJ) & (EVENT_VALID | EVENT_TYPE_MASK)) ==
+				     (EVENT_VALID | EVENT_TYPE_INTR))
+			lapic_send_fixed(cpus[id].apic_id, VEC_NUDGE);
 		/* The guest's XCR0 while it runs; the host's (a superset) for saving. */
 		if (fpu_xcr0 && v->xcr0 != fpu_xcr0)
 			xsetbv(0, v->xcr0);
@@ -529,9 +568,15 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		uint64_t code = *u64_at(b, VMCB_EXITCODE);
 		uint64_t info1 = *u64_at(b, VMCB_EXITINFO1), info2 = *u64_at(b, VMCB_EXITINFO2);
 		uint64_t intinfo = *u64_at(b, VMCB_EXITINTINFO);
-		/* An event cut off in the middle of its delivery is delivered again. */
-		if (intinfo & EVENT_VALID)
+		/* An event cut off in the middle of its delivery is delivered again. TCG
+		 * reports any event it delivered in a guest as an exception; one with a
+		 * vector above the exceptions' was an interrupt (VMRUN refuses the
+		 * exception type for it). */
+		if (intinfo & EVENT_VALID) {
+			if ((intinfo & EVENT_TYPE_MASK) == EVENT_TYPE_EXC && (intinfo & 0xff) >= 32)
+				intinfo &= ~(EVENT_TYPE_MASK | EVENT_ERROR_VALID);
 			*u64_at(b, VMCB_EVENTINJ) = intinfo;
+		}
 		nmi_after_exit(v, intinfo);
 		qual[0] = qual[1] = 0;
 		*inst_len = 0;
