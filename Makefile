@@ -32,7 +32,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ik
 # Unit-test and fuzzer rules name their sources through per-test variables.
 .SECONDEXPANSION:
 
-.PHONY: all kernel user iso unit fuzz bench test test-unit test-system run deps clean format
+.PHONY: all kernel user iso unit fuzz bench test test-unit test-system run cluster-demo deps clean format
 all: kernel user iso
 
 # ---------------------------------------------------------------- kernel
@@ -192,6 +192,11 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run
+
+# A Slurm head and DESKTOPS emulated desktops (default 2) on a private network: root.
+cluster-demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/cluster-demo
 
 bench: all
 	@bench/run

@@ -19,11 +19,16 @@ the exit status is the number of failed checks (the last line says so too):
   notpixel NAME X Y RRGGBB
   count REGEX N                 exactly N lines of LOG match
   mark                          later wait and count steps look only at lines after this
+  run COMMAND...                a shell command (for instance on the cluster's head)
+                                that must succeed
+  until REGEX SECONDS COMMAND...  the shell command, every 2 s, until a line of its
+                                output matches REGEX (_ a blank, as in wait)
 """
 import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -167,6 +172,31 @@ def main():
             print("  keylat ms: " + " ".join("%.0f" % t for t in times), flush=True)
         elif op == "mark":
             mark = len(lines())
+        elif op == "run":
+            r = subprocess.run(" ".join(args), shell=True, capture_output=True, text=True,
+                               timeout=120)
+            for l in (r.stdout + r.stderr).splitlines()[-5:]:
+                print("    | " + l, flush=True)
+            if r.returncode != 0:
+                fail("'%s' failed (status %d)" % (" ".join(args), r.returncode))
+        elif op == "until":
+            regex = re.compile(args[0].replace("_", " "))
+            limit = time.time() + float(args[1])
+            command = " ".join(args[2:])
+            out = ""
+            while True:
+                try:
+                    out = subprocess.run(command, shell=True, capture_output=True,
+                                         text=True, timeout=60).stdout
+                except subprocess.TimeoutExpired:
+                    out = ""
+                if any(regex.search(l) for l in out.splitlines()):
+                    break
+                if time.time() > limit:
+                    fail("'%s' never printed a line matching '%s'; last output: %s"
+                         % (command, regex.pattern, out.strip()[-300:]))
+                    break
+                time.sleep(2)
         else:
             fail("unknown step '%s'" % op)
     print("%d checks failed" % failed)
