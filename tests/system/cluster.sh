@@ -9,7 +9,7 @@ CLUSTER_IP=10.78.0.1
 
 # cluster_head CMD...: CMD on the test's head (as `head-setup exec` does).
 cluster_head() {
-	NS=$CLUSTER_NS BR=ttbr0 HEAD_IP=$CLUSTER_IP STATE=$LINUX_DIR/cluster-head \
+	SLURMD_TIMEOUT=20 NS=$CLUSTER_NS BR=ttbr0 HEAD_IP=$CLUSTER_IP STATE=$LINUX_DIR/cluster-head \
 		guest/head/head-setup "$@"
 }
 
@@ -49,7 +49,7 @@ cluster_boot() {
 	: >"$log"
 	ip netns exec "$CLUSTER_NS" "$QEMU" -accel tcg,thread=single -cpu "${QEMU_CPU:-EPYC}" \
 		-display none -no-reboot -monitor none -serial "file:$log" \
-		-qmp "unix:$sock,server=on,wait=off" -m 1024 -smp 2 -kernel "$KERNEL" \
+		-qmp "unix:$sock,server=on,wait=off" -m "${CLUSTER_MEM:-1024}" -smp 2 -kernel "$KERNEL" \
 		-netdev tap,id=n0,ifname=ttap0,script=no,downscript=no -device e1000,netdev=n0,id=nic0 \
 		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz,$dir/node-key.cpio.gz file node-key.cpio.gz" \
 		2>"$log.stderr" &
@@ -103,3 +103,52 @@ until ActiveFeatures=.*tandem.*owner.idle 40 \$HEAD scontrol show node desk1
 "
 }
 system_test cluster-node t_cluster_node
+
+# A node VM stopped from the desktop's management screen in the middle of a job: the
+# head declares the node down (SlurmdTimeout, 20 s here) and runs the job again on
+# the other node, to its end, once.
+t_cluster_requeue() {
+	CLUSTER_MEM=1280 cluster_boot "$1" "[vm desk]
+class   = foreground
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+net     = none
+cmdline = console=ttyS0 panic=-1
+
+[vm node]
+class   = background
+memory  = 256M
+kernel  = vmlinuz
+initrd  = node-key.cpio.gz
+display = none
+cmdline = console=ttyS0 panic=-1 tandem.node=desk1
+
+[vm node2]
+class   = background
+memory  = 256M
+kernel  = vmlinuz
+initrd  = node-key.cpio.gz
+display = none
+cmdline = console=ttyS0 panic=-1 tandem.node=desk2" "
+until ^desk1_idle 600 \$HEAD sinfo -h -N -o '%N %t'
+until ^desk2_idle 600 \$HEAD sinfo -h -N -o '%N %t'
+# The job starts on desk1 (desk2 drained meanwhile), then desk2 may take work.
+run \$HEAD scontrol update nodename=desk2 state=drain reason=test
+run \$HEAD sbatch -J long --chdir=/ -o /dev/null --wrap \"echo tandem-job: start on \\\$(hostname) >/dev/console; sleep 30; echo tandem-job: done on \\\$(hostname) >/dev/console\"
+wait ^node:.*tandem-job:_start_on_desk1 120
+run \$HEAD scontrol update nodename=desk2 state=resume
+# Host+F1, Down to the VM node, T(stop), Y.
+keys ctrl_r+f1
+sleep 1
+keys down t y
+wait console:_stopping_VM_node_ 60
+until ^desk1_down 120 \$HEAD sinfo -h -N -o '%N %t'
+wait ^node2:.*tandem-job:_start_on_desk2 400
+wait ^node2:.*tandem-job:_done_on_desk2 120
+until ^COMPLETED 120 \$HEAD squeue -h -t all -o '%T'
+count tandem-job:_done 1
+count ^node:.*tandem-job:_done 0
+"
+}
+system_test cluster-requeue t_cluster_requeue
