@@ -142,7 +142,7 @@ user: $(BUILD)/root.elf $(BUILD)/ipcbench.elf $(BUILD)/vmm.elf $(BUILD)/filedump
 # ---------------------------------------------------------------- ISO
 # The default image: the VMs of the demo configuration (guests/mkdemo builds it and
 # its guests from Debian's packages), each with its own VMM.
-$(BUILD)/guests/demo.conf: guests/mkdemo
+$(BUILD)/guests/demo.conf: guests/mkdemo guest/agent/tandem-agent.c
 	@echo "  GUESTS  $(BUILD)/guests"
 	@guests/mkdemo $(BUILD)/guests >/dev/null
 

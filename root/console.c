@@ -38,6 +38,7 @@
 #define BAND          16                    /* lines compared at a time for damage */
 #define FAST_MS       33                    /* frame interval while the screen changes */
 #define SLOW_MS       100
+#define LEAVE_MS      20000 /* how long a node VM may take to leave its cluster */
 #define LABEL_MS      2000
 
 static struct console_vm vms[CONFIG_MAX_VMS];
@@ -205,8 +206,18 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 	if (slot < 0 || (unsigned)slot >= nvms)
 		return ST_BAD_PARAM;
 	struct console_vm *s = &vms[slot];
-	if (!s->display)
+	if (!s->display) {
+		/* No console region, but running all the same (the management screen
+		 * shows it so, and its stop goes through its agent). */
+		if (ready)
+			lock();
+		s->state = VM_RUNNING;
+		s->started_ms = now_ms();
+		full_redraw = true;
+		if (ready)
+			unlock();
 		return ST_OK;
+	}
 	if (ready)
 		lock();
 	bool ok = s->ctrl || region_alloc(s, (unsigned)slot);
@@ -243,6 +254,8 @@ void console_vm_ended(int slot, enum vm_state state)
 	if (ready)
 		lock();
 	vms[slot].state = state;
+	vms[slot].leave_until_ms = 0;
+	owner_leaving(vms[slot].name, false);
 	route_forget(&route, slot);
 	if (state != VM_RUNNING)
 		region_free(&vms[slot], (unsigned)slot);
@@ -522,6 +535,26 @@ static void frame(void)
 	}
 }
 
+/* A node VM waiting to leave its cluster whose agent said "left", or that waited
+ * long enough: its stop or reset goes ahead (under con_lock; false when none). */
+static bool leave_due(uint64_t now, int *target, enum ui_action *act, bool *answered)
+{
+	for (unsigned i = 0; i < nvms; i++) {
+		struct console_vm *s = &vms[i];
+		if (!s->leave_until_ms)
+			continue;
+		*answered = strncmp(s->agent, "left", 4) == 0;
+		if (!*answered && now < s->leave_until_ms)
+			continue;
+		s->leave_until_ms = 0;
+		owner_leaving(s->name, false);
+		*target = (int)i;
+		*act = (enum ui_action)s->leave_action;
+		return true;
+	}
+	return false;
+}
+
 static void render_thread(uint64_t utcb)
 {
 	struct utcb *own = (struct utcb *)utcb;
@@ -535,12 +568,24 @@ static void render_thread(uint64_t utcb)
 		lock();
 		ui.utcb = own;
 		frame();
-		enum ui_action act = ui.action;
-		int target = ui.action_vm;
+		enum ui_action act = ui.action, leave_act = UI_NONE;
+		int target = ui.action_vm, leave_target = -1;
 		ui.action = UI_NONE;
+		bool answered = false;
+		if (!leave_due(now_ms(), &leave_target, &leave_act, &answered))
+			leave_target = -1;
 		unlock();
 		if (act != UI_NONE)
 			ui_act(act, target, own);
+		if (leave_target >= 0) {
+			struct console_vm *s = &vms[leave_target];
+			uprintf_utcb(own, "console: VM %s %s: %s\n", s->name,
+				     answered ? "left its cluster"
+					      : "did not leave its cluster in time",
+				     leave_act == UI_RESET ? "resetting" : "stopping");
+			if (!launch_stop(leave_target, leave_act == UI_RESET))
+				uprintf_utcb(own, "console: VM %s is not running\n", s->name);
+		}
 	}
 }
 
@@ -561,6 +606,17 @@ void ui_act(enum ui_action act, int target, struct utcb *own)
 		launch_unlock();
 		if (!ok)
 			uprintf_utcb(own, "console: VM %s did not start\n", s->name);
+	} else if (!s->foreground && s->agent[0] && s->state == VM_RUNNING) {
+		/* A cluster node leaves its cluster first: its agent marks it down, and
+		 * the cluster runs its jobs again elsewhere at once, not after its
+		 * timeout for silent nodes. */
+		lock();
+		s->leave_until_ms = now_ms() + LEAVE_MS;
+		s->leave_action = act;
+		owner_leaving(s->name, true); /* the page's writers take con_lock */
+		unlock();
+		uprintf_utcb(own, "console: VM %s leaves its cluster first (at most %u s)\n",
+			     s->name, LEAVE_MS / 1000);
 	} else if (!launch_stop(target, act == UI_RESET)) {
 		uprintf_utcb(own, "console: VM %s is not running\n", s->name);
 	}

@@ -30,6 +30,9 @@ struct console_vm {
 	uint64_t cpu_ns, cpu_ms;
 	unsigned cpu_permille;
 	char agent[48]; /* a cluster node's last load report, "" without */
+	/* A stop or reset waiting for the node to leave its cluster (until: 0 none). */
+	uint64_t leave_until_ms;
+	int leave_action; /* enum ui_action */
 	/* How to start it again. */
 	unsigned image;
 	char cmdline[LAUNCH_CMDLINE];

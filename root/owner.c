@@ -54,6 +54,29 @@ void owner_focus(const char *name, bool foreground)
 	end();
 }
 
+void owner_leaving(const char *name, bool leaving)
+{
+	if (!host || !name)
+		return;
+	size_t n = strlen(name);
+	if (n >= HOST_NAME_MAX)
+		n = HOST_NAME_MAX - 1;
+	begin();
+	int free_slot = -1;
+	for (int i = 0; i < HOST_LEAVING_MAX; i++) {
+		if (strncmp(host->leaving[i], name, n) == 0 && host->leaving[i][n] == 0) {
+			if (!leaving)
+				memset(host->leaving[i], 0, HOST_NAME_MAX);
+			free_slot = -2; /* already listed */
+		} else if (!host->leaving[i][0] && free_slot == -1) {
+			free_slot = i;
+		}
+	}
+	if (leaving && free_slot >= 0)
+		memcpy(host->leaving[free_slot], name, n);
+	end();
+}
+
 int owner_grant(sel_t pd, uint64_t *size)
 {
 	*size = 0;

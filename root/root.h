@@ -130,6 +130,8 @@ bool owner_init(const struct hip *hip);
 void owner_input(void);
 /* The keyboard went to VM name (NULL: the management screen). */
 void owner_focus(const char *name, bool foreground);
+/* Puts VM name on the page's leaving list, or takes it off. */
+void owner_leaving(const char *name, bool leaving);
 /* Maps the page read-only into pd at HOST_VA; *size its size (0: none). */
 int owner_grant(sel_t pd, uint64_t *size);
 

@@ -107,11 +107,12 @@ static bool vmm_cmdline(unsigned i, uint64_t heap, unsigned first_cpu)
 	if (v->disk[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " disk=%s", v->disk);
 	if (n < sizeof(cmd))
-		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n,
-					" on_crash=%s owner_idle=%u owner_policy=%s agent=%u",
-					config_on_crash_name(v->on_crash), v->owner_idle,
-					config_owner_policy_name(v->owner_policy),
-					v->class_ == CONFIG_CLASS_BACKGROUND);
+		n += (size_t)format_buf(
+		    cmd + n, sizeof(cmd) - n,
+		    " on_crash=%s owner_idle=%u owner_policy=%s agent=%u name=%s",
+		    config_on_crash_name(v->on_crash), v->owner_idle,
+		    config_owner_policy_name(v->owner_policy), v->class_ == CONFIG_CLASS_BACKGROUND,
+		    v->name);
 
 	if (v->cmdline[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " cmdline=%s", v->cmdline);

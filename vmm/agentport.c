@@ -6,8 +6,12 @@
  *   owner active|idle idle=SECONDS focus=NAME|- foreground=0|1 policy=prefer|drain
  *         idle_after=SECONDS
  * "idle=" counts the seconds since the last input to a foreground VM (since boot
- * when there was none); the owner is active while that is below idle_after. From
- * the agent: lines of text, logged as "agent: ...". */
+ * when there was none); the owner is active while that is below idle_after. And
+ * once, when the management screen is about to stop or reset the VM:
+ *   leave
+ * for the agent to take its node out of the cluster (its jobs run again elsewhere)
+ * and answer "left". From the agent: lines of text, logged as "agent: ..."; its
+ * "load ..." reports and its "left" go where the management screen reads them. */
 #include <format.h>
 #include <hc.h>
 #include <string.h>
@@ -16,6 +20,7 @@
 #include <tsc.h>
 #include <ulib.h>
 #include "agentport.h"
+#include "linuxvm.h"
 
 #define TICK_US  1000000
 #define REPEAT_S 10
@@ -51,7 +56,8 @@ static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 			 * agent made it raw. */
 			if (a->line_len && strncmp(a->line, "owner ", 6) != 0)
 				vm_log(a->vm, "agent: %s\n", a->line);
-			if (a->line_len && a->report && strncmp(a->line, "load ", 5) == 0)
+			if (a->line_len && a->report &&
+			    (strncmp(a->line, "load ", 5) == 0 || strcmp(a->line, "left") == 0))
 				publish(a->report, a->line);
 			a->line_len = 0;
 			if (c == '\n')
@@ -63,12 +69,13 @@ static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 }
 
 bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, unsigned slot,
-		    const struct launch_info *info, unsigned owner_idle, bool drain)
+		    const struct launch_info *info, const struct linuxvm_options *o)
 {
 	memset(a, 0, sizeof(*a));
 	a->vm = vm;
-	a->owner_idle = owner_idle;
-	a->drain = drain;
+	a->owner_idle = o->owner_idle ? o->owner_idle : 300;
+	a->drain = o->owner_drain;
+	format_buf(a->name, sizeof(a->name), "%s", o->name ? o->name : "");
 	if (!info->host_size || host()->magic != HOST_MAGIC)
 		return true;
 	struct net_ctrl *nc = (struct net_ctrl *)NET_VA;
@@ -110,6 +117,26 @@ static void state(struct agentport *a, char *buf, size_t size, uint64_t *idle_s)
 		   a->drain ? "drain" : "prefer", a->owner_idle);
 }
 
+/* Whether root's leaving list names this VM. */
+static bool leaving(const struct agentport *a)
+{
+	const volatile struct host_state *h = host();
+	const char *name = a->name;
+	for (;;) {
+		bool found = false;
+		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; i < HOST_LEAVING_MAX && !found; i++) {
+			unsigned k = 0;
+			while (k < HOST_NAME_MAX - 1 && name[k] && h->leaving[i][k] == name[k])
+				k++;
+			found = name[0] && k < HOST_NAME_MAX && h->leaving[i][k] == name[k];
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE))
+			return found;
+	}
+}
+
 static struct agentport *the_port;
 
 static void agent_thread(uint64_t utcb)
@@ -132,6 +159,14 @@ static void agent_thread(uint64_t utcb)
 			a->vm->cur_utcb = (struct utcb *)utcb;
 			if (n > 0)
 				virtio_console_input(&a->con, (const uint8_t *)out, (size_t)n);
+			vm_unlock(&a->vm->lock);
+		}
+		if (!a->leave_told && leaving(a)) {
+			a->leave_told = true;
+			vm_lock(&a->vm->lock);
+			a->vm->cur_utcb = (struct utcb *)utcb;
+			vm_log(a->vm, "agent port: the VM is to stop: asking the node to leave\n");
+			virtio_console_input(&a->con, (const uint8_t *)"leave\n", 6);
 			vm_unlock(&a->vm->lock);
 		}
 		hc_sm_down(a->tick_sm, TICK_US); /* nobody ups it: a clock */

@@ -4,6 +4,7 @@
 #define TANDEM_VMM_AGENTPORT_H
 
 #include <stdbool.h>
+#include <tandem/host.h>
 #include <tandem/launch.h>
 #include <tandem/net.h>
 #include "dev/pci.h"
@@ -21,12 +22,17 @@ struct agentport {
 	char last[160]; /* the state last told */
 	unsigned quiet; /* seconds since it was last told */
 	sel_t tick_sm;
-	struct net_ctrl *report; /* where its load reports go (NULL: the VM has no port) */
+	struct net_ctrl *report;  /* where its load reports go (NULL: the VM has no port) */
+	bool leave_told;          /* "leave" sent: the VM is about to be stopped */
+	char name[HOST_NAME_MAX]; /* the VM's, as root's leaving list has it */
 };
 
-/* In PCI slot slot when the root task gave the host state page. Before vm_create. */
+struct linuxvm_options;
+
+/* In PCI slot slot when the root task gave the host state page; owner_idle,
+ * owner_policy and the VM's name from o. Before vm_create. */
 bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, unsigned slot,
-		    const struct launch_info *info, unsigned owner_idle, bool drain);
+		    const struct launch_info *info, const struct linuxvm_options *o);
 /* Starts the thread that tells the state once a second when it changed (and every 10
  * seconds anyway), on cpu at prio. */
 bool agentport_start(struct agentport *a, unsigned cpu, unsigned prio);

@@ -66,8 +66,6 @@ static struct virtio_rng rng;
 static struct vmconsole console;
 static struct vmnet net;
 static struct agentport agent;
-static unsigned owner_idle;
-static bool owner_drain, with_agent;
 static struct linux_fb fb;
 
 static uint64_t clock_now(void *ctx)
@@ -287,7 +285,8 @@ static void vcon_out(void *ctx, const uint8_t *buf, size_t len)
 
 /* PCI bus 0 with the virtio devices: a disk when the configuration names one (a
  * writable copy of its file), a console and an entropy source. */
-static bool add_pci(const struct launch_file *disk, const struct launch_info *info)
+static bool add_pci(const struct linuxvm_options *o, const struct launch_file *disk,
+		    const struct launch_info *info)
 {
 	pci_bus_init(&pci, ECAM_BASE, PCI_MEM_BASE, (uint64_t)PCI_MEM_LAST - PCI_MEM_BASE + 1, msi,
 		     NULL);
@@ -319,8 +318,7 @@ static bool add_pci(const struct launch_file *disk, const struct launch_info *in
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
 	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG) &&
 	       vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
-	       (!with_agent ||
-		agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, owner_idle, owner_drain));
+	       (!o->agent || agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, o));
 }
 
 static void eoi(void *ctx, uint8_t vector)
@@ -433,9 +431,6 @@ static bool add_devices(const struct launch_info *info)
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h)
 {
-	owner_idle = o->owner_idle ? o->owner_idle : 300;
-	owner_drain = o->owner_drain;
-	with_agent = o->agent;
 	const struct launch_file *kernel = find_file(info, o->kernel);
 	const struct launch_file *initrd = find_file(info, o->initrd);
 	const struct launch_file *disk = find_file(info, o->disk);
@@ -472,7 +467,7 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	if (!gmem_add_ram(&vm.mem, 0, VGA_HOLE, ram) ||
 	    !gmem_add_ram(&vm.mem, VGA_HOLE_END, low - VGA_HOLE_END, ram + VGA_HOLE_END) ||
 	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) ||
-	    !add_devices(info) || !add_pci(disk, info)) {
+	    !add_devices(info) || !add_pci(o, disk, info)) {
 		uprintf("cannot lay out the VM\n");
 		return false;
 	}

@@ -19,6 +19,7 @@ struct linuxvm_options {
 	unsigned owner_idle; /* owner_idle=SECONDS: the owner counts as idle after this */
 	bool owner_drain;    /* owner_policy=drain */
 	bool agent;          /* agent=1: a cluster node, with the agent port */
+	const char *name;    /* name=: the VM's name in the configuration (NULL: none) */
 };
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);

@@ -82,11 +82,11 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 
 /* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N [first_cpu=N] memory=SIZE
  * [on_crash=stop|restart] [owner_idle=SECONDS]
- * [owner_policy=prefer|drain] [agent=0|1]
+ * [owner_policy=prefer|drain] [agent=0|1] [name=VM]
  * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
 static int run_linux(const struct launch_info *info, const char *all)
 {
-	static char kernel[64], initrd[64], disk[64], crash[16], policy[16],
+	static char kernel[64], initrd[64], disk[64], crash[16], policy[16], name[32],
 	    args[sizeof(info->cmdline)];
 	struct linuxvm_options o = {.cpus = 1};
 	uint64_t v;
@@ -113,6 +113,7 @@ static int run_linux(const struct launch_info *info, const char *all)
 	o.owner_drain = option_word(args, "owner_policy=", policy, sizeof(policy)) &&
 			strcmp(policy, "drain") == 0;
 	o.agent = option_num(args, "agent=", &v) && v == 1;
+	o.name = option_word(args, "name=", name, sizeof(name));
 	return linuxvm_run(&o, info, &heap) ? 0 : 1;
 }
 

@@ -10,6 +10,9 @@
  * policy=drain it drains the node while the owner is active and resumes it once the
  * owner has been idle for idle_after seconds (the VMM counts that). It reports the
  * node's load back on the port every 10 seconds ("load 1.00 jobs 2").
+ * When the VMM writes "leave" (the desktop is about to stop or reset this VM), the
+ * agent marks the node down in Slurm, which runs its jobs again on other nodes at
+ * once, and answers "left". The node comes back when its slurmd registers again.
  *
  * usage: tandem-agent [PORT [NODENAME [FEATURES]]]   (defaults: /dev/hvc1, the host name,
  *        none): FEATURES are the node's own, kept next to owner_active/owner_idle.
@@ -102,6 +105,29 @@ static void tell_slurm(const char *node, const char *base, const struct owner *o
 	       st == 0 ? "done" : "failed");
 }
 
+/* The VM is about to stop: the node goes down, its jobs are requeued. */
+static void leave(int fd, const char *node, bool slurm)
+{
+	int st = 0;
+	if (slurm) {
+		char name[128];
+		snprintf(name, sizeof(name), "nodename=%s", node);
+		char *down[] = {"scontrol",
+				"update",
+				name,
+				"state=down",
+				"reason=the desktop stops this node's VM",
+				NULL};
+		st = run(down);
+	}
+	printf("tandem-agent: leaving: node %s %s\n", node,
+	       !slurm    ? "(no scontrol)"
+	       : st == 0 ? "down, its jobs requeued"
+			 : "could not be set down");
+	if (write(fd, "left\n", 5) < 0)
+		perror("tandem-agent: port");
+}
+
 /* How many job steps run here (slurmstepd processes). */
 static unsigned job_steps(void)
 {
@@ -180,7 +206,9 @@ int main(int argc, char **argv)
 		buf[len] = 0;
 		while ((nl = memchr(buf, '\n', len))) {
 			*nl = 0;
-			if (parse(buf, &now) && (!told.valid || now.active != told.active)) {
+			if (strcmp(buf, "leave") == 0)
+				leave(fd, node, slurm);
+			else if (parse(buf, &now) && (!told.valid || now.active != told.active)) {
 				printf("tandem-agent: owner %s (idle %lu s, focus %s)\n",
 				       now.active ? "active" : "idle", now.idle, now.focus);
 				if (slurm)

@@ -13,9 +13,10 @@
 
 #include <stdint.h>
 
-#define HOST_VA       0x0000600200000000ULL
-#define HOST_MAGIC    0x54534f484d444e54ULL /* "TNDMHOST" */
-#define HOST_NAME_MAX 16
+#define HOST_VA          0x0000600200000000ULL
+#define HOST_MAGIC       0x54534f484d444e54ULL /* "TNDMHOST" */
+#define HOST_NAME_MAX    16
+#define HOST_LEAVING_MAX 16
 
 struct host_state {
 	uint64_t magic; /* HOST_MAGIC */
@@ -28,6 +29,10 @@ struct host_state {
 	 * foreground, 0 background. */
 	char focus[HOST_NAME_MAX];
 	volatile uint32_t focus_foreground;
+	/* Background VMs about to be stopped or reset from the management screen
+	 * ("" in unused slots): their agents take their nodes out of the cluster first,
+	 * so that the cluster runs their jobs again elsewhere at once. */
+	char leaving[HOST_LEAVING_MAX][HOST_NAME_MAX];
 };
 
 _Static_assert(sizeof(struct host_state) <= 4096, "struct host_state must fit its page");

@@ -104,9 +104,10 @@ until ActiveFeatures=.*tandem.*owner.idle 40 \$HEAD scontrol show node desk1
 }
 system_test cluster-node t_cluster_node
 
-# A node VM stopped from the desktop's management screen in the middle of a job: the
-# head declares the node down (SlurmdTimeout, 20 s here) and runs the job again on
-# the other node, to its end, once.
+# A node VM stopped from the desktop's management screen in the middle of a job: its
+# agent is told first and sets the node down (without it the head would wait for
+# SlurmdTimeout, 20 s here, 120 s by default), Tandem stops the VM once the agent
+# answers, and the head runs the job again on the other node, to its end, once.
 t_cluster_requeue() {
 	CLUSTER_MEM=1280 cluster_boot "$1" "[vm desk]
 class   = foreground
@@ -143,6 +144,11 @@ keys ctrl_r+f1
 sleep 1
 keys down t y
 wait console:_stopping_VM_node_ 60
+wait console:_VM_node_leaves_its_cluster_first 10
+wait ^node:_agent_port:_the_VM_is_to_stop 10
+wait ^node:.*tandem-agent:_leaving:_node_desk1_down,_its_jobs_requeued 30
+wait console:_VM_node_left_its_cluster:_stopping 30
+wait node_was_stopped 30
 until ^desk1_down 120 \$HEAD sinfo -h -N -o '%N %t'
 wait ^node2:.*tandem-job:_start_on_desk2 400
 wait ^node2:.*tandem-job:_done_on_desk2 120

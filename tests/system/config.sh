@@ -57,10 +57,10 @@ CONF
 		expect "$1" '^desk: filedump: 2 files[[:space:]]*$' &&
 		expect_file "$1" desk guests/vmlinuz "$g/vmlinuz" &&
 		expect_file "$1" desk guests/desk.cpio "$g/desk.cpio" &&
-		expect "$1" '^desk: filedump: args: cpus=2 first_cpu=0 memory=32M kernel=guests/vmlinuz initrd=guests/desk.cpio on_crash=stop owner_idle=300 owner_policy=prefer agent=0 cmdline=console=ttyS0 quiet root=/dev/vda a=b[[:space:]]*$' &&
+		expect "$1" '^desk: filedump: args: cpus=2 first_cpu=0 memory=32M kernel=guests/vmlinuz initrd=guests/desk.cpio on_crash=stop owner_idle=300 owner_policy=prefer agent=0 name=desk cmdline=console=ttyS0 quiet root=/dev/vda a=b[[:space:]]*$' &&
 		expect_file "$1" node guests/vmlinuz "$g/vmlinuz" &&
 		expect_file "$1" node guests/node.img "$g/node.img" &&
-		expect "$1" '^node: filedump: args: cpus=1 first_cpu=0 memory=20M kernel=guests/vmlinuz disk=guests/node.img on_crash=restart owner_idle=30 owner_policy=drain agent=1[[:space:]]*$' &&
+		expect "$1" '^node: filedump: args: cpus=1 first_cpu=0 memory=20M kernel=guests/vmlinuz disk=guests/node.img on_crash=restart owner_idle=30 owner_policy=drain agent=1 name=node[[:space:]]*$' &&
 		expect_not "$1" 'config: .*line|EXCEPTION|PANIC'
 }
 system_test config-vms t_config_vms
@@ -142,9 +142,9 @@ CONF
 		expect_file "$1" one guests/vmlinuz "$g/vmlinuz" &&
 		expect_file "$1" one guests/desk.cpio "$g/desk.cpio" &&
 		expect_file "$1" two other/vmlinuz "$CFG_DIR/other/vmlinuz" &&
-		expect "$1" '^one: filedump: args: cpus=1 first_cpu=0 memory=16M kernel=guests/vmlinuz initrd=guests/desk.cpio on_crash=stop owner_idle=300 owner_policy=prefer agent=1 cmdline=console=ttyS0 x=1[[:space:]]*$' &&
+		expect "$1" '^one: filedump: args: cpus=1 first_cpu=0 memory=16M kernel=guests/vmlinuz initrd=guests/desk.cpio on_crash=stop owner_idle=300 owner_policy=prefer agent=1 name=one cmdline=console=ttyS0 x=1[[:space:]]*$' &&
 		expect "$1" '^root: started two on CPU 1, ' &&
-		expect "$1" '^two: filedump: args: cpus=2 first_cpu=1 memory=16M kernel=other/vmlinuz on_crash=stop owner_idle=300 owner_policy=prefer agent=0[[:space:]]*$' &&
+		expect "$1" '^two: filedump: args: cpus=2 first_cpu=1 memory=16M kernel=other/vmlinuz on_crash=stop owner_idle=300 owner_policy=prefer agent=0 name=two[[:space:]]*$' &&
 		expect_not "$1" 'config: .*line|EXCEPTION|PANIC'
 }
 system_test config-mkimage t_config_mkimage
