@@ -239,8 +239,9 @@ static void notify(void)
 	}
 }
 
-/* A LAN port's link is the NIC's (with no NIC: up, to the other VMs). */
-static void update_links(void)
+/* A LAN port's link is the NIC's (with no NIC: up, to the other VMs); internal
+ * ports stay up. Returns the NIC's link. */
+static bool update_links(void)
 {
 	bool up = !nic || nic->ops->link_up(nic);
 	if (uplink >= 0)
@@ -253,6 +254,7 @@ static void update_links(void)
 			v->notify = true;
 		}
 	}
+	return up;
 }
 
 /* Takes up to BUDGET frames from v's transmit ring; true if it has more. */
@@ -296,8 +298,7 @@ static void nic_thread(uint64_t utcb)
 		hc_sm_down(nic_sm, nic_poll_us);
 		lock();
 		if (nic->ops->irq(nic)) {
-			update_links();
-			bool up = nic->ops->link_up(nic);
+			bool up = update_links();
 			if (up != was_up)
 				uprintf_utcb((struct utcb *)utcb, "net: uplink link %s\n",
 					     up ? "up" : "down");

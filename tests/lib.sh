@@ -52,6 +52,27 @@ qemu_boot() {
 	return $rc
 }
 
+# qmp_boot LOG STEPS TIMEOUT QEMU-ARGS...: QEMU (after the command in QEMU_WRAP, if
+# any, such as `ip netns exec NS`) with a QMP socket next to STEPS, driven by the
+# tests/system/qmp.py script in STEPS for at most TIMEOUT seconds; then stopped.
+# Returns the number of failed checks (0: all passed).
+qmp_boot() {
+	local log=$1 steps=$2 timeout=$3
+	shift 3
+	local sock=$steps.qmp
+	rm -f "$sock"
+	: >"$log"
+	# shellcheck disable=SC2086 # QEMU_WRAP: a command and its arguments
+	${QEMU_WRAP:-} "$QEMU" -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot -monitor none \
+		-serial "file:$log" -qmp "unix:$sock,server=on,wait=off" "$@" 2>"$log.stderr" &
+	local pid=$!
+	timeout "$timeout" python3 tests/system/qmp.py "$sock" "$log" "$steps"
+	local rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return $rc
+}
+
 # expect LOG REGEX [WHAT]: the log must have a line matching REGEX.
 expect() {
 	if ! grep -Eq -- "$2" "$1"; then

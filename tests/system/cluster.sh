@@ -44,21 +44,13 @@ cluster_boot() {
 	fi
 	printf '%s\n' "$conf" >"$base.conf"
 	printf '%s\n' "$steps" >"$base.steps"
-	local sock=$base.qmp
-	rm -f "$sock"
-	: >"$log"
-	ip netns exec "$CLUSTER_NS" "$QEMU" -accel tcg,thread=single -cpu "${QEMU_CPU:-EPYC}" \
-		-display none -no-reboot -monitor none -serial "file:$log" \
-		-qmp "unix:$sock,server=on,wait=off" -m "${CLUSTER_MEM:-1024}" -smp 2 -kernel "$KERNEL" \
+	QEMU_WRAP="ip netns exec $CLUSTER_NS" HEAD="guest/head/head-setup exec" NS=$CLUSTER_NS \
+		BR=ttbr0 HEAD_IP=$CLUSTER_IP STATE=$LINUX_DIR/cluster-head \
+		qmp_boot "$log" "$base.steps" 1200 -accel tcg,thread=single \
+		-m "${CLUSTER_MEM:-1024}" -smp 2 -kernel "$KERNEL" \
 		-netdev tap,id=n0,ifname=ttap0,script=no,downscript=no -device e1000,netdev=n0,id=nic0 \
-		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz,$dir/node-key.cpio.gz file node-key.cpio.gz" \
-		2>"$log.stderr" &
-	local pid=$!
-	HEAD="guest/head/head-setup exec" NS=$CLUSTER_NS BR=ttbr0 HEAD_IP=$CLUSTER_IP \
-		STATE=$LINUX_DIR/cluster-head timeout 1200 python3 tests/system/qmp.py "$sock" "$log" "$base.steps"
+		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz,$dir/node-key.cpio.gz file node-key.cpio.gz"
 	local rc=$?
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
 	cluster_head down >/dev/null 2>&1
 	return $rc
 }

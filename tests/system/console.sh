@@ -13,21 +13,10 @@ console_boot() {
 	local base=$LINUX_DIR/${log##*/}
 	printf '%s\n' "$conf" >"$base.conf"
 	printf '%s\n' "$script" >"$base.steps"
-	local sock=$base.qmp
-	rm -f "$sock"
-	: >"$log"
 	# shellcheck disable=SC2086 # QEMU_EXTRA: further QEMU arguments, split on blanks
-	"$QEMU" -accel "$LINUX_ACCEL" -cpu "${QEMU_CPU:-EPYC}" -display none -no-reboot \
-		-monitor none -serial "file:$log" -qmp "unix:$sock,server=on,wait=off" \
-		-m 1024 -smp 1 ${QEMU_EXTRA:-} -kernel "$KERNEL" \
-		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz" \
-		2>"$log.stderr" &
-	local pid=$!
-	timeout 900 python3 tests/system/qmp.py "$sock" "$log" "$base.steps"
-	local rc=$?
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return $rc
+	qmp_boot "$log" "$base.steps" 900 -accel "$LINUX_ACCEL" -m 1024 -smp 1 ${QEMU_EXTRA:-} \
+		-kernel "$KERNEL" \
+		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$base.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz"
 }
 
 t_console_switch() {
