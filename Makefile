@@ -26,7 +26,7 @@ KASFLAGS := -g -Ikernel -Ikernel/arch/x86 -Iinclude -D__ASSEMBLY__
 
 HOST_CFLAGS := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Ikernel -Itests/unit -idirafter lib/include
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
+FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ikernel \
 	-idirafter lib/include
 
 # Unit-test and fuzzer rules name their sources through per-test variables.

@@ -4,7 +4,8 @@
  * capabilities (virtio 1.1, 4.1.4), programming MSI-X on the way, and sets the device up
  * through the common configuration (4.1.4.3); the split virtqueues (2.6) it keeps in
  * guest RAM; then what only the fuzzers use: their input reader and a driver whose setup
- * and requests come from the input.
+ * and requests come from the input (tests/virtio_fuzz_ops.h makes operations of these
+ * for the fuzzers of single devices).
  * Every access goes through the gmem the caller set up, as a vCPU's would: the device
  * (struct drv) and queue (struct tq) records keep a pointer to it. */
 #ifndef TANDEM_TESTS_VIRTIO_DRIVER_H
@@ -41,6 +42,12 @@
 #define CC_Q_DEVICE 0x30
 
 #define VIRTIO_F_INDIRECT_DESC (1ULL << 28)
+
+/* The device status as a driver's initialization (3.1.1) sets it: up to FEATURES_OK,
+ * then running. */
+#define STATUS_FEATURES_OK \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK)
+#define STATUS_RUNNING (STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 
 /* Descriptor flags (2.6.5). */
 #define D_NEXT     1
@@ -92,6 +99,15 @@ static inline uint64_t get(const struct gmem *mem, uint64_t gpa, unsigned size)
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
+}
+
+/* Where guest RAM at gpa is in host memory, for the test to fill or look at directly. */
+static inline uint8_t *ram_at(const struct gmem *mem, uint64_t gpa)
+{
+	uint8_t *p = gmem_ram_ptr(mem, gpa, 1);
+	if (!p)
+		__builtin_trap();
+	return p;
 }
 
 /* ---------------------------------------------------------------- the PCI side */
@@ -202,6 +218,17 @@ static inline void cc_wr(const struct drv *d, unsigned off, unsigned size, uint6
 	gmem_phys_write(d->mem, d->common + off, size, v);
 }
 
+/* The device-specific configuration (4.1.4.6). */
+static inline uint64_t dev_cfg(const struct drv *d, unsigned off, unsigned size)
+{
+	return gmem_phys_read(d->mem, d->device + off, size);
+}
+
+static inline void dev_cfg_wr(const struct drv *d, unsigned off, unsigned size, uint64_t v)
+{
+	gmem_phys_write(d->mem, d->device + off, size, v);
+}
+
 static inline uint64_t dev_features(const struct drv *d)
 {
 	cc_wr(d, CC_DFSELECT, 4, 0);
@@ -239,17 +266,14 @@ static inline bool negotiate(const struct drv *d, uint64_t features)
 	cc_wr(d, CC_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
 	cc_wr(d, CC_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	set_features(d, features);
-	cc_wr(d, CC_STATUS, 1,
-	      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	cc_wr(d, CC_STATUS, 1, STATUS_FEATURES_OK);
 	cc_wr(d, CC_MSIX, 2, 0);
 	return status(d) & VIRTIO_STATUS_FEATURES_OK;
 }
 
 static inline void driver_ok(const struct drv *d)
 {
-	cc_wr(d, CC_STATUS, 1,
-	      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-		  VIRTIO_STATUS_DRIVER_OK);
+	cc_wr(d, CC_STATUS, 1, STATUS_RUNNING);
 }
 
 static inline void notify(const struct drv *d, unsigned q)
@@ -289,6 +313,18 @@ static inline void queue_setup(const struct drv *d, struct tq *t, uint16_t q, ui
 	cc_wr(d, CC_Q_ENABLE, 2, 1);
 }
 
+/* The same on rings cleared first, as a driver's fresh allocation: the 64 KiB from gpa on
+ * (guest RAM) are zeroed. */
+static inline void fresh_queue(const struct drv *d, struct tq *t, uint16_t q, uint16_t size,
+			       uint64_t gpa)
+{
+	uint8_t *p = gmem_ram_ptr(d->mem, gpa, 0x10000);
+	if (!p)
+		__builtin_trap();
+	memset(p, 0, 0x10000);
+	queue_setup(d, t, q, size, gpa);
+}
+
 /* Descriptor i of the table (a queue's or an indirect one) at table. */
 static inline void set_desc(const struct gmem *mem, uint64_t table, unsigned i, uint64_t addr,
 			    uint32_t len, uint16_t flags, uint16_t next)
@@ -306,6 +342,14 @@ static inline void post(struct tq *t, uint16_t head)
 	put(t->mem, t->avail + 4 + 2ULL * (t->avail_idx % t->size), 2, head);
 	t->avail_idx++;
 	put(t->mem, t->avail + 2, 2, t->avail_idx);
+}
+
+/* Makes descriptor i of t's table, alone, available as a buffer of len bytes at gpa with
+ * flags (D_WRITE for the device to write it), without notifying. */
+static inline void post_buf(struct tq *t, uint16_t i, uint64_t gpa, uint32_t len, uint16_t flags)
+{
+	set_desc(t->mem, t->desc, i, gpa, len, flags, 0);
+	post(t, i);
 }
 
 static inline uint16_t used_idx(const struct tq *t)
@@ -380,8 +424,7 @@ static inline void fuzz_drive(struct input *in, const struct drv *d, unsigned nq
 	cc_wr(d, CC_STATUS, 1, 0);
 	cc_wr(d, CC_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	set_features(d, take(in, 8) ^ VIRTIO_F_VERSION_1);
-	cc_wr(d, CC_STATUS, 1,
-	      VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	cc_wr(d, CC_STATUS, 1, STATUS_FEATURES_OK);
 	unsigned how = (unsigned)take(in, 1);
 	cc_wr(d, CC_MSIX, 2, how % 4);
 	for (unsigned q = 0; q < nqueues; q++) {

@@ -4,15 +4,18 @@
  * notifies, RAM changes, configuration accesses and resets. ASan catches any access the
  * checks let through; the device state must stay within its invariants.
  * Input: the driver's setup (see fuzz_drive in tests/virtio_driver.h, queues optional),
- * a count of operation pairs, OP_SIZE-byte operations, then the initial contents of RAM. */
+ * a count of operation pairs, FUZZ_OP_SIZE-byte operations (tests/virtio_fuzz_ops.h),
+ * then the initial contents of RAM. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "../../vmm/dev/virtio_devs.h"
-#include "../virtio_driver.h"
+#include "../virtio_fuzz_ops.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+_Static_assert(FUZZ_TRANSPORT_OPS == 9, "the transport's operations are 3 to 11");
 
 /* RAM at 0 so that small descriptor addresses in the input land in it. */
 #define RAM_GPA  0
@@ -20,52 +23,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MSI_DATA 0x40 /* + vector */
 #define SLOT     1
 #define NQUEUES  2 /* eventq, statusq */
-#define OP_SIZE  8
 
 static struct gmem mem;
 static struct iobus io;
 static struct pci_bus bus;
 static _Alignas(4096) uint8_t ram[RAM_SIZE]; /* page-aligned, as the VMM maps RAM */
 static struct virtio_input tab;
-static struct drv drv; /* what the driver found of it */
-static uint16_t avail_idx[NQUEUES];
+/* The driver, what it found of the tablet; its descriptors' buffers are mostly small
+ * (events are 8 bytes). */
+static struct fuzz_drv fd = {
+    .vd = &tab.vd, .nqueues = NQUEUES, .ram = ram, .ram_size = RAM_SIZE, .small_len = 17};
 
-/* A driver's initialization from the input (see fuzz_drive): a queue may be left
- * disabled, and DRIVER_OK may not come. */
-static void drive(struct input *in)
-{
-	fuzz_drive(in, &drv, NQUEUES, true);
-	for (unsigned q = 0; q < NQUEUES; q++)
-		avail_idx[q] = 0;
-}
-
-/* A descriptor (see fuzz_desc); buffers are mostly small (events are 8 bytes),
- * sometimes up to 64 KiB. */
-static void write_desc(unsigned q, unsigned a, unsigned b, unsigned c, uint32_t v)
-{
-	uint32_t len = a & 0x40 ? v >> 16 : (v >> 16) % 17;
-	fuzz_desc(&mem, &tab.vd.vq[q], a, b, c, v, len);
-}
-
-/* Makes head available in queue q, as a driver does, and maybe notifies. */
-static void post_head(unsigned q, unsigned head, unsigned c)
-{
-	fuzz_post(&drv, &tab.vd.vq[q], q, &avail_idx[q], head, c);
-}
-
-/* A simple event buffer posted as a Linux driver does: one 8-byte writable descriptor
- * (sometimes shorter or longer) at a spot in RAM. */
+/* A simple event buffer posted as a Linux driver does (see fuzz_post_simple): one 8-byte
+ * writable descriptor (sometimes shorter or longer) at a spot in RAM. */
 static void post_event_buffer(unsigned b, unsigned c, uint32_t v)
 {
-	const struct virtq *vq = &tab.vd.vq[0];
-	unsigned i = b % vq->size;
 	uint32_t len = c & 4 ? (c >> 3) % 16 : 8;
-	uint64_t at = vq->desc + 16ULL * i;
-	ram_put(&mem, at, 8, v % (RAM_SIZE - 16));
-	ram_put(&mem, at + 8, 4, len);
-	ram_put(&mem, at + 12, 2, 2); /* VIRTQ_DESC_F_WRITE */
-	ram_put(&mem, at + 14, 2, 0);
-	post_head(0, i, c);
+	fuzz_post_simple(&fd, 0, b, c, v % (RAM_SIZE - 16), len, D_WRITE);
 }
 
 static void check(void)
@@ -97,26 +71,23 @@ static void check(void)
 	}
 }
 
-static const unsigned sizes[4] = {1, 2, 4, 8};
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = {data, size};
 	if (!machine_init(&mem, &io, &bus, ram, RAM_GPA, RAM_SIZE, fuzz_msi, NULL) ||
-	    !virtio_input_init(&tab, &mem) || !drv_probe(&drv, &mem, &bus, &tab.vd, SLOT, MSI_DATA))
+	    !virtio_input_init(&tab, &mem) ||
+	    !drv_probe(&fd.d, &mem, &bus, &tab.vd, SLOT, MSI_DATA))
 		__builtin_trap();
-	drive(&in);
+	fuzz_start(&fd, &in);
 
 	/* The operations, then guest RAM from what is left. */
-	struct input ops = fuzz_ops(&in, OP_SIZE, ram, RAM_SIZE);
+	struct input ops = fuzz_ops(&in, FUZZ_OP_SIZE, ram, RAM_SIZE);
 
 	while (ops.left) {
-		unsigned op = (unsigned)take(&ops, 1), a = (unsigned)take(&ops, 1);
-		unsigned b = (unsigned)take(&ops, 1), c = (unsigned)take(&ops, 1);
-		uint32_t v = (uint32_t)take(&ops, 4);
-		unsigned q = a & 1;
-		unsigned width = sizes[(a >> 1) & 3];
-		switch (op % 13) {
+		struct fuzz_op o = fuzz_next_op(&ops);
+		unsigned a = o.a, b = o.b, c = o.c;
+		uint32_t v = o.v;
+		switch (o.op % 13) {
 		case 0: /* a pointer update, x and y often beyond the axes' range */
 			virtio_input_pointer(&tab, v & 0xffff, (v >> 16) | (b & 0x80) << 24,
 					     (int8_t)c, b);
@@ -125,42 +96,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			virtio_input_pointer(&tab, b << 8, c << 8, (int)v, a);
 			break;
 		case 2: /* an event buffer as Linux posts it */ post_event_buffer(b, c, v); break;
-		case 3: /* a descriptor */ write_desc(q, a, b, c, v); break;
-		case 4: /* a buffer made available */ post_head(q, b | (c & 0x80) << 1, c); break;
-		case 5: /* the driver (or another vCPU) rewrites RAM: rings, descriptors, data */
-			ram[(v >> 8) % RAM_SIZE] = (uint8_t)v;
-			ram[(uint32_t)(b << 8 | c) % RAM_SIZE] = (uint8_t)(v >> 24);
-			break;
-		case 6: /* a notify at any offset in and around the notify area */
-			gmem_phys_write(&mem, drv.notify + b % 12, width, v);
-			break;
-		case 7: /* common configuration, including past its end */
+		case 12: /* a reset alone, or a look at the device's answers */
 			if (c & 1)
-				cc_wr(&drv, b % (drv.common_len + 8), width, v);
-			else
-				cc_rd(&drv, b % (drv.common_len + 8), width);
-			break;
-		case 8: /* device configuration: select, subsel, then reads of any width
-			 * anywhere in and past it */
-			if (c & 1)
-				gmem_phys_write(&mem, drv.device + b % (drv.device_len + 8), width,
-						v);
-			else
-				gmem_phys_read(&mem, drv.device + b % (drv.device_len + 8), width);
-			break;
-		case 9: /* ISR read */ gmem_phys_read(&mem, drv.isr, width); break;
-		case 10: /* the driver starts over */ drive(&ops); break;
-		case 11: /* MSI-X entries masked and unmasked, decoding and mastering toggled */
-			if (c & 1)
-				cfg_wr(&drv, PCI_COMMAND, 2, v);
-			else
-				gmem_phys_write(&mem, drv.msix_table + b % 4 * 16 + 12, 4, v & 1);
-			break;
-		default: /* a reset alone, or a look at the device's answers */
-			if (c & 1)
-				cc_wr(&drv, CC_STATUS, 1, 0);
+				cc_wr(&fd.d, CC_STATUS, 1, 0);
 			else
 				(void)(virtio_input_ready(&tab) + virtio_input_leds(&tab));
+			break;
+		default: /* 3 to 11: the transport's */
+			fuzz_transport_op(&fd, &ops, o.op % 13 - 3, &o);
 			break;
 		}
 		check();

@@ -6,15 +6,18 @@
  * device is also entered from its own callbacks. ASan catches any access the checks
  * let through; the device state must stay within its invariants.
  * Input: the driver's setup (see fuzz_drive in tests/virtio_driver.h, queues optional),
- * a count of operation pairs, OP_SIZE-byte operations, then the initial contents of RAM. */
+ * a count of operation pairs, FUZZ_OP_SIZE-byte operations (tests/virtio_fuzz_ops.h),
+ * then the initial contents of RAM. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "../../vmm/dev/virtio_devs.h"
-#include "../virtio_driver.h"
+#include "../virtio_fuzz_ops.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+_Static_assert(FUZZ_TRANSPORT_OPS == 9, "the transport's operations are 2 to 10");
 
 /* RAM at 0 so that small descriptor addresses in the input land in it. */
 #define RAM_GPA     0
@@ -22,7 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MSI_DATA    0x40 /* + vector */
 #define SLOT        2
 #define NQUEUES     2 /* receiveq, transmitq */
-#define OP_SIZE     8
 #define LINUX_RXBUF (VIRTIO_NET_HDR_SIZE + 1518)
 #define BUF_SPAN    2048                        /* the most a simple buffer takes */
 #define FRAME_ROOM  (VIRTIO_NET_FRAME_MAX + 32) /* frames offered, some too long */
@@ -32,8 +34,9 @@ static struct iobus io;
 static struct pci_bus bus;
 static _Alignas(4096) uint8_t ram[RAM_SIZE]; /* page-aligned, as the VMM maps RAM */
 static struct virtio_net net;
-static struct drv drv; /* what the driver found of it */
-static uint16_t avail_idx[NQUEUES];
+/* The driver, what it found of the card; its descriptors' buffers mostly up to BUF_SPAN. */
+static struct fuzz_drv fd = {
+    .vd = &net.vd, .nqueues = NQUEUES, .ram = ram, .ram_size = RAM_SIZE, .small_len = BUF_SPAN};
 
 /* The backend: what it was given and did, to check the device's counts against. */
 static uint64_t ntx, nrx_calls;
@@ -74,28 +77,11 @@ static void make_frame(size_t len, uint32_t seed)
 		rx_frame[i] = (uint8_t)(seed >> (8 * (i % 4)) ^ i);
 }
 
-/* A driver's initialization from the input (see fuzz_drive): a queue may be left
- * disabled, and DRIVER_OK may not come. */
-static void drive(struct input *in)
-{
-	fuzz_drive(in, &drv, NQUEUES, true);
-	for (unsigned q = 0; q < NQUEUES; q++)
-		avail_idx[q] = 0;
-}
-
-/* Makes head available in queue q, as a driver does, and maybe notifies. */
-static void post_head(unsigned q, unsigned head, unsigned c)
-{
-	fuzz_post(&drv, &net.vd.vq[q], q, &avail_idx[q], head, c);
-}
-
-/* A buffer as Linux posts it: one descriptor at a spot in RAM, writable and a whole
- * frame's size for the receiveq; for the transmitq readable, a header (of zeros unless
- * c & 4) and a frame of a length from v. */
+/* A buffer as Linux posts it (see fuzz_post_simple) at a spot in RAM, writable and a
+ * whole frame's size for the receiveq; for the transmitq readable, a header (of zeros
+ * unless c & 4) and a frame of a length from v. */
 static void post_simple(unsigned q, unsigned b, unsigned c, uint32_t v)
 {
-	const struct virtq *vq = &net.vd.vq[q];
-	unsigned i = b % vq->size;
 	uint64_t buf = v % (RAM_SIZE - BUF_SPAN);
 	uint32_t len;
 	if (q == 0) {
@@ -105,20 +91,7 @@ static void post_simple(unsigned q, unsigned b, unsigned c, uint32_t v)
 		if (!(c & 4))
 			memset(ram + buf, 0, VIRTIO_NET_HDR_SIZE);
 	}
-	uint64_t at = vq->desc + 16ULL * i;
-	ram_put(&mem, at, 8, buf);
-	ram_put(&mem, at + 8, 4, len);
-	ram_put(&mem, at + 12, 2, q == 0 ? D_WRITE : 0);
-	ram_put(&mem, at + 14, 2, 0);
-	post_head(q, i, c);
-}
-
-/* A descriptor (see fuzz_desc); buffers mostly up to a frame's size, sometimes up to
- * 64 KiB. */
-static void write_desc(unsigned q, unsigned a, unsigned b, unsigned c, uint32_t v)
-{
-	uint32_t len = a & 0x40 ? v >> 16 : (v >> 16) % BUF_SPAN;
-	fuzz_desc(&mem, &net.vd.vq[q], a, b, c, v, len);
+	fuzz_post_simple(&fd, q, b, c, buf, len, q == 0 ? D_WRITE : 0);
 }
 
 static void check(void)
@@ -147,31 +120,27 @@ static void check(void)
 	}
 }
 
-static const unsigned sizes[4] = {1, 2, 4, 8};
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
 	struct input in = {data, size};
 	if (!machine_init(&mem, &io, &bus, ram, RAM_GPA, RAM_SIZE, fuzz_msi, NULL) ||
 	    !virtio_net_init(&net, &mem, mac, backend_tx, &net) ||
-	    !drv_probe(&drv, &mem, &bus, &net.vd, SLOT, MSI_DATA))
+	    !drv_probe(&fd.d, &mem, &bus, &net.vd, SLOT, MSI_DATA))
 		__builtin_trap();
 	net.rx_wake = backend_wake;
 	ntx = nrx_calls = 0;
 	loopback = held = false;
-	drive(&in);
+	fuzz_start(&fd, &in);
 
 	/* The operations, then guest RAM from what is left. */
-	struct input ops = fuzz_ops(&in, OP_SIZE, ram, RAM_SIZE);
+	struct input ops = fuzz_ops(&in, FUZZ_OP_SIZE, ram, RAM_SIZE);
 
 	while (ops.left) {
-		unsigned op = (unsigned)take(&ops, 1), a = (unsigned)take(&ops, 1);
-		unsigned b = (unsigned)take(&ops, 1), c = (unsigned)take(&ops, 1);
-		uint32_t v = (uint32_t)take(&ops, 4);
-		unsigned q = a & 1;
-		unsigned width = sizes[(a >> 1) & 3];
-		switch (op % 14) {
+		struct fuzz_op o = fuzz_next_op(&ops);
+		unsigned a = o.a, b = o.b, c = o.c;
+		uint32_t v = o.v;
+		switch (o.op % 14) {
 		case 0: /* a frame from the network, or one held until there are buffers */
 			make_frame((b | c << 8) % FRAME_ROOM, v);
 			if (a & 0x80) {
@@ -181,36 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				deliver(rx_frame, (b | c << 8) % FRAME_ROOM);
 			}
 			break;
-		case 1: /* a buffer or packet as Linux posts them */ post_simple(q, b, c, v); break;
-		case 2: /* a descriptor */ write_desc(q, a, b, c, v); break;
-		case 3: /* a buffer made available */ post_head(q, b | (c & 0x80) << 1, c); break;
-		case 4: /* the driver (or another vCPU) rewrites RAM: rings, descriptors, data */
-			ram[(v >> 8) % RAM_SIZE] = (uint8_t)v;
-			ram[(uint32_t)(b << 8 | c) % RAM_SIZE] = (uint8_t)(v >> 24);
-			break;
-		case 5: /* a notify at any offset in and around the notify area */
-			gmem_phys_write(&mem, drv.notify + b % 12, width, v);
-			break;
-		case 6: /* common configuration, including past its end */
-			if (c & 1)
-				cc_wr(&drv, b % (drv.common_len + 8), width, v);
-			else
-				cc_rd(&drv, b % (drv.common_len + 8), width);
-			break;
-		case 7: /* device configuration, read-only, in and past it */
-			if (c & 1)
-				gmem_phys_write(&mem, drv.device + b % (drv.device_len + 8), width,
-						v);
-			else
-				gmem_phys_read(&mem, drv.device + b % (drv.device_len + 8), width);
-			break;
-		case 8: /* ISR read */ gmem_phys_read(&mem, drv.isr, width); break;
-		case 9: /* the driver starts over */ drive(&ops); break;
-		case 10: /* MSI-X entries masked and unmasked, decoding and mastering toggled */
-			if (c & 1)
-				cfg_wr(&drv, PCI_COMMAND, 2, v);
-			else
-				gmem_phys_write(&mem, drv.msix_table + b % 4 * 16 + 12, 4, v & 1);
+		case 1: /* a buffer or packet as Linux posts them */
+			post_simple(a & 1, b, c, v);
 			break;
 		case 11: /* the host's side: the link, and how the backend behaves */
 			virtio_net_set_link(&net, c & 1);
@@ -220,9 +161,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (virtio_net_rx_ready(&net))
 				deliver(rx_frame, (b | c << 8) % FRAME_ROOM);
 			break;
-		default: /* a reset alone */
+		case 13: /* a reset alone */
 			if (c & 1)
-				cc_wr(&drv, CC_STATUS, 1, 0);
+				cc_wr(&fd.d, CC_STATUS, 1, 0);
+			break;
+		default: /* 2 to 10: the transport's */
+			fuzz_transport_op(&fd, &ops, o.op % 14 - 2, &o);
 			break;
 		}
 		check();

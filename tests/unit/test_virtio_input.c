@@ -20,11 +20,6 @@
 #define EVT_GPA       (RAM_GPA + 0x80000ULL)       /* event buffer i at + 16 * i */
 #define STS_GPA       (RAM_GPA + 0x90000ULL)
 
-#define S_ACK         (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER)
-#define S_FEATURES_OK (S_ACK | VIRTIO_STATUS_FEATURES_OK)
-#define S_RUNNING     (S_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
-#define S_NEEDS_RESET VIRTIO_STATUS_NEEDS_RESET
-
 /* The device-specific configuration (virtio 1.1, 5.8.4) and evdev codes. */
 #define CFG_SELECT  0
 #define CFG_SUBSEL  1
@@ -73,11 +68,6 @@ static void record_msi(void *ctx, uint64_t addr, uint32_t data)
 static struct drv drv; /* what the test driver found */
 static struct tq evq, stq;
 
-static uint8_t *host(uint64_t gpa)
-{
-	return ram + (gpa - RAM_GPA);
-}
-
 /* A fresh tablet on SLOT, found (with BAR 4 placed and MSI-X on, vector v sending
  * MSI_DATA + v) by the test driver. */
 static void setup(void)
@@ -88,41 +78,24 @@ static void setup(void)
 	CHECK(drv_probe(&drv, &mem, &bus, &tab.vd, SLOT, MSI_DATA));
 }
 
-static uint64_t dev_cfg(unsigned off, unsigned size)
-{
-	return gmem_phys_read(&mem, drv.device + off, size);
-}
-
-static void dev_cfg_wr(unsigned off, unsigned size, uint64_t v)
-{
-	gmem_phys_write(&mem, drv.device + off, size, v);
-}
-
 /* As Linux's virtinput_cfg_select: select, subsel, then the size. */
 static unsigned cfg_select(uint8_t select, uint8_t subsel)
 {
-	dev_cfg_wr(CFG_SELECT, 1, select);
-	dev_cfg_wr(CFG_SUBSEL, 1, subsel);
-	return (unsigned)dev_cfg(CFG_SIZE, 1);
-}
-
-/* Queue q of size entries in a cleared area q, its interrupts on vector q + 1. */
-static void fresh_queue(struct tq *t, uint16_t q, uint16_t size)
-{
-	memset(host(QUEUE_AREA(q)), 0, 0x10000);
-	queue_setup(&drv, t, q, size, QUEUE_AREA(q));
+	dev_cfg_wr(&drv, CFG_SELECT, 1, select);
+	dev_cfg_wr(&drv, CFG_SUBSEL, 1, subsel);
+	return (unsigned)dev_cfg(&drv, CFG_SIZE, 1);
 }
 
 /* Device initialization (3.1.1) up to FEATURES_OK, the config vector 0, then the
- * eventq of 64 and the statusq of 8 as asked. */
+ * eventq of 64 and the statusq of 8 as asked, on cleared rings. */
 static void driver_init(bool eventq, bool statusq)
 {
 	negotiate(&drv, VIRTIO_F_VERSION_1);
-	CHECK_EQ(status(&drv), S_FEATURES_OK);
+	CHECK_EQ(status(&drv), STATUS_FEATURES_OK);
 	if (eventq)
-		fresh_queue(&evq, 0, 64);
+		fresh_queue(&drv, &evq, 0, 64, QUEUE_AREA(0));
 	if (statusq)
-		fresh_queue(&stq, 1, 8);
+		fresh_queue(&drv, &stq, 1, 8, QUEUE_AREA(1));
 }
 
 /* Posts event buffers first .. first + n - 1 (mod the queue size), 8 bytes each at
@@ -131,9 +104,8 @@ static void post_events(unsigned first, unsigned n)
 {
 	for (unsigned i = first; i < first + n; i++) {
 		unsigned d = i % evq.size;
-		memset(host(EVT_GPA + 16ULL * d), 0xee, 16);
-		set_desc(&mem, evq.desc, d, EVT_GPA + 16ULL * d, 8, D_WRITE, 0);
-		post(&evq, (uint16_t)d);
+		memset(ram_at(&mem, EVT_GPA + 16ULL * d), 0xee, 16);
+		post_buf(&evq, (uint16_t)d, EVT_GPA + 16ULL * d, 8, D_WRITE);
 	}
 }
 
@@ -144,7 +116,7 @@ static void start(unsigned n)
 	setup();
 	driver_init(true, true);
 	driver_ok(&drv);
-	CHECK_EQ(status(&drv), S_RUNNING);
+	CHECK_EQ(status(&drv), STATUS_RUNNING);
 	post_events(0, n);
 	notify(&drv, 0);
 }
@@ -186,53 +158,53 @@ static void config_strings_and_ids(void)
 {
 	setup();
 	/* Nothing selected yet. */
-	CHECK_EQ(dev_cfg(CFG_SELECT, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 4), 0);
 	/* The name, without a NUL, the rest of the union 0. */
 	CHECK_EQ(cfg_select(SEL_NAME, 0), 13);
 	char name[14] = {0};
 	for (unsigned i = 0; i < 13; i++)
-		name[i] = (char)dev_cfg(CFG_U + i, 1);
+		name[i] = (char)dev_cfg(&drv, CFG_U + i, 1);
 	CHECK(!strcmp(name, "Tandem tablet"));
-	CHECK_EQ(dev_cfg(CFG_U + 13, 1), 0);
-	CHECK_EQ(dev_cfg(CFG_U, 4), 0x646e6154); /* "Tand", as a wider read */
-	CHECK_EQ(dev_cfg(CFG_U + 124, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 13, 1), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 0x646e6154); /* "Tand", as a wider read */
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 124, 4), 0);
 	/* subsel must be 0 for the IDs. */
 	CHECK_EQ(cfg_select(SEL_NAME, 1), 0);
-	CHECK_EQ(dev_cfg(CFG_U, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 0);
 	/* No serial, no input properties (like QEMU's tablet). */
 	CHECK_EQ(cfg_select(SEL_SERIAL, 0), 0);
 	CHECK_EQ(cfg_select(SEL_PROPS, 0), 0);
-	CHECK_EQ(dev_cfg(CFG_U, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 0);
 	/* Bus, vendor, product, version. */
 	CHECK_EQ(cfg_select(SEL_DEVIDS, 0), 8);
-	CHECK_EQ(dev_cfg(CFG_U, 2), 0x06);
-	CHECK_EQ(dev_cfg(CFG_U + 2, 2), 0x1af4);
-	CHECK_EQ(dev_cfg(CFG_U + 4, 2), 0x0001);
-	CHECK_EQ(dev_cfg(CFG_U + 6, 2), 0x0001);
-	CHECK_EQ(dev_cfg(CFG_U + 8, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 2), 0x06);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 2, 2), 0x1af4);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 4, 2), 0x0001);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 6, 2), 0x0001);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 8, 4), 0);
 	/* Unknown selects: size 0 and nothing in the union. */
 	CHECK_EQ(cfg_select(0x00, 0), 0);
 	CHECK_EQ(cfg_select(0x04, 0), 0);
 	CHECK_EQ(cfg_select(0x42, 7), 0);
 	CHECK_EQ(cfg_select(0xff, 0xff), 0);
-	CHECK_EQ(dev_cfg(CFG_U, 8), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 8), 0);
 	/* select and subsel read back; size, reserved and the union are not writable. */
-	CHECK_EQ(dev_cfg(CFG_SELECT, 2), 0xffff);
-	dev_cfg_wr(CFG_SELECT, 4, 0x77000301); /* select 1, subsel 3, size ignored */
-	CHECK_EQ(dev_cfg(CFG_SELECT, 1), 1);
-	CHECK_EQ(dev_cfg(CFG_SUBSEL, 1), 3);
-	CHECK_EQ(dev_cfg(CFG_SIZE, 1), 0);
-	dev_cfg_wr(CFG_SUBSEL, 1, 0);
-	dev_cfg_wr(CFG_SIZE, 1, 0x55);
-	dev_cfg_wr(CFG_U, 4, 0x12345678);
-	dev_cfg_wr(CFG_U + 4, 8, ~0ULL);
-	CHECK_EQ(dev_cfg(CFG_SIZE, 1), 13);
-	CHECK_EQ(dev_cfg(CFG_U, 4), 0x646e6154);
-	CHECK_EQ(dev_cfg(CFG_SELECT, 8), 13ULL << 16 | 1);
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 2), 0xffff);
+	dev_cfg_wr(&drv, CFG_SELECT, 4, 0x77000301); /* select 1, subsel 3, size ignored */
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 1), 1);
+	CHECK_EQ(dev_cfg(&drv, CFG_SUBSEL, 1), 3);
+	CHECK_EQ(dev_cfg(&drv, CFG_SIZE, 1), 0);
+	dev_cfg_wr(&drv, CFG_SUBSEL, 1, 0);
+	dev_cfg_wr(&drv, CFG_SIZE, 1, 0x55);
+	dev_cfg_wr(&drv, CFG_U, 4, 0x12345678);
+	dev_cfg_wr(&drv, CFG_U + 4, 8, ~0ULL);
+	CHECK_EQ(dev_cfg(&drv, CFG_SIZE, 1), 13);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 0x646e6154);
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 8), 13ULL << 16 | 1);
 	/* Past the end of the structure: nothing. */
-	CHECK_EQ(dev_cfg(136, 4), 0);
-	dev_cfg_wr(136, 4, 0x11);
-	CHECK_EQ(dev_cfg(CFG_SELECT, 1), 1);
+	CHECK_EQ(dev_cfg(&drv, 136, 4), 0);
+	dev_cfg_wr(&drv, 136, 4, 0x11);
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 1), 1);
 }
 
 static void config_event_bits(void)
@@ -240,38 +212,38 @@ static void config_event_bits(void)
 	setup();
 	/* EV_KEY: BTN_LEFT .. BTN_EXTRA, bits 0-4 of byte 34. */
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_KEY), 35);
-	CHECK_EQ(dev_cfg(CFG_U + 34, 1), 0x1f);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 34, 1), 0x1f);
 	unsigned bits = 0;
 	for (unsigned code = 0; code < 128 * 8; code++)
-		if (dev_cfg(CFG_U + code / 8, 1) >> (code % 8) & 1) {
+		if (dev_cfg(&drv, CFG_U + code / 8, 1) >> (code % 8) & 1) {
 			CHECK(code >= BTN_LEFT && code <= BTN_EXTRA);
 			bits++;
 		}
 	CHECK_EQ(bits, 5);
 	/* EV_REL: the wheel only. */
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_REL), 2);
-	CHECK_EQ(dev_cfg(CFG_U, 1), 0);
-	CHECK_EQ(dev_cfg(CFG_U + 1, 1), 1 << (REL_WHEEL - 8));
-	CHECK_EQ(dev_cfg(CFG_U + 2, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 1), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 1, 1), 1 << (REL_WHEEL - 8));
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 2, 4), 0);
 	/* EV_ABS: X and Y. */
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_ABS), 1);
-	CHECK_EQ(dev_cfg(CFG_U, 4), 1 << ABS_X | 1 << ABS_Y);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 1 << ABS_X | 1 << ABS_Y);
 	/* Other event types: none (no LEDs, no repeat, no misc). */
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_SYN), 0);
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_MSC), 0);
 	CHECK_EQ(cfg_select(SEL_EV_BITS, EV_LED), 0);
 	CHECK_EQ(cfg_select(SEL_EV_BITS, 0x14), 0);
-	CHECK_EQ(dev_cfg(CFG_U, 8), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U, 8), 0);
 	/* The axes: 0 .. 0x7fff, no fuzz, flat or resolution; no other axis. */
 	for (unsigned axis = ABS_X; axis <= ABS_Y; axis++) {
 		CHECK_EQ(cfg_select(SEL_ABS, (uint8_t)axis), 20);
-		CHECK_EQ(dev_cfg(CFG_U, 4), 0);
-		CHECK_EQ(dev_cfg(CFG_U + 4, 4), 0x7fff);
-		CHECK_EQ(dev_cfg(CFG_U + 8, 8), 0); /* fuzz, flat */
-		CHECK_EQ(dev_cfg(CFG_U + 16, 4), 0);
+		CHECK_EQ(dev_cfg(&drv, CFG_U, 4), 0);
+		CHECK_EQ(dev_cfg(&drv, CFG_U + 4, 4), 0x7fff);
+		CHECK_EQ(dev_cfg(&drv, CFG_U + 8, 8), 0); /* fuzz, flat */
+		CHECK_EQ(dev_cfg(&drv, CFG_U + 16, 4), 0);
 	}
 	CHECK_EQ(cfg_select(SEL_ABS, 2), 0);
-	CHECK_EQ(dev_cfg(CFG_U + 4, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_U + 4, 4), 0);
 	CHECK_EQ(cfg_select(SEL_ABS, 0x35), 0);
 }
 
@@ -297,7 +269,7 @@ static void ready_state(void)
 	post(&evq, 200); /* a head beyond the queue */
 	notify(&drv, 0);
 	virtio_input_pointer(&tab, 1, 2, 0, 0);
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 	CHECK(!virtio_input_ready(&tab));
 	CHECK_EQ(used_idx(&evq), 0);
 }
@@ -358,7 +330,7 @@ static void pointer_reports(void)
 	check_event(22, EV_REL, REL_WHEEL, 3);
 	check_event(23, EV_SYN, 0, 0);
 	CHECK_EQ(tab.reports, 6);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
 static void buffering(void)
@@ -460,22 +432,18 @@ static void odd_buffers(void)
 {
 	start(0);
 	/* Too small for an event: given back empty and untouched; the next one is used. */
-	memset(host(EVT_GPA), 0xee, 0x100);
-	set_desc(&mem, evq.desc, 0, EVT_GPA, 4, D_WRITE, 0);
-	post(&evq, 0);
+	memset(ram_at(&mem, EVT_GPA), 0xee, 0x100);
+	post_buf(&evq, 0, EVT_GPA, 4, D_WRITE);
 	/* Readable only: no room either. */
-	set_desc(&mem, evq.desc, 1, EVT_GPA + 0x10, 8, 0, 0);
-	post(&evq, 1);
+	post_buf(&evq, 1, EVT_GPA + 0x10, 8, 0);
 	/* An event split over a readable part, an empty and two writable ones. */
 	set_desc(&mem, evq.desc, 2, EVT_GPA + 0x20, 8, D_NEXT, 3);
 	set_desc(&mem, evq.desc, 3, EVT_GPA + 0x30, 0, D_WRITE | D_NEXT, 4);
 	set_desc(&mem, evq.desc, 4, EVT_GPA + 0x40, 3, D_WRITE | D_NEXT, 5);
 	set_desc(&mem, evq.desc, 5, EVT_GPA + 0x50, 16, D_WRITE, 0);
 	post(&evq, 2);
-	set_desc(&mem, evq.desc, 6, EVT_GPA + 0x60, 64, D_WRITE, 0);
-	post(&evq, 6);
-	set_desc(&mem, evq.desc, 7, EVT_GPA + 0x70, 8, D_WRITE, 0);
-	post(&evq, 7);
+	post_buf(&evq, 6, EVT_GPA + 0x60, 64, D_WRITE);
+	post_buf(&evq, 7, EVT_GPA + 0x70, 8, D_WRITE);
 	notify(&drv, 0);
 	CHECK_EQ(used_idx(&evq), 0);
 	virtio_input_pointer(&tab, 0x1234, 0x5678, 0, 0);
@@ -498,7 +466,7 @@ static void odd_buffers(void)
 	CHECK_EQ(get(&mem, EVT_GPA + 0x68, 1), 0xee);
 	CHECK_EQ(used_id(&evq, 4), 7);
 	CHECK_EQ(get(&mem, EVT_GPA + 0x70, 8), 0);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
 /* Posts a status event of len bytes on the statusq as descriptor i; notifies if told. */
@@ -509,8 +477,7 @@ static void send_status(unsigned i, uint16_t type, uint16_t code, uint32_t value
 	put(&mem, at, 2, type);
 	put(&mem, at + 2, 2, code);
 	put(&mem, at + 4, 4, value);
-	set_desc(&mem, stq.desc, i, at, len, 0, 0);
-	post(&stq, (uint16_t)i);
+	post_buf(&stq, (uint16_t)i, at, len, 0);
 	if (kick)
 		notify(&drv, 1);
 }
@@ -595,7 +562,7 @@ static void device_reset(void)
 	/* The selector is reset too. */
 	cfg_select(SEL_NAME, 0);
 	cc_wr(&drv, CC_STATUS, 1, 0);
-	CHECK_EQ(dev_cfg(CFG_SELECT, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_SELECT, 4), 0);
 }
 
 static void broken_eventq(void)
@@ -606,9 +573,10 @@ static void broken_eventq(void)
 	set_desc(&mem, evq.desc, 0, EVT_GPA, 8, D_WRITE | D_NEXT, 0);
 	post(&evq, 0);
 	notify(&drv, 0);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0); /* not looked at until there is a report */
+	/* Not looked at until there is a report. */
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 	virtio_input_pointer(&tab, 1, 1, 0, 0);
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 	CHECK_EQ(used_idx(&evq), 0);
 	for (unsigned i = 0; i < 100; i++)
 		virtio_input_pointer(&tab, i, 2, 1, CONSOLE_BTN_LEFT);
@@ -621,7 +589,7 @@ static void broken_eventq(void)
 	set_desc(&mem, evq.desc, 3, EVT_GPA + 16, 8, D_WRITE | D_NEXT, 99);
 	post(&evq, 3);
 	virtio_input_pointer(&tab, 1, 1, 0, 0);
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 	CHECK_EQ(used_idx(&evq), 0);
 	CHECK_EQ(tab.nheld, 2);
 	cc_wr(&drv, CC_STATUS, 1, 0);

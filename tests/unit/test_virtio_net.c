@@ -21,11 +21,6 @@
 #define INDIRECT      (RAM_GPA + 0xf0000ULL)
 #define QSIZE         64
 
-#define S_ACK         (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER)
-#define S_FEATURES_OK (S_ACK | VIRTIO_STATUS_FEATURES_OK)
-#define S_RUNNING     (S_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
-#define S_NEEDS_RESET VIRTIO_STATUS_NEEDS_RESET
-
 /* Feature bits, configuration and header fields (virtio 1.1, 5.1). */
 #define F_CSUM      (1ULL << 0)
 #define F_MTU       (1ULL << 3)
@@ -80,11 +75,6 @@ static void record_tx(void *ctx, const uint8_t *frame, size_t len)
 static struct drv drv; /* what the test driver found */
 static struct tq rxq, txq;
 
-static uint8_t *host(uint64_t gpa)
-{
-	return ram + (gpa - RAM_GPA);
-}
-
 /* A fresh card on SLOT, found (BAR 4 placed, MSI-X on, vector v sending MSI_DATA + v)
  * by the test driver. */
 static void setup(void)
@@ -97,33 +87,16 @@ static void setup(void)
 	CHECK(drv_probe(&drv, &mem, &bus, &net.vd, SLOT, MSI_DATA));
 }
 
-static uint64_t dev_cfg(unsigned off, unsigned size)
-{
-	return gmem_phys_read(&mem, drv.device + off, size);
-}
-
-static void dev_cfg_wr(unsigned off, unsigned size, uint64_t v)
-{
-	gmem_phys_write(&mem, drv.device + off, size, v);
-}
-
-/* Queue q of QSIZE entries in a cleared area q, its interrupts on vector q + 1. */
-static void fresh_queue(struct tq *t, uint16_t q)
-{
-	memset(host(QUEUE_AREA(q)), 0, 0x10000);
-	queue_setup(&drv, t, q, QSIZE, QUEUE_AREA(q));
-}
-
 /* Initialization as Linux does it (3.1.1): the features (with indirect descriptors),
- * both queues, DRIVER_OK. */
+ * both queues of QSIZE entries on cleared rings, DRIVER_OK. */
 static void start(void)
 {
 	setup();
 	CHECK(negotiate(&drv, NET_F | VIRTIO_F_INDIRECT_DESC));
-	fresh_queue(&rxq, 0);
-	fresh_queue(&txq, 1);
+	fresh_queue(&drv, &rxq, 0, QSIZE, QUEUE_AREA(0));
+	fresh_queue(&drv, &txq, 1, QSIZE, QUEUE_AREA(1));
 	driver_ok(&drv);
-	CHECK_EQ(status(&drv), S_RUNNING);
+	CHECK_EQ(status(&drv), STATUS_RUNNING);
 }
 
 /* An Ethernet frame of len bytes to us, its payload a pattern from seed. */
@@ -164,7 +137,7 @@ static void tx_chain(unsigned first, const uint8_t *p, const uint32_t *lens, uns
 		unsigned d = first + k;
 		uint16_t f = (uint16_t)((flags ? flags[k] : 0) | (k + 1 < n ? D_NEXT : 0));
 		if (!(f & D_WRITE))
-			memcpy(host(TXBUF(d)), p + off, lens[k]);
+			memcpy(ram_at(&mem, TXBUF(d)), p + off, lens[k]);
 		off += lens[k];
 		set_desc(&mem, txq.desc, d, TXBUF(d), lens[k], f, (uint16_t)(d + 1));
 	}
@@ -258,9 +231,9 @@ static void tx_scattered(void)
 	/* Three descriptors in an indirect table, as Linux uses for scattered frames. */
 	make_frame(frame, 300, 8);
 	packet(p, 0, 0, frame, 300);
-	memcpy(host(TXBUF(40)), p, HDR);
-	memcpy(host(TXBUF(41)), p + HDR, 100);
-	memcpy(host(TXBUF(42)), p + HDR + 100, 200);
+	memcpy(ram_at(&mem, TXBUF(40)), p, HDR);
+	memcpy(ram_at(&mem, TXBUF(41)), p + HDR, 100);
+	memcpy(ram_at(&mem, TXBUF(42)), p + HDR + 100, 200);
 	set_desc(&mem, INDIRECT, 0, TXBUF(40), HDR, D_NEXT, 1);
 	set_desc(&mem, INDIRECT, 1, TXBUF(41), 100, D_NEXT, 2);
 	set_desc(&mem, INDIRECT, 2, TXBUF(42), 200, 0, 0);
@@ -273,7 +246,7 @@ static void tx_scattered(void)
 	CHECK_EQ(net.tx_frames, 3);
 	CHECK_EQ(net.tx_bytes, 1360);
 	CHECK_EQ(net.tx_dropped, 0);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
 static void tx_bad_frames(void)
@@ -303,7 +276,7 @@ static void tx_bad_frames(void)
 	n = (uint32_t)packet(p, 0, 0, frame, 100);
 	uint32_t lens[2] = {n, 64};
 	uint16_t flags[2] = {0, D_WRITE};
-	memset(host(TXBUF(8)), 0xee, 64);
+	memset(ram_at(&mem, TXBUF(8)), 0xee, 64);
 	tx_chain(7, p, lens, 2, flags);
 	CHECK_EQ(ntx, 0);
 	CHECK_EQ(net.tx_dropped, 8);
@@ -317,7 +290,7 @@ static void tx_bad_frames(void)
 	check_sent(frame, 100);
 	CHECK_EQ(net.tx_frames, 1);
 	CHECK_EQ(net.tx_bytes, 100);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
 static void tx_many(void)
@@ -328,9 +301,8 @@ static void tx_many(void)
 	for (unsigned i = 0; i < QSIZE; i++) {
 		make_frame(frame, 60 + i, i);
 		packet(p, 0, 0, frame, 60 + i);
-		memcpy(host(TXBUF(i)), p, HDR + 60 + i);
-		set_desc(&mem, txq.desc, i, TXBUF(i), HDR + 60 + i, 0, 0);
-		post(&txq, (uint16_t)i);
+		memcpy(ram_at(&mem, TXBUF(i)), p, HDR + 60 + i);
+		post_buf(&txq, (uint16_t)i, TXBUF(i), HDR + 60 + i, 0);
 	}
 	notify(&drv, 1);
 	CHECK_EQ(ntx, QSIZE);
@@ -349,9 +321,8 @@ static void tx_many(void)
 /* Posts receive buffer d: len writable bytes at RXBUF(d), filled with 0xee. */
 static void post_rx(unsigned d, uint32_t len)
 {
-	memset(host(RXBUF(d)), 0xee, 0x800);
-	set_desc(&mem, rxq.desc, d, RXBUF(d), len, D_WRITE, 0);
-	post(&rxq, (uint16_t)d);
+	memset(ram_at(&mem, RXBUF(d)), 0xee, 0x800);
+	post_buf(&rxq, (uint16_t)d, RXBUF(d), len, D_WRITE);
 }
 
 /* The header the device writes without offloads: zeros, num_buffers 1. */
@@ -367,9 +338,9 @@ static void check_rx(unsigned k, unsigned d, const uint8_t *frame, size_t len)
 {
 	CHECK_EQ(used_id(&rxq, k), d);
 	CHECK_EQ(used_len(&rxq, k), HDR + len);
-	check_rx_hdr(host(RXBUF(d)));
-	CHECK(!memcmp(host(RXBUF(d)) + HDR, frame, len));
-	CHECK_EQ(*host(RXBUF(d) + HDR + len), 0xee);
+	check_rx_hdr(ram_at(&mem, RXBUF(d)));
+	CHECK(!memcmp(ram_at(&mem, RXBUF(d)) + HDR, frame, len));
+	CHECK_EQ(*ram_at(&mem, RXBUF(d) + HDR + len), 0xee);
 }
 
 static void rx_one_buffer(void)
@@ -412,7 +383,7 @@ static void post_rx_chain(unsigned first, const uint32_t *lens, unsigned n, cons
 {
 	for (unsigned k = 0; k < n; k++) {
 		unsigned d = first + k;
-		memset(host(RXBUF(d)), 0xee, 0x800);
+		memset(ram_at(&mem, RXBUF(d)), 0xee, 0x800);
 		uint16_t f = (uint16_t)((flags ? flags[k] : D_WRITE) | (k + 1 < n ? D_NEXT : 0));
 		set_desc(&mem, rxq.desc, d, RXBUF(d), lens[k], f, (uint16_t)(d + 1));
 	}
@@ -424,7 +395,7 @@ static void gather_rx(unsigned first, const uint32_t *lens, size_t len, uint8_t 
 {
 	for (unsigned k = 0; len; k++) {
 		size_t n = lens[k] < len ? lens[k] : len;
-		memcpy(out, host(RXBUF(first + k)), n);
+		memcpy(out, ram_at(&mem, RXBUF(first + k)), n);
 		out += n;
 		len -= n;
 	}
@@ -442,11 +413,11 @@ static void rx_scattered(void)
 	CHECK_EQ(used_idx(&rxq), 1);
 	CHECK_EQ(used_id(&rxq, 0), 0);
 	CHECK_EQ(used_len(&rxq, 0), HDR + 1200);
-	check_rx_hdr(host(RXBUF(0)));
-	CHECK(!memcmp(host(RXBUF(1)), frame, 500));
-	CHECK(!memcmp(host(RXBUF(2)), frame + 500, 500));
-	CHECK(!memcmp(host(RXBUF(3)), frame + 1000, 200));
-	CHECK_EQ(*host(RXBUF(3) + 200), 0xee);
+	check_rx_hdr(ram_at(&mem, RXBUF(0)));
+	CHECK(!memcmp(ram_at(&mem, RXBUF(1)), frame, 500));
+	CHECK(!memcmp(ram_at(&mem, RXBUF(2)), frame + 500, 500));
+	CHECK(!memcmp(ram_at(&mem, RXBUF(3)), frame + 1000, 200));
+	CHECK_EQ(*ram_at(&mem, RXBUF(3) + 200), 0xee);
 	/* The header split over two, an empty piece, and a readable one in front which
 	 * the device leaves alone. */
 	uint32_t lens2[5] = {32, 5, 0, 200, 2000};
@@ -460,10 +431,10 @@ static void rx_scattered(void)
 	gather_rx(11, lens2 + 1, HDR + 700, got);
 	check_rx_hdr(got);
 	CHECK(!memcmp(got + HDR, frame, 700));
-	CHECK_EQ(*host(RXBUF(14) + HDR + 700 - 205), 0xee);
+	CHECK_EQ(*ram_at(&mem, RXBUF(14) + HDR + 700 - 205), 0xee);
 	CHECK_EQ(net.rx_frames, 2);
 	CHECK_EQ(net.rx_bytes, 1900);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
 
 static void rx_not_ready(void)
@@ -474,8 +445,8 @@ static void rx_not_ready(void)
 	setup();
 	CHECK(!virtio_net_rx(&net, frame, 100));
 	CHECK(negotiate(&drv, NET_F));
-	fresh_queue(&rxq, 0);
-	fresh_queue(&txq, 1);
+	fresh_queue(&drv, &rxq, 0, QSIZE, QUEUE_AREA(0));
+	fresh_queue(&drv, &txq, 1, QSIZE, QUEUE_AREA(1));
 	post_rx(0, LINUX_RXBUF);
 	CHECK(!virtio_net_rx_ready(&net));
 	CHECK(!virtio_net_rx(&net, frame, 100));
@@ -501,7 +472,7 @@ static void rx_not_ready(void)
 	/* A driver that enabled only the transmitq. */
 	setup();
 	CHECK(negotiate(&drv, NET_F));
-	fresh_queue(&txq, 1);
+	fresh_queue(&drv, &txq, 1, QSIZE, QUEUE_AREA(1));
 	driver_ok(&drv);
 	CHECK(!virtio_net_rx_ready(&net));
 	CHECK(!virtio_net_rx(&net, frame, 100));
@@ -543,7 +514,7 @@ static void rx_small_chain(void)
 	CHECK_EQ(get(&mem, RXBUF(2), 8), 0xeeeeeeeeeeeeeeeeULL);
 	CHECK_EQ(net.rx_frames, 2);
 	CHECK_EQ(net.rx_dropped, 3);
-	CHECK_EQ(status(&drv) & S_NEEDS_RESET, 0);
+	CHECK_EQ(status(&drv) & VIRTIO_STATUS_NEEDS_RESET, 0);
 	/* A reset lets go of it. */
 	cc_wr(&drv, CC_STATUS, 1, 0);
 	CHECK(!net.rx_holding);
@@ -573,24 +544,24 @@ static void config_space(void)
 {
 	setup();
 	for (unsigned i = 0; i < 6; i++)
-		CHECK_EQ(dev_cfg(i, 1), mac[i]);
-	CHECK_EQ(dev_cfg(CFG_STATUS, 2), 1); /* VIRTIO_NET_S_LINK_UP */
-	CHECK_EQ(dev_cfg(CFG_PAIRS, 2), 1);
-	CHECK_EQ(dev_cfg(CFG_MTU, 2), 1500);
-	CHECK_EQ(dev_cfg(CFG_PAIRS, 4), 1500u << 16 | 1);
-	CHECK_EQ(dev_cfg(4, 8), 0x05dc000100015634ULL);
-	CHECK_EQ(dev_cfg(0, 8), 0x0001563412005452ULL);
+		CHECK_EQ(dev_cfg(&drv, i, 1), mac[i]);
+	CHECK_EQ(dev_cfg(&drv, CFG_STATUS, 2), 1); /* VIRTIO_NET_S_LINK_UP */
+	CHECK_EQ(dev_cfg(&drv, CFG_PAIRS, 2), 1);
+	CHECK_EQ(dev_cfg(&drv, CFG_MTU, 2), 1500);
+	CHECK_EQ(dev_cfg(&drv, CFG_PAIRS, 4), 1500u << 16 | 1);
+	CHECK_EQ(dev_cfg(&drv, 4, 8), 0x05dc000100015634ULL);
+	CHECK_EQ(dev_cfg(&drv, 0, 8), 0x0001563412005452ULL);
 	/* Past the end: nothing. */
-	CHECK_EQ(dev_cfg(12, 4), 0);
-	CHECK_EQ(dev_cfg(10, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, 12, 4), 0);
+	CHECK_EQ(dev_cfg(&drv, 10, 4), 0);
 	/* Read-only for the driver (5.1.4): writes change nothing. */
 	uint8_t gen = (uint8_t)cc_rd(&drv, CC_CFGGEN, 1);
-	dev_cfg_wr(0, 4, 0xffffffff);
-	dev_cfg_wr(4, 8, 0);
-	dev_cfg_wr(CFG_STATUS, 2, 0);
-	dev_cfg_wr(CFG_MTU, 2, 9000);
-	CHECK_EQ(dev_cfg(0, 8), 0x0001563412005452ULL);
-	CHECK_EQ(dev_cfg(8, 4), 0x05dc0001);
+	dev_cfg_wr(&drv, 0, 4, 0xffffffff);
+	dev_cfg_wr(&drv, 4, 8, 0);
+	dev_cfg_wr(&drv, CFG_STATUS, 2, 0);
+	dev_cfg_wr(&drv, CFG_MTU, 2, 9000);
+	CHECK_EQ(dev_cfg(&drv, 0, 8), 0x0001563412005452ULL);
+	CHECK_EQ(dev_cfg(&drv, 8, 4), 0x05dc0001);
 	CHECK_EQ(cc_rd(&drv, CC_CFGGEN, 1), gen);
 	/* No group address, none of zeros, but a locally administered one is fine. */
 	static const uint8_t group[6] = {0x01, 0x00, 0x5e, 0, 0, 1}, zeros[6] = {0};
@@ -623,7 +594,7 @@ static void link_state(void)
 	start();
 	uint8_t gen = (uint8_t)cc_rd(&drv, CC_CFGGEN, 1);
 	virtio_net_set_link(&net, false);
-	CHECK_EQ(dev_cfg(CFG_STATUS, 2), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_STATUS, 2), 0);
 	CHECK_EQ(cc_rd(&drv, CC_CFGGEN, 1), (uint8_t)(gen + 1));
 	CHECK_EQ(nmsi, 1);
 	CHECK_EQ(msi_data[0], MSI_DATA + CFG_VECTOR);
@@ -647,7 +618,7 @@ static void link_state(void)
 	CHECK_EQ(nmsi, 2);
 	/* Up again. */
 	virtio_net_set_link(&net, true);
-	CHECK_EQ(dev_cfg(CFG_STATUS, 2), 1);
+	CHECK_EQ(dev_cfg(&drv, CFG_STATUS, 2), 1);
 	CHECK_EQ(cc_rd(&drv, CC_CFGGEN, 1), (uint8_t)(gen + 2));
 	CHECK_EQ(nmsi, 3);
 	CHECK_EQ(msi_data[2], MSI_DATA + CFG_VECTOR);
@@ -661,11 +632,11 @@ static void link_state(void)
 	unsigned before = nmsi;
 	virtio_net_set_link(&net, false);
 	CHECK_EQ(nmsi, before);
-	CHECK_EQ(dev_cfg(CFG_STATUS, 2), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_STATUS, 2), 0);
 	CHECK_EQ(cc_rd(&drv, CC_CFGGEN, 1), (uint8_t)(gen + 3));
 	/* The link is the host's: a reset leaves it down. */
 	cc_wr(&drv, CC_STATUS, 1, 0);
-	CHECK_EQ(dev_cfg(CFG_STATUS, 2), 0);
+	CHECK_EQ(dev_cfg(&drv, CFG_STATUS, 2), 0);
 }
 
 static void device_reset(void)
@@ -691,8 +662,8 @@ static void device_reset(void)
 	CHECK_EQ(ntx, 1);
 	/* The next driver starts from fresh rings; the counters go on. */
 	CHECK(negotiate(&drv, NET_F));
-	fresh_queue(&rxq, 0);
-	fresh_queue(&txq, 1);
+	fresh_queue(&drv, &rxq, 0, QSIZE, QUEUE_AREA(0));
+	fresh_queue(&drv, &txq, 1, QSIZE, QUEUE_AREA(1));
 	driver_ok(&drv);
 	CHECK(!virtio_net_rx_ready(&net));
 	post_rx(5, LINUX_RXBUF);
@@ -765,7 +736,7 @@ static void broken_rings(void)
 	uint8_t frame[100];
 	make_frame(frame, sizeof(frame), 25);
 	CHECK(!virtio_net_rx(&net, frame, 100));
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 	CHECK(!virtio_net_rx_ready(&net));
 	CHECK_EQ(used_idx(&rxq), 0);
 	CHECK_EQ(net.rx_dropped, 1);
@@ -779,7 +750,7 @@ static void broken_rings(void)
 	set_desc(&mem, txq.desc, 1, TXBUF(1), 100, D_NEXT, 0);
 	post(&txq, 0);
 	notify(&drv, 1);
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 	CHECK_EQ(ntx, 0);
 	CHECK_EQ(used_idx(&txq), 0);
 	/* An available ring outside RAM: nothing ready, nothing touched. */
@@ -791,7 +762,7 @@ static void broken_rings(void)
 	driver_ok(&drv);
 	CHECK(!virtio_net_rx_ready(&net));
 	CHECK(!virtio_net_rx(&net, frame, 100));
-	CHECK(status(&drv) & S_NEEDS_RESET);
+	CHECK(status(&drv) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
 int main(void)
