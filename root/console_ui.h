@@ -8,6 +8,7 @@
 #include <tandem/console.h>
 #include <tandem/hip.h>
 #include <tandem/launch.h>
+#include <tandem/net.h>
 #include <tandem/utcb.h>
 #include "blit.h"
 #include "root.h"
@@ -29,7 +30,7 @@ struct console_vm {
 	/* CPU use: the vCPUs' time at the last sample, and the share since. */
 	uint64_t cpu_ns, cpu_ms;
 	unsigned cpu_permille;
-	char agent[48]; /* a cluster node's last load report, "" without */
+	char agent[NET_AGENT_MAX]; /* a cluster node's last load report, "" without */
 	/* A stop or reset waiting for the node to leave its cluster (until: 0 none). */
 	uint64_t leave_until_ms;
 	int leave_action; /* enum ui_action */

@@ -73,7 +73,7 @@ bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, uns
 {
 	memset(a, 0, sizeof(*a));
 	a->vm = vm;
-	a->owner_idle = o->owner_idle ? o->owner_idle : 300;
+	a->owner_idle = o->owner_idle; /* vmm/main.c's default when the option is missing */
 	a->drain = o->owner_drain;
 	format_buf(a->name, sizeof(a->name), "%s", o->name ? o->name : "");
 	if (!info->host_size || host()->magic != HOST_MAGIC)
@@ -86,55 +86,65 @@ bool agentport_init(struct agentport *a, struct vm *vm, struct pci_bus *pci, uns
 	return a->present;
 }
 
+/* What root writes on the host page under its seq, as one consistent copy. */
+struct host_view {
+	char focus[HOST_NAME_MAX];
+	uint32_t foreground;
+	char leaving[HOST_LEAVING_MAX][HOST_NAME_MAX];
+};
+
+static void read_host(struct host_view *v)
+{
+	const volatile struct host_state *h = host();
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		memcpy(v->focus, (const void *)h->focus, sizeof(v->focus));
+		v->foreground = h->focus_foreground;
+		memcpy(v->leaving, (const void *)h->leaving, sizeof(v->leaving));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(seq & 1) && seq == __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE))
+			return;
+	}
+}
+
 /* The state as a line (without "idle=", which changes every second). */
-static void state(struct agentport *a, char *buf, size_t size, uint64_t *idle_s)
+static void state(struct agentport *a, const struct host_view *v, char *buf, size_t size,
+		  uint64_t *idle_s)
 {
 	const volatile struct host_state *h = host();
 	char focus[HOST_NAME_MAX];
-	uint32_t fg;
-	uint64_t last, hz;
-	for (;;) {
-		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		for (unsigned i = 0; i < HOST_NAME_MAX; i++)
-			focus[i] = h->focus[i];
-		fg = h->focus_foreground;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (!(seq & 1) && seq == __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE))
-			break;
-	}
+	memcpy(focus, v->focus, sizeof(focus));
 	focus[HOST_NAME_MAX - 1] = 0;
 	for (char *c = focus; *c; c++) {
 		if (*c <= ' ' || *c >= 0x7f)
 			*c = '_';
 	}
-	last = h->last_owner_input_tsc;
-	hz = h->tsc_hz ? h->tsc_hz : 1;
+	uint64_t last = h->last_owner_input_tsc, hz = h->tsc_hz ? h->tsc_hz : 1;
 	uint64_t now = rdtsc();
 	*idle_s = last && now > last ? (now - last) / hz : last ? 0 : now / hz;
 	bool active = last && *idle_s < a->owner_idle;
 	format_buf(buf, size, "owner %s focus=%s foreground=%u policy=%s idle_after=%u",
-		   active ? "active" : "idle", focus[0] ? focus : "-", fg ? 1 : 0,
+		   active ? "active" : "idle", focus[0] ? focus : "-", v->foreground ? 1 : 0,
 		   a->drain ? "drain" : "prefer", a->owner_idle);
 }
 
 /* Whether root's leaving list names this VM. */
-static bool leaving(const struct agentport *a)
+static bool leaving(const struct agentport *a, const struct host_view *v)
 {
-	const volatile struct host_state *h = host();
-	const char *name = a->name;
-	for (;;) {
-		bool found = false;
-		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		for (unsigned i = 0; i < HOST_LEAVING_MAX && !found; i++) {
-			unsigned k = 0;
-			while (k < HOST_NAME_MAX - 1 && name[k] && h->leaving[i][k] == name[k])
-				k++;
-			found = name[0] && k < HOST_NAME_MAX && h->leaving[i][k] == name[k];
-		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (!(seq & 1) && seq == __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE))
-			return found;
+	for (unsigned i = 0; a->name[0] && i < HOST_LEAVING_MAX; i++) {
+		if (strncmp(v->leaving[i], a->name, HOST_NAME_MAX) == 0)
+			return true;
 	}
+	return false;
+}
+
+/* Text to the agent (the guest's /dev/hvc1). */
+static void tell(struct agentport *a, uint64_t utcb, const char *text, size_t len)
+{
+	vm_lock(&a->vm->lock);
+	a->vm->cur_utcb = (struct utcb *)utcb;
+	virtio_console_input(&a->con, (const uint8_t *)text, len);
+	vm_unlock(&a->vm->lock);
 }
 
 static struct agentport *the_port;
@@ -145,7 +155,9 @@ static void agent_thread(uint64_t utcb)
 	for (;;) {
 		char now[sizeof(a->last)], out[sizeof(a->last) + 32];
 		uint64_t idle_s;
-		state(a, now, sizeof(now), &idle_s);
+		struct host_view v;
+		read_host(&v);
+		state(a, &v, now, sizeof(now), &idle_s);
 		a->quiet++;
 		if (strcmp(now, a->last) != 0 || a->quiet >= REPEAT_S) {
 			memcpy(a->last, now, sizeof(a->last));
@@ -155,19 +167,14 @@ static void agent_thread(uint64_t utcb)
 			int n =
 			    format_buf(out, sizeof(out), "%.*s idle=%llu%s\n", (int)(rest - now),
 				       now, (unsigned long long)idle_s, rest);
-			vm_lock(&a->vm->lock);
-			a->vm->cur_utcb = (struct utcb *)utcb;
 			if (n > 0)
-				virtio_console_input(&a->con, (const uint8_t *)out, (size_t)n);
-			vm_unlock(&a->vm->lock);
+				tell(a, utcb, out, (size_t)n);
 		}
-		if (!a->leave_told && leaving(a)) {
+		if (!a->leave_told && leaving(a, &v)) {
 			a->leave_told = true;
-			vm_lock(&a->vm->lock);
-			a->vm->cur_utcb = (struct utcb *)utcb;
-			vm_log(a->vm, "agent port: the VM is to stop: asking the node to leave\n");
-			virtio_console_input(&a->con, (const uint8_t *)"leave\n", 6);
-			vm_unlock(&a->vm->lock);
+			uprintf_utcb((struct utcb *)utcb,
+				     "agent port: the VM is to stop: asking the node to leave\n");
+			tell(a, utcb, "leave\n", 6);
 		}
 		hc_sm_down(a->tick_sm, TICK_US); /* nobody ups it: a clock */
 	}
