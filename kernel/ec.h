@@ -11,7 +11,7 @@ struct pd;
 struct sc;
 struct sm;
 struct pt;
-struct svm_vcpu;
+struct vcpu_hw;
 
 enum ec_state {
 	EC_RUNNABLE,     /* runs when its SC is picked */
@@ -46,9 +46,9 @@ struct ec {
 	bool exc_call;      /* EC_IN_CALL: the call carries an exception */
 	uint64_t fault_cr2; /* CR2 when its last exception was taken */
 	/* vCPUs only (vcpu.c): */
-	struct svm_vcpu *vcpu; /* the vendor's state; NULL for threads and handlers */
-	struct pd *vmm_pd;     /* whose portals take its exits */
-	uint64_t evt_base;     /* exit class N goes to portal evt_base + N there */
+	struct vcpu_hw *vcpu; /* the vendor's state (vcpu.c); NULL for threads and handlers */
+	struct pd *vmm_pd;    /* whose portals take its exits */
+	uint64_t evt_base;    /* exit class N goes to portal evt_base + N there */
 	bool vcpu_started;
 	volatile bool recall;
 	unsigned exit_class;

@@ -206,7 +206,7 @@ void kernel_main(uint32_t magic, uint32_t info_phys)
 			    : fpu_xcr0 & XCR0_AVX ? "x87, SSE and AVX, saved with XSAVE"
 						  : "x87 and SSE, saved with XSAVE");
 	if (vcpu_init_cpu())
-		log_info("virtualization: AMD SVM with nested paging");
+		log_info("virtualization: %s", vcpu_vendor());
 	else
 		log_warn("no hardware virtualization: %s; VMs cannot run", vcpu_missing_reason());
 	unsigned online = smp_boot(&acpi_info, ms.trampoline);

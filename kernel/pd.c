@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mem.h"
 #include "paging.h"
+#include "vcpu.h"
 #include "x86.h"
 
 struct pd pd_kern;
@@ -117,6 +118,8 @@ paddr_t pd_translate(struct pd *pd, uint64_t va)
 unsigned pd_harvest_dirty(struct pd *pd, uint64_t vpn, unsigned pages, uint64_t *bits)
 {
 	unsigned found = 0;
+	/* Without a dirty bit (EPT without A/D flags) every mapped page counts. */
+	uint64_t dirty = pd->is_vm ? vcpu_npt_dirty(PTE_D) : PTE_D;
 	for (unsigned i = 0; i < pages;) {
 		unsigned level;
 		uint64_t *e = user_lookup(pd, (vpn + i) << PAGE_SHIFT, &level);
@@ -128,19 +131,19 @@ unsigned pd_harvest_dirty(struct pd *pd, uint64_t vpn, unsigned pages, uint64_t 
 		/* The CPU sets D in the leaf entry (the nested one for a VM) on the first
 		 * write through a translation it caches: cleared here, it comes back only
 		 * after the flush below. */
-		if (e && (__atomic_fetch_and(e, ~PTE_D, __ATOMIC_SEQ_CST) & PTE_D)) {
+		if (e && (!dirty || (__atomic_fetch_and(e, ~dirty, __ATOMIC_SEQ_CST) & dirty))) {
 			for (unsigned k = i; k < i + step; k++)
 				bits[k / 64] |= 1ULL << (k % 64);
 			found++;
 		}
 		i += step;
 	}
-	if (found)
+	if (found && dirty)
 		pd_flush_tlbs(pd);
 	return found;
 }
 
-static uint64_t mem_flags(unsigned rights, paddr_t pa)
+static uint64_t mem_flags(const struct pd *pd, unsigned rights, paddr_t pa)
 {
 	uint64_t f = PTE_P | PTE_U;
 	if (rights & R_MEM_W)
@@ -149,7 +152,7 @@ static uint64_t mem_flags(unsigned rights, paddr_t pa)
 		f |= PTE_NX;
 	if (!mem_is_ram(pa))
 		f |= PTE_PCD | PTE_PWT; /* device memory: uncached */
-	return f;
+	return pd->is_vm ? vcpu_npt_flags(rights, mem_is_ram(pa), f) : f;
 }
 
 /* Maps pages at page numbers vpn -> ppn, 2 MiB at a time where both line up. */
@@ -157,9 +160,9 @@ static bool map_pages(struct pd *pd, uint64_t vpn, uint64_t ppn, uint64_t pages,
 {
 	for (uint64_t i = 0; i < pages;) {
 		uint64_t va = (vpn + i) << PAGE_SHIFT, pa = (ppn + i) << PAGE_SHIFT;
-		uint64_t flags = mem_flags(rights, pa);
+		uint64_t flags = mem_flags(pd, rights, pa);
 		if (!(va & (PAGE_SIZE_2M - 1)) && !(pa & (PAGE_SIZE_2M - 1)) &&
-		    pages - i >= PAGES_PER_2M) {
+		    pages - i >= PAGES_PER_2M && (!pd->is_vm || vcpu_npt_2m())) {
 			uint64_t *e = user_entry(pd, va, 2);
 			if (!e)
 				return false;

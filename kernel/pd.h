@@ -24,7 +24,6 @@ struct pd {
 	uint8_t *io_bitmap;        /* a clear bit allows the port; NULL: no port allowed */
 	uint64_t cpu_mask;         /* CPUs that may cache translations of this space */
 	volatile uint64_t npt_gen; /* VMs: bumped by every shootdown of its mappings */
-	uint32_t asid;             /* VMs: address-space ID of its vCPUs */
 	struct ec *ecs;            /* its execution contexts */
 };
 

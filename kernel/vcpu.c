@@ -14,22 +14,94 @@
 #include "pd.h"
 #include "sched.h"
 #include "svm.h"
+#include "vmx.h"
+#include "x86.h"
 
 extern __attribute__((noreturn)) void kernel_exit(void);
 
+/* A vCPU's vendor half, and the tag (ASID or VPID) of its translations. */
+struct vcpu_hw {
+	union {
+		struct svm_vcpu svm;
+		struct vmx_vcpu vmx;
+	};
+	uint32_t tag;
+};
+
+static bool vmx; /* Intel VT-x rather than AMD SVM */
+
+/* Tags per vCPU, not per VM: two vCPUs of one VM on one CPU run with different
+ * guest page tables, and must not see each other's cached translations. */
+#define TAGS 4096
+static uint64_t tags_used[TAGS / 64];
+
+/* A free tag in [first, limit), or fallback when there is none. */
+static uint32_t tag_alloc(uint32_t first, uint32_t limit, uint32_t fallback)
+{
+	for (uint32_t t = first; t < limit && t < TAGS; t++) {
+		if (!(tags_used[t / 64] & (1ULL << (t % 64)))) {
+			tags_used[t / 64] |= 1ULL << (t % 64);
+			return t;
+		}
+	}
+	return fallback;
+}
+
+static void tag_free(uint32_t t, uint32_t first)
+{
+	if (t >= first && t < TAGS)
+		tags_used[t / 64] &= ~(1ULL << (t % 64));
+}
+
+/* ASIDs from 2 (0 is the host's, 1 shared with a flush at every entry); VPIDs
+ * from 1 (0: none, the CPU flushes at every entry and exit). */
+static uint32_t tag_first(void)
+{
+	return vmx ? 1 : 2;
+}
+
+static bool is_intel(void)
+{
+	struct cpuid r = cpuid(0, 0);
+	uint32_t v[3] = {r.b, r.d, r.c};
+	return memcmp(v, "GenuineIntel", 12) == 0;
+}
+
 bool vcpu_init_cpu(void)
 {
-	return svm_init_cpu();
+	if (cpu_self()->id == 0)
+		vmx = is_intel();
+	return vmx ? vmx_init_cpu() : svm_init_cpu();
 }
 
 const char *vcpu_missing_reason(void)
 {
-	return svm_missing_reason();
+	return vmx ? vmx_missing_reason() : svm_missing_reason();
+}
+
+const char *vcpu_vendor(void)
+{
+	return vmx ? "Intel VT-x with EPT" : "AMD SVM with nested paging";
+}
+
+uint64_t vcpu_npt_flags(unsigned rights, bool ram, uint64_t x86_flags)
+{
+	return vmx ? vmx_ept_flags(rights, ram) : x86_flags;
+}
+
+bool vcpu_npt_2m(void)
+{
+	return !vmx || vmx_ept_2m();
+}
+
+uint64_t vcpu_npt_dirty(uint64_t x86_dirty)
+{
+	return vmx ? vmx_ept_dirty() : x86_dirty;
 }
 
 struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt_base, int *status)
 {
-	if (!svm_present()) {
+	if (!(vmx ? vmx_present() : svm_present())) {
 		*status = ST_BAD_HC;
 		return NULL;
 	}
@@ -42,10 +114,17 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 		return NULL;
 	}
 	struct ec *ec = kmalloc(sizeof(*ec));
-	struct svm_vcpu *v = kmalloc(sizeof(*v));
-	if (!vm->asid)
-		vm->asid = svm_asid_alloc();
-	if (!ec || !v || !svm_vcpu_init(v, vm->pml4, virt_to_phys(vm->io_bitmap), vm->asid)) {
+	struct vcpu_hw *v = kmalloc(sizeof(*v));
+	bool ok = ec && v;
+	if (ok) {
+		v->tag =
+		    vmx ? tag_alloc(1, vmx_vpid_limit(), 0) : tag_alloc(2, svm_asid_limit(), 1);
+		ok = vmx ? vmx_vcpu_init(&v->vmx, vm, v->tag, cpu)
+			 : svm_vcpu_init(&v->svm, vm->pml4, virt_to_phys(vm->io_bitmap), v->tag);
+		if (!ok)
+			tag_free(v->tag, tag_first());
+	}
+	if (!ok) {
 		if (v)
 			kfree(v, sizeof(*v));
 		if (ec)
@@ -72,8 +151,13 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 
 void vcpu_free(struct ec *ec)
 {
-	svm_vcpu_free(ec->vcpu);
-	kfree(ec->vcpu, sizeof(*ec->vcpu));
+	struct vcpu_hw *v = ec->vcpu;
+	if (vmx)
+		vmx_vcpu_free(&v->vmx);
+	else
+		svm_vcpu_free(&v->svm);
+	tag_free(v->tag, tag_first());
+	kfree(v, sizeof(*v));
 	ec->vcpu = NULL;
 	kobj_unref(&ec->vmm_pd->obj);
 }
@@ -116,9 +200,12 @@ void vcpu_resume(struct ec *ec)
 	/* Shootdowns of the VM's mappings must reach this CPU while the guest runs. */
 	c->cur_vm = ec->pd;
 	__atomic_fetch_or(&ec->pd->cpu_mask, 1ULL << c->id, __ATOMIC_SEQ_CST);
+	if (vmx)
+		vmx_cpu_cleanup();
 	bkl_unlock();
 	log_drain_some();
-	unsigned cls = svm_run(ec->vcpu, &ec->pd->npt_gen, qual, &len);
+	unsigned cls = vmx ? vmx_run(&ec->vcpu->vmx, &ec->pd->npt_gen, qual, &len)
+			   : svm_run(&ec->vcpu->svm, &ec->pd->npt_gen, qual, &len);
 	c->cur_vm = NULL;
 	/* A host interrupt made it exit, or waits now: let it in (its handler takes the
 	 * kernel lock itself). The TPR write (it stays 0) makes an emulated local APIC
@@ -136,7 +223,10 @@ void vcpu_fill(struct ec *vc, struct utcb *u, unsigned mtd)
 {
 	struct vcpu_state *s = (struct vcpu_state *)u->mr;
 	memset(s, 0, sizeof(*s));
-	svm_get_state(vc->vcpu, s, mtd);
+	if (vmx)
+		vmx_get_state(&vc->vcpu->vmx, s, mtd);
+	else
+		svm_get_state(&vc->vcpu->svm, s, mtd);
 	s->exit = vc->exit_class;
 	s->qual[0] = vc->exit_qual[0];
 	s->qual[1] = vc->exit_qual[1];
@@ -148,7 +238,11 @@ void vcpu_fill(struct ec *vc, struct utcb *u, unsigned mtd)
 void vcpu_reply(struct ec *vc, const struct utcb *u)
 {
 	const struct vcpu_state *s = (const struct vcpu_state *)u->mr;
-	svm_set_state(vc->vcpu, s, (unsigned)(u->mtd & MTD_ALL & ~MTD_QUAL));
+	unsigned mtd = (unsigned)(u->mtd & MTD_ALL & ~MTD_QUAL);
+	if (vmx)
+		vmx_set_state(&vc->vcpu->vmx, s, mtd);
+	else
+		svm_set_state(&vc->vcpu->svm, s, mtd);
 }
 
 void vcpu_recall(struct ec *ec)

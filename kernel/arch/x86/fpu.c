@@ -1,6 +1,7 @@
 /* FPU state: CR0/CR4 set-up, XCR0, and saving and restoring an EC's area. */
 #include <string.h>
 #include "fpu.h"
+#include "irq.h"
 #include "x86.h"
 
 #define CR0_MP         (1u << 1)
@@ -73,4 +74,14 @@ bool fpu_xcr0_valid(uint64_t x)
 	if (!(x & XCR0_X87) || (x & ~fpu_xcr0))
 		return false;
 	return !(x & XCR0_AVX) || (x & XCR0_SSE);
+}
+
+int fpu_guest_xsetbv(uint64_t cr4, unsigned cpl, uint32_t index, uint64_t value, uint64_t *xcr0)
+{
+	if (!(cr4 & CR4_OSXSAVE))
+		return VEC_UD;
+	if (cpl != 0 || index != 0 || !fpu_xcr0_valid(value))
+		return VEC_GP;
+	*xcr0 = value;
+	return -1;
 }

@@ -29,6 +29,10 @@ void fpu_restore(const uint8_t *area);
  * does not switch. */
 bool fpu_xcr0_valid(uint64_t x);
 
+/* XSETBV for a guest (Intel SDM vol. 2, XSETBV): the guest's CR4, CPL, ECX and the
+ * value; sets *xcr0 and returns -1, or returns the exception to inject (#UD, #GP). */
+int fpu_guest_xsetbv(uint64_t cr4, unsigned cpl, uint32_t index, uint64_t value, uint64_t *xcr0);
+
 static inline void xsetbv(uint32_t index, uint64_t v)
 {
 	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));

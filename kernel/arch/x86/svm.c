@@ -99,12 +99,8 @@ enum {
 #define EVENT_TYPE_NMI      (2ULL << 8)
 #define EVENT_TYPE_EXC      (3ULL << 8)
 #define EVENT_ERROR_VALID   (1ULL << 11)
-#define VEC_DB              1
-#define VEC_UD              6
-#define VEC_GP              13
 #define RFLAGS_TF           (1ULL << 8)
 #define DR6_BS              (1ULL << 14)
-#define CR4_OSXSAVE         (1ULL << 18)
 
 /* Exit codes (APM vol. 2, appendix C). */
 enum {
@@ -261,11 +257,9 @@ bool svm_init_cpu(void)
 	return present;
 }
 
-uint32_t svm_asid_alloc(void)
+uint32_t svm_asid_limit(void)
 {
-	/* ASID 0 is the host's; 1 is shared by the VMs beyond the last one. */
-	static uint32_t next = 2;
-	return next < asid_max ? next++ : 1;
+	return asid_max;
 }
 
 bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t asid)
@@ -454,22 +448,17 @@ static void inject_exception(paddr_t b, unsigned vec, bool error, uint32_t code)
 }
 
 /* XSETBV, done here for the guest: XCR0 is switched around VMRUN, and only with
- * components the kernel saves per vCPU (Intel SDM vol. 2, XSETBV's exceptions). */
+ * components the kernel saves per vCPU. */
 static void guest_xsetbv(struct svm_vcpu *v)
 {
 	paddr_t b = v->vmcb;
 	uint64_t value = v->gprs.rdx << 32 | (uint32_t)*u64_at(b, VMCB_RAX);
-	if (!(*u64_at(b, VMCB_CR4) & CR4_OSXSAVE)) {
-		inject_exception(b, VEC_UD, false, 0);
-		return;
-	}
-	if (*((uint8_t *)phys_to_virt(b) + VMCB_CPL) != 0 || (uint32_t)v->gprs.rcx != 0 ||
-	    !fpu_xcr0_valid(value)) {
-		inject_exception(b, VEC_GP, true, 0);
-		return;
-	}
-	v->xcr0 = value;
-	*u64_at(b, VMCB_RIP) += 3;
+	int vec = fpu_guest_xsetbv(*u64_at(b, VMCB_CR4), *((uint8_t *)phys_to_virt(b) + VMCB_CPL),
+				   (uint32_t)v->gprs.rcx, value, &v->xcr0);
+	if (vec >= 0)
+		inject_exception(b, (unsigned)vec, vec == VEC_GP, 0);
+	else
+		*u64_at(b, VMCB_RIP) += 3;
 }
 
 /* Back to the host's XCR0. Where XSETBV is not intercepted (QEMU's emulation does
@@ -542,9 +531,9 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 	paddr_t b = v->vmcb;
 	unsigned id = cpu_self()->id;
 	for (;;) {
-		/* Translations are tagged with the VM's ASID: they go only when the VM's
-		 * mappings changed since this vCPU last flushed (or on its first entry, or
-		 * always for VMs sharing ASID 1). */
+		/* Translations are tagged with the vCPU's ASID: they go only when the
+		 * VM's mappings changed since this vCPU last flushed (or on its first
+		 * entry, or always for vCPUs sharing ASID 1). */
 		uint64_t g = *gen;
 		uint8_t flush = 0;
 		if (!v->flushed_once || v->seen_gen != g || v->asid == 1) {

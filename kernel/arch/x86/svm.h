@@ -33,8 +33,9 @@ const char *svm_missing_reason(void);
 
 /* iopm: the VM's I/O permission map (12 KiB, a set bit intercepts the port). */
 bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t asid);
-/* An address-space ID for a new VM (1 when they run out: then every entry flushes). */
-uint32_t svm_asid_alloc(void);
+/* ASIDs below this can tag a vCPU's translations (ASID 1 is shared by the vCPUs
+ * beyond the last one: every entry with it flushes). */
+uint32_t svm_asid_limit(void);
 void svm_vcpu_free(struct svm_vcpu *v);
 
 /* Copies state groups (mtd) between the VMCB and a vcpu_state. */

@@ -6,14 +6,15 @@
 #include <portio.h>
 
 /* Control register and EFER bits (AMD APM vol. 2, 3.1 and 3.1.7). */
-#define CR0_PE   (1u << 0)
-#define CR0_WP   (1u << 16)
-#define CR0_PG   (1u << 31)
-#define CR4_PAE  (1u << 5)
-#define CR4_PGE  (1u << 7)
-#define EFER_SCE (1u << 0)
-#define EFER_LME (1u << 8)
-#define EFER_NXE (1u << 11)
+#define CR0_PE      (1u << 0)
+#define CR0_WP      (1u << 16)
+#define CR0_PG      (1u << 31)
+#define CR4_PAE     (1u << 5)
+#define CR4_PGE     (1u << 7)
+#define CR4_OSXSAVE (1u << 18)
+#define EFER_SCE    (1u << 0)
+#define EFER_LME    (1u << 8)
+#define EFER_NXE    (1u << 11)
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_EFER      0xc0000080
