@@ -259,11 +259,22 @@ static void section(struct parser *p, const char *s, const char *end)
 		perr(p, "trailing garbage after section header%s", p->where);
 }
 
+/* kernel, initrd or disk = PATH. */
+static void set_path(struct parser *p, int key, const char *val, const char *tok_end)
+{
+	struct config_vm *v = &p->cfg->vms[p->vm];
+	char *dst = key == CONFIG_KEY_KERNEL   ? v->kernel
+		    : key == CONFIG_KEY_INITRD ? v->initrd
+					       : v->disk;
+	if (!copy_value(dst, CONFIG_PATH_MAX, val, tok_end))
+		perr(p, "value of %s too long%s (at most %d characters)", key_names[key], p->where,
+		     CONFIG_PATH_MAX);
+}
+
 static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 		   const char *tok_end)
 {
 	struct config_vm *v = &p->cfg->vms[p->vm];
-	const char *kn = key_names[key];
 	struct word vw = clip(val, tok_end);
 	const char *vs = vw.s;
 	uint64_t n;
@@ -364,20 +375,27 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 		}
 		break;
 	}
+	case CONFIG_KEY_DISK: {
+		/* memory:SIZE, or else the path of an image (./memory:x names a file). */
+		const size_t pn = strlen(CONFIG_DISK_MEMORY_PREFIX);
+		if ((size_t)(tok_end - val) < pn || memcmp(val, CONFIG_DISK_MEMORY_PREFIX, pn))
+			set_path(p, key, val, tok_end);
+		else if (parse_num(val + pn, tok_end, &n) && n >= CONFIG_DISK_MEMORY_UNIT &&
+			 n <= CONFIG_DISK_MEMORY_MAX && n % CONFIG_DISK_MEMORY_UNIT == 0)
+			v->disk_memory = n;
+		else
+			perr(
+			    p,
+			    "bad value \"%s\" for disk%s (memory:SIZE, whole MiB from 1M to 1024G)",
+			    vs, p->where);
+		break;
+	}
 	case CONFIG_KEY_CMDLINE:
 		if (!copy_value(v->cmdline, CONFIG_CMDLINE_MAX, val, vend))
 			perr(p, "value of cmdline too long%s (at most %d characters)", p->where,
 			     CONFIG_CMDLINE_MAX);
 		break;
-	default: {
-		char *dst = key == CONFIG_KEY_KERNEL   ? v->kernel
-			    : key == CONFIG_KEY_INITRD ? v->initrd
-						       : v->disk;
-		if (!copy_value(dst, CONFIG_PATH_MAX, val, tok_end))
-			perr(p, "value of %s too long%s (at most %d characters)", kn, p->where,
-			     CONFIG_PATH_MAX);
-		break;
-	}
+	default: set_path(p, key, val, tok_end); break;
 	}
 }
 
@@ -560,18 +578,28 @@ unsigned config_check_memory(struct config *cfg, uint64_t available)
 		struct config_vm *v = &cfg->vms[i];
 		if (!v->valid)
 			continue;
-		if (v->memory <= available - used) {
-			used += v->memory;
+		/* disk_memory is at most CONFIG_DISK_MEMORY_MAX: a sum past 2^64 only when
+		 * memory alone is that large, and then it does not fit either. */
+		uint64_t total = v->memory + v->disk_memory;
+		bool wraps = total < v->memory;
+		if (!wraps && total <= available - used) {
+			used += total;
 			continue;
 		}
-		char need[32], left[32], all[32];
-		config_format_size(need, sizeof(need), v->memory);
+		char need[32], left[32], all[32], disk[64] = "";
+		config_format_size(need, sizeof(need), wraps ? v->memory : total);
 		config_format_size(left, sizeof(left), available - used);
 		config_format_size(all, sizeof(all), available);
+		if (v->disk_memory) {
+			char d[32];
+			config_format_size(d, sizeof(d), v->disk_memory);
+			format_buf(disk, sizeof(disk), " (with its %s memory disk, line %u)", d,
+				   v->key_line[CONFIG_KEY_DISK]);
+		}
 		config_error(
 		    cfg, v->key_line[CONFIG_KEY_MEMORY] ? v->key_line[CONFIG_KEY_MEMORY] : v->line,
-		    (int)i, "[vm %s] needs %s of memory, only %s of %s left", v->name, need, left,
-		    all);
+		    (int)i, "[vm %s] needs %s of memory%s, only %s of %s left", v->name, need, disk,
+		    left, all);
 		marked++;
 	}
 	return marked;

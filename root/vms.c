@@ -106,6 +106,11 @@ static bool vmm_cmdline(unsigned i, uint64_t heap, unsigned first_cpu)
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " initrd=%s", v->initrd);
 	if (v->disk[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " disk=%s", v->disk);
+	if (v->disk_memory && n < sizeof(cmd)) {
+		char disk_s[32];
+		size_arg(disk_s, sizeof(disk_s), v->disk_memory);
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " memdisk=%s", disk_s);
+	}
 	if (n < sizeof(cmd))
 		n += (size_t)format_buf(
 		    cmd + n, sizeof(cmd) - n,
@@ -167,22 +172,24 @@ void start_vms(const struct hip *hip, unsigned index)
 		return;
 	}
 
-	/* Each VMM needs RAM beyond its guest's: VMM_HEAP_EXTRA and a copy of the disk
-	 * in its heap, and its image, stack and launch page (whole MiB, to keep the
-	 * sizes in messages readable). */
+	/* Each VMM needs RAM beyond its guest's: VMM_HEAP_EXTRA and its disk in its heap
+	 * (a copy of the file, or the memory disk: whole MiB, as the parser checked),
+	 * and its image, stack and launch page (whole MiB, to keep the sizes in messages
+	 * readable). */
 	static uint64_t heap[CONFIG_MAX_VMS], need[CONFIG_MAX_VMS];
 	for (unsigned i = 0; i < cfg.nvms; i++) {
 		check_file(hip, i, CONFIG_KEY_KERNEL);
 		check_file(hip, i, CONFIG_KEY_INITRD);
 		uint64_t disk = round_up(check_file(hip, i, CONFIG_KEY_DISK), MIB);
-		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk;
+		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk + cfg.vms[i].disk_memory;
 		need[i] = heap[i] + round_up(image, MIB) + console_region_bytes(&cfg.vms[i]) +
 			  round_up(net_region_bytes(&cfg.vms[i]), MIB);
 	}
+	/* config_check_memory counts memory + disk_memory: memory stands for the rest. */
 	uint64_t guest_memory[CONFIG_MAX_VMS];
 	for (unsigned i = 0; i < cfg.nvms; i++) {
 		guest_memory[i] = cfg.vms[i].memory;
-		cfg.vms[i].memory = need[i];
+		cfg.vms[i].memory = need[i] - cfg.vms[i].disk_memory;
 	}
 	config_check_memory(&cfg, phys_free_bytes());
 	for (unsigned i = 0; i < cfg.nvms; i++)
@@ -217,9 +224,16 @@ void start_vms(const struct hip *hip, unsigned index)
 		}
 		if (!launch_program(hip, (unsigned)vmm, cmd, who, slot))
 			continue;
-		char size[32];
+		char size[32], disk[32] = "", shared[64] = "";
 		config_format_size(size, sizeof(size), v->memory);
-		uprintf("config: started VM %s: %u CPUs, %s, %s\n", v->name, v->cpus, size,
-			config_class_name(v->class_));
+		if (v->disk_memory)
+			config_format_size(disk, sizeof(disk), v->disk_memory);
+		/* More vCPUs than CPUs is allowed: they take turns on the host's CPUs. */
+		if (v->cpus > hip->cpu_count)
+			format_buf(shared, sizeof(shared), " (%u vCPUs share %u host CPUs)",
+				   v->cpus, hip->cpu_count);
+		uprintf("config: started VM %s: %u CPUs, %s, %s%s%s%s\n", v->name, v->cpus, size,
+			disk, disk[0] ? " memory disk, " : "", config_class_name(v->class_),
+			shared);
 	}
 }

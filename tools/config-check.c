@@ -100,6 +100,11 @@ int main(int argc, char **argv)
 			printf("  initrd  %s\n", v->initrd);
 		if (v->disk[0])
 			printf("  disk    %s\n", v->disk);
+		if (v->disk_memory) {
+			/* Not "disk": tools/mkimage takes those lines for files to put in. */
+			config_format_size(size, sizeof(size), v->disk_memory);
+			printf("  memdisk %s, zero-filled, in RAM\n", size);
+		}
 		if (v->cmdline[0])
 			printf("  cmdline %s\n", v->cmdline);
 	}

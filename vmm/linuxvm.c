@@ -4,6 +4,7 @@
 #include <hc.h>
 #include <heap.h>
 #include <string.h>
+#include <tandem/console.h>
 #include <tandem/launch.h>
 #include <ulib.h>
 #include "acpi_build.h"
@@ -67,6 +68,13 @@ static struct vmconsole console;
 static struct vmnet net;
 static struct agentport agent;
 static struct linux_fb fb;
+
+/* Every VM the configuration accepts must fit these arrays, and its vCPUs the
+ * xAPIC IDs of the MADT and the console's CPU report. */
+_Static_assert(sizeof(lapic) / sizeof(lapic[0]) >= CONFIG_MAX_CPUS, "a local APIC per vCPU");
+_Static_assert(sizeof(sipi_seen) / sizeof(sipi_seen[0]) >= CONFIG_MAX_CPUS, "per vCPU");
+_Static_assert(CONFIG_MAX_CPUS < 255, "vCPUs have xAPIC IDs (255 is broadcast)");
+_Static_assert(CONSOLE_MAX_VCPUS >= CONFIG_MAX_CPUS, "the console reports every vCPU");
 
 static uint64_t clock_now(void *ctx)
 {
@@ -283,8 +291,31 @@ static void vcon_out(void *ctx, const uint8_t *buf, size_t len)
 		vm_console_out(ctx, (char)buf[i]);
 }
 
-/* PCI bus 0 with the virtio devices: a disk when the configuration names one (a
- * writable copy of its file), a console and an entropy source. */
+/* The disk, when the configuration gives one: a writable copy of a file, or a
+ * zero-filled memory disk; either lives in the VMM's heap until the VM stops. */
+static bool add_disk(const struct linuxvm_options *o, const struct launch_file *disk)
+{
+	const char *name = disk ? disk->name : "memory";
+	uint64_t size = disk ? disk->size / SECTOR * SECTOR : o->disk_memory;
+	uint8_t *image = heap_alloc_aligned(vm.heap, size ? size : SECTOR, 4096);
+	if (!image) {
+		uprintf("not enough memory for the disk \"%s\" (%llu KiB)\n", name,
+			(unsigned long long)(size >> 10));
+		return false;
+	}
+	if (disk)
+		memcpy(image, (const void *)disk->va, size);
+	else
+		memset(image, 0, size);
+	if (disk && disk->size % SECTOR)
+		vm_log(&vm, "disk \"%s\": its last %llu bytes are not a whole sector: left out\n",
+		       disk->name, (unsigned long long)(disk->size % SECTOR));
+	return virtio_blk_init(&blk, &vm.mem, image, size, false, name) &&
+	       pci_bus_add(&pci, &blk.vd.pci, SLOT_BLK);
+}
+
+/* PCI bus 0 with the virtio devices: a disk when the configuration names one, a
+ * console and an entropy source. */
 static bool add_pci(const struct linuxvm_options *o, const struct launch_file *disk,
 		    const struct launch_info *info)
 {
@@ -294,23 +325,8 @@ static bool add_pci(const struct linuxvm_options *o, const struct launch_file *d
 	pci.reset_dev = &pm;
 	if (!pci_bus_register(&pci, &vm.io, &vm.mem))
 		return false;
-	if (disk) {
-		uint64_t size = disk->size / SECTOR * SECTOR;
-		uint8_t *image = heap_alloc_aligned(vm.heap, size ? size : SECTOR, 4096);
-		if (!image) {
-			uprintf("not enough memory for the disk \"%s\"\n", disk->name);
-			return false;
-		}
-		memcpy(image, (const void *)disk->va, size);
-		if (disk->size % SECTOR)
-			vm_log(
-			    &vm,
-			    "disk \"%s\": its last %llu bytes are not a whole sector: left out\n",
-			    disk->name, (unsigned long long)(disk->size % SECTOR));
-		if (!virtio_blk_init(&blk, &vm.mem, image, size, false, disk->name) ||
-		    !pci_bus_add(&pci, &blk.vd.pci, SLOT_BLK))
-			return false;
-	}
+	if ((disk || o->disk_memory) && !add_disk(o, disk))
+		return false;
 	return vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb) &&
 	       vmconsole_add_tablet(&console, &pci, SLOT_TABLET) &&
 	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
@@ -440,9 +456,15 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 		uprintf("the %s file \"%s\" was not given to the VMM\n", what, name);
 		return false;
 	}
-	if (o->cpus == 0 || o->cpus > VM_MAX_VCPUS || o->memory < (16ULL << 20)) {
-		uprintf("cpus=%u memory=%llu: out of range (1-%u CPUs, at least 16M)\n", o->cpus,
-			(unsigned long long)o->memory, VM_MAX_VCPUS);
+	/* The root task starts only VMs the configuration check passed; a VMM started
+	 * by hand from a module line is checked here. */
+	if (o->cpus == 0 || o->cpus > VM_MAX_VCPUS || o->memory < CONFIG_MIN_MEMORY ||
+	    (o->disk && o->disk_memory) || o->disk_memory % SECTOR ||
+	    o->disk_memory > CONFIG_DISK_MEMORY_MAX) {
+		uprintf("cpus=%u memory=%llu memdisk=%llu: out of range (1-%u CPUs, at least "
+			"16M, memdisk whole sectors up to 1024G and not with disk=)\n",
+			o->cpus, (unsigned long long)o->memory, (unsigned long long)o->disk_memory,
+			VM_MAX_VCPUS);
 		return false;
 	}
 	uint64_t low = o->memory < LOW_RAM_END ? o->memory : LOW_RAM_END;

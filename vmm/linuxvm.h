@@ -9,17 +9,18 @@
 
 struct linuxvm_options {
 	unsigned cpus;
-	unsigned first_cpu;  /* host CPU of vCPU 0 (and the timer thread); the others follow */
-	uint64_t memory;     /* bytes of guest RAM */
-	const char *kernel;  /* names of launch files (file= on the module line) */
-	const char *initrd;  /* NULL: none */
-	const char *disk;    /* NULL: none */
-	const char *cmdline; /* the kernel's command line */
-	bool restart;        /* on_crash=restart */
-	unsigned owner_idle; /* owner_idle=SECONDS: the owner counts as idle after this */
-	bool owner_drain;    /* owner_policy=drain */
-	bool agent;          /* agent=1: a cluster node, with the agent port */
-	const char *name;    /* name=: the VM's name in the configuration (NULL: none) */
+	unsigned first_cpu;   /* host CPU of vCPU 0 (and the timer thread); the others follow */
+	uint64_t memory;      /* bytes of guest RAM */
+	const char *kernel;   /* names of launch files (file= on the module line) */
+	const char *initrd;   /* NULL: none */
+	const char *disk;     /* NULL: none */
+	uint64_t disk_memory; /* memdisk=SIZE (instead of disk=): a zero-filled disk; 0: none */
+	const char *cmdline;  /* the kernel's command line */
+	bool restart;         /* on_crash=restart */
+	unsigned owner_idle;  /* owner_idle=SECONDS: the owner counts as idle after this */
+	bool owner_drain;     /* owner_policy=drain */
+	bool agent;           /* agent=1: a cluster node, with the agent port */
+	const char *name;     /* name=: the VM's name in the configuration (NULL: none) */
 };
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);

@@ -80,7 +80,7 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 	return buf;
 }
 
-/* kernel=FILE [initrd=FILE] [disk=FILE] cpus=N [first_cpu=N] memory=SIZE
+/* kernel=FILE [initrd=FILE] [disk=FILE|memdisk=SIZE] cpus=N [first_cpu=N] memory=SIZE
  * [on_crash=stop|restart] [owner_idle=SECONDS]
  * [owner_policy=prefer|drain] [agent=0|1] [name=VM]
  * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
@@ -98,6 +98,11 @@ static int run_linux(const struct launch_info *info, const char *all)
 	o.kernel = option_word(args, "kernel=", kernel, sizeof(kernel));
 	o.initrd = option_word(args, "initrd=", initrd, sizeof(initrd));
 	o.disk = option_word(args, "disk=", disk, sizeof(disk));
+	if (option(args, "memdisk=", NULL) &&
+	    (!option_num(args, "memdisk=", &o.disk_memory) || !o.disk_memory)) {
+		uprintf("memdisk=: not a size (\"%s\")\n", args);
+		return 1;
+	}
 	if (option_num(args, "cpus=", &v))
 		o.cpus = v < 1000 ? (unsigned)v : 0;
 	if (option_num(args, "first_cpu=", &v))

@@ -4,6 +4,7 @@
 #ifndef TANDEM_VMM_VM_H
 #define TANDEM_VMM_VM_H
 
+#include <config.h>
 #include <hc.h>
 #include <heap.h>
 #include <stdbool.h>
@@ -19,7 +20,9 @@
 #include "cpuid.h"
 #include "gmem.h"
 
-#define VM_MAX_VCPUS 16
+/* The configuration's limit (lib/config.c refuses more), so that every VM that
+ * passes config-check can run: the per-vCPU arrays are this long. */
+#define VM_MAX_VCPUS CONFIG_MAX_CPUS
 
 /* A lock that sleeps when contended (a counter and a semaphore). */
 struct vm_lock {

@@ -14,7 +14,7 @@
 #define CONFIG_PATH_MAX       255  /* characters of kernel, initrd, disk */
 #define CONFIG_CMDLINE_MAX    1023 /* characters of cmdline */
 #define CONFIG_MSG_MAX        192  /* bytes of an error message, with its NUL */
-#define CONFIG_MAX_CPUS       64
+#define CONFIG_MAX_CPUS       16   /* vCPUs of a VM: the VMM's arrays are this long */
 #define CONFIG_MIN_MEMORY     (16ull << 20)
 #define CONFIG_DISPLAY_WIDTH  1024 /* a display's initial mode unless display = says */
 #define CONFIG_DISPLAY_HEIGHT 768
@@ -22,6 +22,10 @@
 #define CONFIG_DISPLAY_MAX_W  2560 /* at most these */
 #define CONFIG_DISPLAY_MAX_H  1600
 #define CONFIG_MEMORY_UNIT    4096ull /* memory is a multiple of this */
+/* disk = memory:SIZE: a zero-filled disk held in RAM, whole MiB, at most 1024G. */
+#define CONFIG_DISK_MEMORY_PREFIX "memory:"
+#define CONFIG_DISK_MEMORY_UNIT   (1ull << 20)
+#define CONFIG_DISK_MEMORY_MAX    (1ull << 40)
 
 enum config_host_key {
 	CONFIG_HOST_KEY_RCTRL, /* the default */
@@ -89,7 +93,9 @@ struct config_vm {
 	 * directory; the caller resolves them); "" when not given. */
 	char kernel[CONFIG_PATH_MAX + 1];
 	char initrd[CONFIG_PATH_MAX + 1];
-	char disk[CONFIG_PATH_MAX + 1];
+	char disk[CONFIG_PATH_MAX + 1]; /* "" also for a memory disk */
+	/* disk = memory:SIZE: the memory disk's size in bytes; 0: none (or a file). */
+	uint64_t disk_memory;
 	char cmdline[CONFIG_CMDLINE_MAX + 1];
 	unsigned line;                       /* of the [vm NAME] header */
 	unsigned key_line[CONFIG_KEY_COUNT]; /* line of each key given, 0 if absent */
@@ -117,9 +123,10 @@ struct config {
  * Returns the number of errors (nerrors + dropped). */
 unsigned config_parse(struct config *cfg, const char *buf, size_t len);
 
-/* Gives the valid VMs memory in file order from `available` bytes; a VM that does
- * not fit into what is left is marked invalid with an error naming it and both
- * sizes (later, smaller VMs may still fit). Returns the number of VMs marked. */
+/* Gives the valid VMs memory in file order from `available` bytes: each needs its
+ * memory plus its memory disk (disk_memory). A VM that does not fit into what is
+ * left is marked invalid with an error naming it and both sizes (later, smaller VMs
+ * may still fit). Returns the number of VMs marked. */
 unsigned config_check_memory(struct config *cfg, uint64_t available);
 
 /* Adds an error: "line N: " (when line > 0) followed by the formatted text; marks

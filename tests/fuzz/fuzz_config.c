@@ -67,6 +67,10 @@ static void check(const struct config *cfg, unsigned nlines)
 		     v->class_ != CONFIG_CLASS_BACKGROUND) ||
 		    (v->on_crash != CONFIG_ON_CRASH_STOP && v->on_crash != CONFIG_ON_CRASH_RESTART))
 			__builtin_trap();
+		/* A memory disk: whole MiB within the limit, and no file besides. */
+		if (v->disk_memory && (v->disk_memory % CONFIG_DISK_MEMORY_UNIT ||
+				       v->disk_memory > CONFIG_DISK_MEMORY_MAX || v->disk[0]))
+			__builtin_trap();
 	}
 }
 
@@ -89,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t used = 0;
 	for (unsigned i = 0; i < cfg.nvms; i++)
 		if (cfg.vms[i].valid)
-			used += cfg.vms[i].memory;
+			used += cfg.vms[i].memory + cfg.vms[i].disk_memory;
 	if (used > avail)
 		__builtin_trap();
 	return 0;

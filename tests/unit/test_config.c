@@ -197,14 +197,18 @@ static void test_duplicate_keys(void)
 static void test_bad_values(void)
 {
 	CHECK(one_error(VM_HEAD "cpus = 0\n", 4,
-			"line 4: bad value \"0\" for cpus in [vm a] (1 to 64)"));
+			"line 4: bad value \"0\" for cpus in [vm a] (1 to 16)"));
 	CHECK(!cfg.vms[0].valid);
-	CHECK(one_error(VM_HEAD "cpus = 65\n", 4,
-			"line 4: bad value \"65\" for cpus in [vm a] (1 to 64)"));
+	/* The VMM's limit: 17 is refused here, naming the line, not at boot. */
+	CHECK(one_error(VM_HEAD "cpus = 17\n", 4,
+			"line 4: bad value \"17\" for cpus in [vm a] (1 to 16)"));
+	CHECK(one_error(VM_HEAD "cpus = 64\n", 4,
+			"line 4: bad value \"64\" for cpus in [vm a] (1 to 16)"));
 	CHECK(one_error(VM_HEAD "cpus = two\n", 4,
-			"line 4: bad value \"two\" for cpus in [vm a] (1 to 64)"));
-	CHECK_EQ(parse(VM_HEAD "cpus = 64\n"), 0);
-	CHECK_EQ(cfg.vms[0].cpus, 64);
+			"line 4: bad value \"two\" for cpus in [vm a] (1 to 16)"));
+	CHECK_EQ(parse(VM_HEAD "cpus = 16\n"), 0);
+	CHECK_EQ(cfg.vms[0].cpus, 16);
+	CHECK_EQ(CONFIG_MAX_CPUS, 16);
 	CHECK(one_error("[vm a]\nkernel = k\nmemory = 8M\n", 3,
 			"line 3: bad value \"8M\" for memory in [vm a] (a multiple of 4K, at least "
 			"16M)"));
@@ -228,6 +232,95 @@ static void test_bad_values(void)
 	CHECK(one_error(VM_HEAD "disk =\n", 4, "line 4: empty value for disk in [vm a]"));
 	CHECK(one_error(VM_HEAD "disk = a\001b\n", 4,
 			"line 4: invalid character 0x01 in the value of disk in [vm a]"));
+}
+
+static void test_memory_disk(void)
+{
+	CHECK_EQ(parse(VM_HEAD "disk = memory:64M\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 64ull << 20);
+	CHECK_EQ(cfg.vms[0].disk[0], 0);
+	CHECK_EQ(cfg.vms[0].key_line[CONFIG_KEY_DISK], 4);
+	CHECK_EQ(parse(VM_HEAD "disk = memory:1M\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 1ull << 20);
+	CHECK_EQ(parse(VM_HEAD "disk = memory:1024G\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 1ull << 40);
+	CHECK_EQ(parse(VM_HEAD "disk = memory:0x200000\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 2ull << 20);
+	CHECK_EQ(parse(VM_HEAD "disk = memory:2048K # two MiB\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 2ull << 20);
+	/* A file disk has no memory disk; a file of such a name is written ./memory:... */
+	CHECK_EQ(parse(VM_HEAD "disk = d.img\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 0);
+	CHECK(strcmp(cfg.vms[0].disk, "d.img") == 0);
+	CHECK_EQ(parse(VM_HEAD "disk = ./memory:64M\n"), 0);
+	CHECK_EQ(cfg.vms[0].disk_memory, 0);
+	CHECK(strcmp(cfg.vms[0].disk, "./memory:64M") == 0);
+	CHECK_EQ(parse(VM_HEAD "disk = memory\n"), 0);
+	CHECK(strcmp(cfg.vms[0].disk, "memory") == 0);
+
+	static const char *const bad[] = {
+	    "memory:",
+	    "memory:0",
+	    "memory:0M",
+	    "memory:512K",
+	    "memory:1536K",
+	    "memory:1025G",
+	    "memory:2048G",
+	    "memory:64MB",
+	    "memory:-1M",
+	    "memory:sixty",
+	    "memory:1M:2",
+	    "memory:64m",
+	    "memory:99999999999999999999",
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128], msg[CONFIG_MSG_MAX];
+		snprintf(text, sizeof(text), VM_HEAD "disk = %s\n", bad[i]);
+		snprintf(msg, sizeof(msg),
+			 "line 4: bad value \"%.32s\" for disk in [vm a] (memory:SIZE, whole MiB "
+			 "from 1M to 1024G)",
+			 bad[i]);
+		CHECK(one_error(text, 4, msg));
+		CHECK(!cfg.vms[0].valid);
+		CHECK_EQ(cfg.vms[0].disk_memory, 0);
+	}
+	CHECK(one_error(VM_HEAD "disk = memory:64M extra\n", 4,
+			"line 4: trailing garbage \"extra\" after the value of disk in [vm a]"));
+	CHECK(one_error(VM_HEAD "disk = memory:64M\ndisk = memory:32M\n", 5,
+			"line 5: duplicate key \"disk\" in [vm a] (first on line 4)"));
+	CHECK_EQ(cfg.vms[0].disk_memory, 64ull << 20);
+}
+
+/* The memory disk counts against the machine's memory, and the error names it. */
+static void test_memory_disk_check(void)
+{
+	CHECK_EQ(parse("[vm a]\nmemory = 1G\nkernel = k\ndisk = memory:512M\n"
+		       "[vm b]\nmemory = 256M\nkernel = k\n"),
+		 0);
+	CHECK_EQ(config_check_memory(&cfg, 1792ull << 20), 0);
+	CHECK_EQ(parse("[vm a]\nmemory = 1G\nkernel = k\ndisk = memory:512M\n"
+		       "[vm b]\nmemory = 256M\nkernel = k\n"),
+		 0);
+	CHECK_EQ(config_check_memory(&cfg, 1791ull << 20), 1);
+	CHECK(cfg.vms[0].valid && !cfg.vms[1].valid);
+	CHECK(error_is(0, 6,
+		       "line 6: [vm b] needs 256 MiB of memory, only 255 MiB of 1791 MiB "
+		       "left"));
+
+	CHECK_EQ(parse("[vm a]\nmemory = 1G\nkernel = k\ndisk = memory:512M\n"
+		       "[vm b]\nmemory = 256M\nkernel = k\n"),
+		 0);
+	CHECK_EQ(config_check_memory(&cfg, 1280ull << 20), 1);
+	CHECK(!cfg.vms[0].valid && cfg.vms[1].valid); /* b still fits after a */
+	CHECK(error_is(0, 2,
+		       "line 2: [vm a] needs 1536 MiB of memory (with its 512 MiB memory disk, "
+		       "line 4), only 1280 MiB of 1280 MiB left"));
+	CHECK_EQ(cfg.errors[0].vm, 0);
+
+	/* A memory near 2^64 and a memory disk: the sum does not wrap round to fit. */
+	CHECK_EQ(parse("[vm a]\nmemory = 0xfffffffffffff000\nkernel = k\ndisk = memory:1M\n"), 0);
+	CHECK_EQ(config_check_memory(&cfg, ~0ull), 1);
+	CHECK(!cfg.vms[0].valid);
 }
 
 static void test_display(void)
@@ -428,7 +521,7 @@ static void test_valid_vms_survive(void)
 		       "line 1: bad value \"nope\" for host_key (rctrl, lctrl, ralt, lalt, rwin or "
 		       "lwin)"));
 	CHECK_EQ(cfg.errors[0].vm, -1);
-	CHECK(error_is(1, 8, "line 8: bad value \"0\" for cpus in [vm b] (1 to 64)"));
+	CHECK(error_is(1, 8, "line 8: bad value \"0\" for cpus in [vm b] (1 to 16)"));
 	CHECK_EQ(cfg.errors[1].vm, 1);
 	CHECK_EQ(cfg.nvms, 3);
 	CHECK(cfg.vms[0].valid);
@@ -466,7 +559,7 @@ static void test_errors_sorted(void)
 	/* The missing kernel (header line 1) is found after line 2's error. */
 	CHECK_EQ(parse("[vm a]\ncpus = 0\nmemory = 16M\n"), 2);
 	CHECK(error_is(0, 1, "line 1: missing required key \"kernel\" in [vm a]"));
-	CHECK(error_is(1, 2, "line 2: bad value \"0\" for cpus in [vm a] (1 to 64)"));
+	CHECK(error_is(1, 2, "line 2: bad value \"0\" for cpus in [vm a] (1 to 16)"));
 }
 
 static void test_memory_check(void)
@@ -540,6 +633,8 @@ int main(void)
 	RUN(test_unknown_and_misplaced_keys);
 	RUN(test_duplicate_keys);
 	RUN(test_bad_values);
+	RUN(test_memory_disk);
+	RUN(test_memory_disk_check);
 	RUN(test_display);
 	RUN(test_trailing_garbage);
 	RUN(test_too_long);
