@@ -130,6 +130,7 @@ disk    = disk.img
 cmdline = console=ttyS0 panic=-1 tandem.disk tandem.rng tandem.hvc tandem.poweroff" "$img" &&
 		expect "$1" "^dev: tandem-demo: disk: 8192 sectors, first MiB sha256 $sum" &&
 		expect "$1" '^dev: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
+		expect "$1" '^dev: tandem-demo: disk: last MiB wrote ([0-9a-f]{64}) read \1' &&
 		expect "$1" '^dev: tandem-demo: rng: virtio_rng\.0, 64 bytes' &&
 		expect "$1" '^dev: tandem-demo: hvc0 says hello' &&
 		expect "$1" "^dev: tandem-demo: clock $(date -u +%Y)-" &&
@@ -139,6 +140,31 @@ cmdline = console=ttyS0 panic=-1 tandem.disk tandem.rng tandem.hvc tandem.powero
 		expect_not "$1" 'Kernel panic|BUG:|Oops|EXCEPTION|PANIC|went wrong'
 }
 system_test linux-virtio t_linux_virtio
+
+# A memory disk (disk = memory:SIZE): the guest sees a disk of that size, zeros at
+# first, on which a MiB written past the page cache, near its start and at its end,
+# reads back the same; its RAM is given back with the VM's.
+t_linux_memdisk() {
+	local zeros
+	zeros=$(head -c 1048576 /dev/zero | sha256sum | cut -d' ' -f1)
+	linux_vms "$1" 600 'KiB are free again|PANIC|EXCEPTION' "[vm mem]
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+disk    = memory:64M
+display = none
+net     = none
+cmdline = console=ttyS0 panic=-1 tandem.disk tandem.poweroff" &&
+		expect "$1" '^root: config: started VM mem: 1 CPUs, 128 MiB, 64 MiB memory disk, background' &&
+		expect "$1" "^mem: tandem-demo: disk: 131072 sectors, first MiB sha256 $zeros" &&
+		expect "$1" '^mem: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
+		expect "$1" '^mem: tandem-demo: disk: last MiB wrote ([0-9a-f]{64}) read \1' &&
+		expect "$1" '^mem: guest powered off: the VM stops' &&
+		expect "$1" 'mem finished \(status 0\): its [0-9]+ KiB are free again' &&
+		expect_no_leak "$1" &&
+		expect_not "$1" 'Kernel panic|BUG:|Oops|EXCEPTION|PANIC|went wrong|I/O error'
+}
+system_test linux-memdisk t_linux_memdisk
 
 # expect_no_leak LOG: after the last program ended, the root task has as much RAM
 # free as before the first started.
