@@ -1,10 +1,11 @@
 /* The console server: the machine's screen, keyboard and mouse, shared by the VMs'
  * consoles and the management screen.
  *
- * Each VM with a display has a console region (tandem/console.h) that root owns and
- * that outlives restarts of the VM: its VMM's display model keeps the guest's
- * framebuffer and text screen there, and root reads them to draw the focused VM
- * fullscreen. Input from the host drivers (input_report) goes to the focused VM's
+ * Each VM has a console region (tandem/console.h) that root owns and that outlives
+ * restarts of the VM: its VMM's display model keeps the guest's framebuffer and text
+ * screen there, and root reads them to draw the focused VM fullscreen; a VM without
+ * a display has the control page alone, where its VMM reports CPU use and takes the
+ * power button. Input from the host drivers (input_report) goes to the focused VM's
  * ring, except the host key and its combinations, which only root sees: Host+F1 the
  * management screen, Host+F2.. the VMs in configuration order, Host+Left/Right cycle.
  * After every switch a label drawn here names the VM that now has the keyboard.
@@ -114,22 +115,30 @@ static uint64_t region_va(unsigned slot)
 	return REGION_WINDOW + slot * REGION_SPAN;
 }
 
+/* The size of the region's first part: the control page and text buffer with a
+ * display, else the control page alone. */
+static unsigned ctrl_order(const struct console_vm *s)
+{
+	return s->display ? CTRL_ORDER : 0;
+}
+
 /* The region of a VM being started: fresh zeroed RAM of root's own (not the
  * program's: it outlives restarts), mapped in root's window. */
 static bool region_alloc(struct console_vm *s, unsigned slot)
 {
 	uint64_t va = region_va(slot);
-	s->ctrl_phys = phys_alloc_root(CTRL_ORDER, va);
-	s->vram_phys = s->ctrl_phys ? phys_alloc_root(VRAM_ORDER, va + CONSOLE_VRAM_OFF) : 0;
-	if (!s->vram_phys) {
+	s->ctrl_phys = phys_alloc_root(ctrl_order(s), va);
+	s->vram_phys =
+	    s->ctrl_phys && s->display ? phys_alloc_root(VRAM_ORDER, va + CONSOLE_VRAM_OFF) : 0;
+	if (!s->ctrl_phys || (s->display && !s->vram_phys)) {
 		if (s->ctrl_phys)
-			phys_free_root(s->ctrl_phys, CTRL_ORDER, va);
+			phys_free_root(s->ctrl_phys, ctrl_order(s), va);
 		s->ctrl_phys = 0;
 		return false;
 	}
 	struct console_ctrl *c = (struct console_ctrl *)va;
 	c->magic = CONSOLE_MAGIC;
-	c->vram_size = PAGE << VRAM_ORDER;
+	c->vram_size = s->display ? PAGE << VRAM_ORDER : 0;
 	c->want_width = s->width;
 	c->want_height = s->height;
 	s->ctrl = c;
@@ -143,8 +152,9 @@ static void region_free(struct console_vm *s, unsigned slot)
 		return;
 	uint64_t va = region_va(slot);
 	s->ctrl = NULL;
-	phys_free_root(s->ctrl_phys, CTRL_ORDER, va);
-	phys_free_root(s->vram_phys, VRAM_ORDER, va + CONSOLE_VRAM_OFF);
+	phys_free_root(s->ctrl_phys, ctrl_order(s), va);
+	if (s->vram_phys)
+		phys_free_root(s->vram_phys, VRAM_ORDER, va + CONSOLE_VRAM_OFF);
 	s->ctrl_phys = s->vram_phys = 0;
 }
 
@@ -167,11 +177,9 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 	s->display = v->display_width != 0;
 	s->width = v->display_width;
 	s->height = v->display_height;
-	if (s->display) {
-		s->sm = sel_alloc(1);
-		if (hc_create_sm(s->sm, 0) != ST_OK)
-			return -1;
-	}
+	s->sm = sel_alloc(1);
+	if (hc_create_sm(s->sm, 0) != ST_OK)
+		return -1;
 	if (ready)
 		lock();
 	/* The person at the desk starts on the first foreground VM with a display. */
@@ -195,9 +203,10 @@ int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const c
 
 uint64_t console_region_bytes(const struct config_vm *v)
 {
-	/* In whole MiB, as the VMMs' other needs are counted. */
-	uint64_t b = (PAGE << CTRL_ORDER) + (PAGE << VRAM_ORDER);
-	return v->display_width ? (b + (1ULL << 20) - 1) & ~((1ULL << 20) - 1) : 0;
+	/* In whole MiB, as the VMMs' other needs are counted (without a display: the
+	 * control page). */
+	uint64_t b = v->display_width ? (PAGE << CTRL_ORDER) + (PAGE << VRAM_ORDER) : PAGE;
+	return (b + (1ULL << 20) - 1) & ~((1ULL << 20) - 1);
 }
 
 int console_grant(int slot, sel_t pd, uint64_t *size)
@@ -206,18 +215,6 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 	if (slot < 0 || (unsigned)slot >= nvms)
 		return ST_BAD_PARAM;
 	struct console_vm *s = &vms[slot];
-	if (!s->display) {
-		/* No console region, but running all the same (the management screen
-		 * shows it so, and its stop goes through its agent). */
-		if (ready)
-			lock();
-		s->state = VM_RUNNING;
-		s->started_ms = now_ms();
-		full_redraw = true;
-		if (ready)
-			unlock();
-		return ST_OK;
-	}
 	if (ready)
 		lock();
 	bool ok = s->ctrl || region_alloc(s, (unsigned)slot);
@@ -226,6 +223,7 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 		s->ctrl->tail = s->ctrl->head;
 		s->ctrl->seq = 0;
 		s->ctrl->dirty_log = 0;
+		s->ctrl->vcpus = 0;
 		memset((void *)&s->ctrl->mode, 0, sizeof(s->ctrl->mode));
 		s->state = VM_RUNNING;
 		s->started_ms = now_ms();
@@ -235,15 +233,15 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 		unlock();
 	if (!ok)
 		return ST_NO_MEMORY;
-	int st = map_phys(pd, CONSOLE_VA, s->ctrl_phys, CTRL_ORDER, R_MEM_R | R_MEM_W);
-	if (st == ST_OK)
+	int st = map_phys(pd, CONSOLE_VA, s->ctrl_phys, ctrl_order(s), R_MEM_R | R_MEM_W);
+	if (st == ST_OK && s->display)
 		st = map_phys(pd, CONSOLE_VA + CONSOLE_VRAM_OFF, s->vram_phys, VRAM_ORDER,
 			      R_MEM_R | R_MEM_W);
 	if (st == ST_OK)
 		st = hc_delegate(SEL_PD_SELF, pd, crd(CRD_OBJ, 0, R_SM_UP | R_SM_DOWN), s->sm,
 				 LSEL_CONSOLE_SM);
 	if (st == ST_OK)
-		*size = CONSOLE_VRAM_OFF + (PAGE << VRAM_ORDER);
+		*size = s->display ? CONSOLE_VRAM_OFF + (PAGE << VRAM_ORDER) : PAGE;
 	return st;
 }
 
@@ -268,17 +266,19 @@ void console_vm_ended(int slot, enum vm_state state)
 
 /* ---------------------------------------------------------------- input */
 
-static void push(struct console_vm *s, const struct console_event *e)
+/* An event for the VMM (input only to a VM with a display); false if dropped. */
+static bool push(struct console_vm *s, const struct console_event *e)
 {
 	struct console_ctrl *c = s->ctrl;
-	if (!c || s->state != VM_RUNNING)
-		return;
+	if (!c || s->state != VM_RUNNING || (!s->display && e->type != CONSOLE_EV_POWER))
+		return false;
 	uint32_t head = c->head;
 	if (head - c->tail >= CONSOLE_EVENTS)
-		return; /* the VMM is not reading: drop, as a full keyboard buffer would */
+		return false; /* the VMM is not reading: drop, as a full keyboard buffer would */
 	c->ev[head % CONSOLE_EVENTS] = *e;
 	__atomic_store_n(&c->head, head + 1, __ATOMIC_RELEASE);
 	hc_sm_up(s->sm);
+	return true;
 }
 
 static void log_focus(void)
@@ -378,7 +378,7 @@ static struct pixbuf guest_pixbuf(const struct console_vm *s, const struct conso
 static bool draw_vm(struct console_vm *s, bool full)
 {
 	struct console_mode m;
-	if (!s->ctrl || s->state != VM_RUNNING || !read_mode(s, &m)) {
+	if (!s->ctrl || !s->display || s->state != VM_RUNNING || !read_mode(s, &m)) {
 		if (full)
 			ui_draw_blank(&ui, &screen, s);
 		drawn.kind = CONSOLE_OFF;
@@ -496,7 +496,7 @@ static void frame(void)
 		}
 		struct console_vm *s = &vms[ui.focus];
 		changed = draw_vm(s, full);
-		unsigned leds = s->ctrl ? s->ctrl->leds & 7 : 0;
+		unsigned leds = s->ctrl && s->display ? s->ctrl->leds & 7 : 0;
 		if (leds != last_leds) {
 			ps2host_set_leds(leds);
 			last_leds = leds;
@@ -594,12 +594,24 @@ static void render_thread(uint64_t utcb)
 void ui_act(enum ui_action act, int target, struct utcb *own)
 {
 	struct console_vm *s = &vms[target];
-	uprintf_utcb(own, "console: %s VM %s from the management screen\n",
-		     act == UI_START  ? "starting"
-		     : act == UI_STOP ? "stopping"
-				      : "resetting",
-		     s->name);
-	if (act == UI_START) {
+	static const char *const doing[] = {
+	    [UI_START] = "starting VM",
+	    [UI_STOP] = "stopping VM",
+	    [UI_RESET] = "resetting VM",
+	    [UI_POWER] = "pressing the power button of VM",
+	};
+	uprintf_utcb(own, "console: %s %s from the management screen\n", doing[act], s->name);
+	if (act == UI_POWER) {
+		/* The guest decides what to do (a clean shutdown, as a rule); its VMM
+		 * takes the press from the ring, which the guest cannot reach. */
+		struct console_event e = {.type = CONSOLE_EV_POWER, .value = 1};
+		lock();
+		bool ok = push(s, &e);
+		unlock();
+		if (!ok)
+			uprintf_utcb(own, "console: VM %s is not running or takes no events\n",
+				     s->name);
+	} else if (act == UI_START) {
 		launch_lock_thread(own);
 		bool ok = s->state != VM_RUNNING &&
 			  launch_program(the_hip, s->image, s->cmdline, s->who, target);

@@ -1,6 +1,6 @@
 /* What the console server draws with its own font: the management screen (every VM
- * with its state, vCPUs, memory and CPU use; start, stop and reset with
- * confirmation; uptime and load; who has the keyboard), the focus label shown after
+ * with its state, vCPUs, memory and CPU use; start, stop, reset and the power button
+ * with confirmation; uptime and load; who has the keyboard), the focus label shown after
  * every switch, and the screen of a VM that shows nothing. */
 #include <format.h>
 #include <string.h>
@@ -27,6 +27,7 @@ enum {
 	KEY_S = 0x16,
 	KEY_T = 0x17,
 	KEY_N = 0x11,
+	KEY_P = 0x13,
 	KEY_Y = 0x1c,
 	KEY_ESC = 0x29,
 	KEY_DOWN = 0x51,
@@ -47,9 +48,13 @@ void ui_key(struct console_ui *ui, unsigned usage)
 	ui->dirty = true;
 	if (ui->confirm != CONFIRM_NONE) {
 		if (usage == KEY_Y && ui->selected >= 0) {
-			ui->action = ui->confirm == CONFIRM_START  ? UI_START
-				     : ui->confirm == CONFIRM_STOP ? UI_STOP
-								   : UI_RESET;
+			static const enum ui_action acts[] = {
+			    [CONFIRM_START] = UI_START,
+			    [CONFIRM_STOP] = UI_STOP,
+			    [CONFIRM_RESET] = UI_RESET,
+			    [CONFIRM_POWER] = UI_POWER,
+			};
+			ui->action = acts[ui->confirm];
 			ui->action_vm = ui->selected;
 			ui->confirm = CONFIRM_NONE;
 		} else if (usage == KEY_N || usage == KEY_ESC) {
@@ -67,6 +72,7 @@ void ui_key(struct console_ui *ui, unsigned usage)
 	case KEY_S: ui->confirm = CONFIRM_START; break;
 	case KEY_T: ui->confirm = CONFIRM_STOP; break;
 	case KEY_R: ui->confirm = CONFIRM_RESET; break;
+	case KEY_P: ui->confirm = CONFIRM_POWER; break;
 	default: break;
 	}
 }
@@ -189,13 +195,19 @@ void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
 
 	unsigned row = 6 + n;
 	if (ui->confirm != CONFIRM_NONE && n) {
-		static const char *const verbs[] = {"", "Start", "Stop", "Reset"};
-		format_buf(line, sizeof(line), "%s VM %s? Y: yes   N: no", verbs[ui->confirm],
+		static const char *const asks[] = {
+		    [CONFIRM_START] = "Start VM",
+		    [CONFIRM_STOP] = "Stop VM",
+		    [CONFIRM_RESET] = "Reset VM",
+		    [CONFIRM_POWER] = "Press the power button of VM",
+		};
+		format_buf(line, sizeof(line), "%s %s? Y: yes   N: no", asks[ui->confirm],
 			   vms[ui->selected].name);
 		text(dst, 1, row, C_ASK, C_BG, line);
 	}
 	text(dst, 1, row + 2, C_DIM, C_BG,
-	     "Up/Down: choose a VM   S: start   T: stop   R: reset (each asks first)");
+	     "Up/Down: choose a VM   S: start   T: stop   R: reset   P: power button "
+	     "(each asks first)");
 	format_buf(line, sizeof(line),
 		   "Host+F1: this screen   Host+F2..: a VM   Host+Left/Right: the next one   "
 		   "(host key: %s)",

@@ -23,7 +23,8 @@ struct console_vm {
 	uint64_t started_ms;
 	bool display;           /* it has one (display = WxH) */
 	unsigned width, height; /* its initial mode */
-	/* Its console region while it runs (NULL: stopped, or display = none). */
+	/* Its console region while it runs (NULL: stopped); without a display the
+	 * control page alone. */
 	struct console_ctrl *ctrl;
 	uint64_t ctrl_phys, vram_phys;
 	sel_t sm;
@@ -40,8 +41,9 @@ struct console_vm {
 	char who[96];
 };
 
-enum ui_action { UI_NONE, UI_START, UI_STOP, UI_RESET };
-enum ui_confirm { CONFIRM_NONE, CONFIRM_START, CONFIRM_STOP, CONFIRM_RESET };
+/* UI_POWER: the VM's ACPI power button, for its guest to shut down by itself. */
+enum ui_action { UI_NONE, UI_START, UI_STOP, UI_RESET, UI_POWER };
+enum ui_confirm { CONFIRM_NONE, CONFIRM_START, CONFIRM_STOP, CONFIRM_RESET, CONFIRM_POWER };
 
 struct console_ui {
 	const struct hip *hip;

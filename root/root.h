@@ -93,16 +93,17 @@ struct config;
 bool console_init(const struct hip *hip);
 /* The configuration's settings for the consoles (the host key). */
 void console_configure(const struct config *cfg);
-/* Adds VM i of cfg (in configuration order) with its console region when it has a
- * display; returns its slot, or -1 when out of slots or RAM. image/cmdline/who: how
- * to start it again from the management screen. */
+/* Adds VM i of cfg (in configuration order), whose console region comes with its
+ * first start (with a display or without: tandem/console.h); returns its slot, or -1 when out of
+ * slots or RAM. image/cmdline/who: how to start it again from the management screen. */
 int console_add_vm(const struct config *cfg, unsigned i, unsigned image, const char *cmdline,
 		   const char *who);
 struct config_vm;
-/* The RAM the console region of a VM takes (0 without a display). */
+/* The RAM the console region of a VM takes (in whole MiB; the control page alone
+ * without a display). */
 uint64_t console_region_bytes(const struct config_vm *v);
-/* Maps slot's console region into pd at CONSOLE_VA and gives it the input semaphore;
- * *size: the region's size, 0 for a VM without a display. An hc_status. */
+/* Maps slot's console region into pd at CONSOLE_VA and gives it the event semaphore;
+ * *size: the region's size, one page for a VM without a display. An hc_status. */
 int console_grant(int slot, sel_t pd, uint64_t *size);
 /* The program of slot ended (state VM_STOPPED or VM_CRASHED) or was started again
  * (VM_RUNNING). */

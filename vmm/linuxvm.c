@@ -263,6 +263,15 @@ static void msi(void *ctx, uint64_t addr, uint32_t data)
 	to_lapics(&i);
 }
 
+/* The console server pressed the VM's power button (under the VM lock). */
+static void power_button(void *ctx)
+{
+	(void)ctx;
+	pm_power_button(&pm);
+	vm_log(&vm, "power button pressed%s\n",
+	       pm.en & PM1_PWRBTN ? "" : " (the guest does not listen to it)");
+}
+
 /* The entropy device's source: the CPU's RDRAND, when it has one. */
 static bool rdrand_fill(void *ctx, void *buf, size_t len)
 {
@@ -327,8 +336,10 @@ static bool add_pci(const struct linuxvm_options *o, const struct launch_file *d
 		return false;
 	if ((disk || o->disk_memory) && !add_disk(o, disk))
 		return false;
-	return vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb) &&
-	       vmconsole_add_tablet(&console, &pci, SLOT_TABLET) &&
+	if (!vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb))
+		return false;
+	console.power_button = power_button;
+	return vmconsole_add_tablet(&console, &pci, SLOT_TABLET) &&
 	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&

@@ -1,7 +1,9 @@
 /* A VM's console (tandem/console.h): its display model works on the region the root
  * task's console server shares with this VMM, and a thread of its own carries the
- * server's input events to the PS/2 keyboard and mouse, publishes the display's mode
- * and reports the vCPUs' CPU time. */
+ * server's input events to the PS/2 keyboard and mouse and its power button presses
+ * to the VM, publishes the display's mode and reports the vCPUs' CPU time. A VM
+ * without a display has the region's control page alone: the thread reports CPU time
+ * and takes power button presses. */
 #include <hc.h>
 #include <string.h>
 #include <tandem/console.h>
@@ -13,7 +15,7 @@
 
 #define TEXT_GPA      0xb8000ULL
 #define POLL_US       30000 /* input waits at most this; mode and dirty pages go out as often */
-#define CPU_EVERY     20    /* polls between CPU time reports */
+#define CPU_EVERY     20    /* polls between CPU time reports (without a display: each) */
 #define DISPI_INDEX   0x1ce
 #define DISPI_DATA    0x1cf
 #define PCI_ADDR_PORT 0xcf8
@@ -81,13 +83,19 @@ bool vmconsole_init(struct vmconsole *c, struct vm *vm, struct pci_bus *pci, uns
 	con = c;
 	c->vm = vm;
 	c->kbc = kbc;
-	if (!info->console_size)
-		return true;
+	if (info->console_size < 0x1000)
+		return true; /* no region at all: a program started without a console */
 	struct console_ctrl *cc = ctrl();
-	if (cc->magic != CONSOLE_MAGIC || cc->vram_size < (1u << 20) ||
-	    (cc->vram_size & (cc->vram_size - 1)) ||
+	if (cc->magic != CONSOLE_MAGIC) {
+		uprintf("console region: bad magic: no console\n");
+		return true;
+	}
+	c->region = true;
+	if (!cc->vram_size)
+		return true; /* display = none: the control page alone */
+	if (cc->vram_size < (1u << 20) || (cc->vram_size & (cc->vram_size - 1)) ||
 	    CONSOLE_VRAM_OFF + cc->vram_size > info->console_size) {
-		uprintf("console region: bad magic or size: no display\n");
+		uprintf("console region: bad size: no display\n");
 		return true;
 	}
 	unsigned w = cc->want_width, h = cc->want_height;
@@ -214,13 +222,19 @@ static void drain(struct vmconsole *c)
 		tail = head - CONSOLE_EVENTS; /* root wrote past the ring: take the newest */
 	for (; tail != head; tail++) {
 		struct console_event e = cc->ev[tail % CONSOLE_EVENTS];
-		if (e.type == CONSOLE_EV_KEY)
+		if (e.type == CONSOLE_EV_POWER && c->power_button)
+			c->power_button(c->power_ctx);
+		else if (!c->present) {
+			continue; /* no display: no input devices to feed */
+		} else if (e.type == CONSOLE_EV_KEY) {
 			key(c, &e);
-		else if (e.type == CONSOLE_EV_REL || e.type == CONSOLE_EV_ABS)
+		} else if (e.type == CONSOLE_EV_REL || e.type == CONSOLE_EV_ABS) {
 			motion(c, &e);
+		}
 	}
 	__atomic_store_n(&cc->tail, tail, __ATOMIC_RELEASE);
-	cc->leds = i8042_leds(c->kbc) & 7u;
+	if (c->present)
+		cc->leds = i8042_leds(c->kbc) & 7u;
 }
 
 static void report_cpu(struct vmconsole *c)
@@ -274,27 +288,35 @@ static void harvest(struct vmconsole *c, struct utcb *u)
 static void console_thread(uint64_t utcb)
 {
 	struct vmconsole *c = con;
+	/* Without a display nothing needs the short poll: the CPU time goes out at the
+	 * rate it does with one, and events wake the thread anyway. */
+	uint64_t wait_us = c->present ? POLL_US : POLL_US * CPU_EVERY;
+	unsigned every = c->present ? CPU_EVERY : 1;
 	for (unsigned polls = 0;; polls++) {
-		hc_sm_down(LSEL_CONSOLE_SM, POLL_US);
+		hc_sm_down(LSEL_CONSOLE_SM, wait_us);
 		vm_lock(&c->vm->lock);
 		c->vm->cur_utcb = (struct utcb *)utcb;
 		drain(c);
-		publish_mode(c);
-		harvest(c, (struct utcb *)utcb);
+		if (c->present) {
+			publish_mode(c);
+			harvest(c, (struct utcb *)utcb);
+		}
 		vm_unlock(&c->vm->lock);
-		if (polls % CPU_EVERY == 0)
+		if (polls % every == 0)
 			report_cpu(c);
 	}
 }
 
 bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio)
 {
-	if (!c->present)
+	if (!c->region)
 		return true;
-	if (!map_text(c))
-		return false;
-	c->started = true;
-	if (c->vga.pci.bar_map) /* the BAR was placed before the VM's memory existed */
-		map_vram(&c->vga.pci, 0, pci_bar_addr(&c->vga.pci, 0));
+	if (c->present) {
+		if (!map_text(c))
+			return false;
+		c->started = true;
+		if (c->vga.pci.bar_map) /* the BAR was placed before the VM's memory existed */
+			map_vram(&c->vga.pci, 0, pci_bar_addr(&c->vga.pci, 0));
+	}
 	return vm_thread(c->vm, console_thread, cpu, prio);
 }

@@ -16,13 +16,17 @@ struct vmconsole {
 	struct vm *vm;
 	struct i8042 *kbc;
 	struct vga vga;
-	bool present;    /* the root task gave this VM a console region */
+	bool region;     /* the root task gave this VMM a console region */
+	bool present;    /* with a display in it (else the control page alone) */
 	bool started;    /* the VM exists: video memory can be mapped into it */
 	bool dirty_said; /* the log says the dirty log is in use */
 	struct virtio_input tablet;
 	bool has_tablet;
 	uint32_t abs_x, abs_y; /* the tablet's pointer (0 .. VIRTIO_INPUT_ABS_MAX) */
 	uint64_t vram_gpa;     /* where the video memory is mapped in the guest, 0: not */
+	/* Presses the VM's power button (under the VM lock; NULL: it has none). */
+	void (*power_button)(void *ctx);
+	void *power_ctx;
 };
 
 /* Sets up the display in PCI slot slot when the root task gave a console region
@@ -35,8 +39,9 @@ bool vmconsole_init(struct vmconsole *c, struct vm *vm, struct pci_bus *pci, uns
  * runs, pointer motion goes to it as absolute positions instead of to the PS/2
  * mouse. */
 bool vmconsole_add_tablet(struct vmconsole *c, struct pci_bus *pci, unsigned slot);
-/* After vm_create: maps the text buffer and video memory into the guest and starts
- * the thread that feeds input and publishes the mode, on cpu at prio. */
+/* After vm_create: maps the text buffer and video memory into the guest (with a
+ * display) and starts the thread that feeds input and power button presses,
+ * publishes the mode and reports CPU time, on cpu at prio. */
 bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio);
 
 #endif

@@ -1,19 +1,23 @@
 /* A VM's console: the memory a VMM shares with the root task's console server (a
  * user-level convention between root and its VMMs, like launch.h, not kernel ABI).
  *
- * For every VM with a display the root task owns one console region, which outlives
- * restarts of the VM. It maps it into the VMM at CONSOLE_VA, read-write:
+ * For every VM the root task owns one console region, which outlives restarts of the
+ * VM. It maps it into the VMM at CONSOLE_VA, read-write:
  *
  *   CONSOLE_VA                      struct console_ctrl (one page)
  *   CONSOLE_VA + CONSOLE_TEXT_OFF   the VGA text buffer (guest 0xb8000, 32 KiB)
  *   CONSOLE_VA + CONSOLE_VRAM_OFF   video memory, ctrl->vram_size bytes (the display's
  *                                   linear framebuffer BAR)
  *
+ * A VM without a display (display = none) gets the control page alone: vram_size is
+ * 0 and launch_info.console_size one page. Its VMM reports CPU use there all the same
+ * and takes the events that are not input (CONSOLE_EV_POWER).
+ *
  * The VMM writes the mode its display is in and its vCPUs' CPU use; the console
- * server writes input events into the ring and ups the semaphore LSEL_CONSOLE_SM in
- * the VMM's capability space after adding some. Neither side trusts the other's
- * fields: the console server checks the mode against the region before it reads
- * pixels, the VMM checks every event.
+ * server writes events into the ring and ups the semaphore LSEL_CONSOLE_SM in the
+ * VMM's capability space after adding some. Neither side trusts the other's fields:
+ * the console server checks the mode against the region before it reads pixels, the
+ * VMM checks every event. The control page is never mapped into the guest.
  */
 #ifndef TANDEM_ABI_CONSOLE_H
 #define TANDEM_ABI_CONSOLE_H
@@ -30,8 +34,8 @@
 #define CONSOLE_VRAM_MAX  (16ULL << 20)         /* video memory the dirty log covers */
 #define CONSOLE_PAGES     (CONSOLE_VRAM_MAX / 4096)
 
-/* The selector of the input semaphore in a VMM with a console (launch.h: 4 .. 15
- * are reserved for root's conventions). */
+/* The selector of the event semaphore in every VMM (launch.h: 4 .. 15 are reserved
+ * for root's conventions). */
 #define LSEL_CONSOLE_SM 4
 
 enum console_kind {
@@ -57,10 +61,12 @@ struct console_mode {
 
 enum console_event_type {
 	CONSOLE_EV_NONE = 0,
-	CONSOLE_EV_KEY = 1, /* usage (USB HID keyboard page 0x07), value 1 down 0 up */
-	CONSOLE_EV_REL = 2, /* relative motion dx, dy (right, down) and wheel dz
-			     * (towards the user), with the buttons now held */
-	CONSOLE_EV_ABS = 3, /* absolute position x, y in 0 .. 0x7fff, with buttons */
+	CONSOLE_EV_KEY = 1,   /* usage (USB HID keyboard page 0x07), value 1 down 0 up */
+	CONSOLE_EV_REL = 2,   /* relative motion dx, dy (right, down) and wheel dz
+			       * (towards the user), with the buttons now held */
+	CONSOLE_EV_ABS = 3,   /* absolute position x, y in 0 .. 0x7fff, with buttons */
+	CONSOLE_EV_POWER = 4, /* the VM's ACPI power button pressed (and let go) once;
+			       * also for VMs without a display */
 };
 
 #define CONSOLE_BTN_LEFT   0x01
@@ -91,7 +97,7 @@ struct console_ctrl {
 	volatile uint32_t dirty_log;
 	volatile uint64_t dirty[CONSOLE_PAGES / 64];
 
-	/* The input ring: root writes events at head, then head; the VMM reads from
+	/* The event ring: root writes events at head, then head; the VMM reads from
 	 * tail to head, then writes tail. Indices run freely (mod 2^32). */
 	volatile uint32_t head, tail;
 	struct console_event ev[CONSOLE_EVENTS];

@@ -171,3 +171,58 @@ wait ^node:.*tandem-agent:_owner_active_.*focus_desktop 20
 "
 }
 system_test owner-state t_owner_state
+
+# The power button and CPU use of a VM without a display: the management screen
+# shows the CPU use of VM node (display = none) as a figure, not "-"; P with Y
+# presses its ACPI power button (N first leaves it alone), and the guest shuts down
+# and powers off by itself while VM desktop runs on and still takes keys.
+t_console_power() {
+	console_boot "$1" "[vm desktop]
+class   = foreground
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+net     = none
+cmdline = console=ttyS0 panic=-1 tandem.keys
+
+[vm node]
+class   = background
+memory  = 128M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+net     = none
+display = none
+cmdline = console=ttyS0 panic=-1" "
+wait ^desktop:.*tandem-demo:_a_shell_on_the_console 600
+wait ^node:.*tandem-demo:_a_shell_on_the_console 600
+keys ctrl_r+f1
+sleep 4
+dump mgmt
+# VM node's row (the second, text line 6): a digit in column 76, where the CPU
+# column ends in 'N.N%' ('-' without a figure leaves that cell blank).
+anypixel mgmt 608 96 8 16 e0e0e0
+keys down p
+sleep 1
+dump ask
+# The question (text line 8, in its own colour).
+anypixel ask 8 128 400 16 ffd040
+keys n
+sleep 2
+count power_button 0
+mark
+keys p y
+wait console:_pressing_the_power_button_of_VM_node 60
+wait ^node:_power_button_pressed 60
+wait ^node:.*tandem-demo:_power_button_pressed:_shutting_down 120
+wait ^node:_guest_powered_off:_the_VM_stops 120
+wait \[vm_node\]:_node_finished 60
+count ^desktop:.*power_button 0
+count does_not_listen 0
+# VM desktop runs on and still takes keys.
+keys ctrl_r+f2
+type hello
+keys ret
+wait ^desktop:.*tandem-demo:_typed_\"hello\" 120
+"
+}
+system_test console-power t_console_power

@@ -17,6 +17,8 @@ the exit status is the number of failed checks (the last line says so too):
   dump NAME                     screen dump (PPM) kept as NAME
   pixel NAME X Y RRGGBB         the dump's pixel (negative X, Y count from the end)
   notpixel NAME X Y RRGGBB
+  anypixel NAME X Y W H RRGGBB  some pixel of the dump's W x H box at X, Y has the
+                                colour (text drawn there, for instance)
   count REGEX N                 exactly N lines of LOG match
   mark                          later wait and count steps look only at lines after this
   run COMMAND...                a shell command (for instance on the cluster's head)
@@ -147,6 +149,14 @@ def main():
             if (got == args[3].lower()) != (op == "pixel"):
                 fail("screen %s at %d,%d: %s, %s %s" % (args[0], x, y, got,
                      "expected" if op == "pixel" else "expected anything but", args[3]))
+        elif op == "anypixel":
+            w, h, px = dumps[args[0]]
+            x0, y0, bw, bh = (int(a) for a in args[1:5])
+            want = bytes.fromhex(args[5])
+            if not any(px[(y * w + x) * 3:(y * w + x) * 3 + 3] == want
+                       for y in range(y0, min(y0 + bh, h)) for x in range(x0, min(x0 + bw, w))):
+                fail("screen %s: no pixel %s in the %dx%d box at %d,%d" % (
+                    args[0], args[5], bw, bh, x0, y0))
         elif op == "count":
             regex = re.compile(args[0].replace("_", " "))
             n = sum(1 for l in lines()[mark:] if regex.search(l))
