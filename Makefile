@@ -32,7 +32,7 @@ FUZZ_CFLAGS := -std=c11 $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -Iinc
 # Unit-test and fuzzer rules name their sources through per-test variables.
 .SECONDEXPANSION:
 
-.PHONY: all kernel user iso unit fuzz bench test test-unit test-system run cluster-demo deps clean format
+.PHONY: all kernel user iso unit fuzz bench test test-slow test-unit test-system run cluster-demo deps clean format
 all: kernel user iso
 
 # ---------------------------------------------------------------- kernel
@@ -188,6 +188,11 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz
 	@tests/run $(T)
+
+# The slow group: Tandem on Intel VT-x in Bochs (CI runs it with the rest: SLOW=1).
+test-slow: deps
+	@$(MAKE) --no-print-directory all
+	@SLOW=only tests/run $(T)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -52,6 +52,57 @@ qemu_boot() {
 	return $rc
 }
 
+# bochs_boot LOG TIMEOUT END_REGEX CPUS MODULE[:CMDLINE]...
+# Boots Tandem in Bochs (Intel VMX with EPT: a Skylake-X model) from a GRUB ISO of
+# the kernel and the given modules (tools/mkiso), with CPUS CPUs and its first serial
+# port in LOG, until END_REGEX appears (on END_COUNT lines, default 1) or TIMEOUT
+# seconds pass; then stops it. Returns 0 when END_REGEX was seen, 1 on timeout.
+bochs_boot() {
+	local log=$1 timeout=$2 end=$3 cpus=$4
+	shift 4
+	local dir
+	dir=$(mktemp -d)
+	tools/mkiso "$dir/boot.iso" "$KERNEL" "$@" >/dev/null || { rm -rf "$dir"; return 1; }
+	cat >"$dir/bochsrc" <<-BOCHSRC
+		megs: 512
+		cpu: model=corei7_skylake_x, count=$cpus, ips=200000000
+		romimage: file=/usr/share/seabios/bios-256k.bin
+		vgaromimage: file=/usr/share/seabios/vgabios-stdvga.bin
+		ata0-master: type=cdrom, path=$dir/boot.iso, status=inserted
+		boot: cdrom
+		com1: enabled=1, mode=file, dev=$(realpath "$log")
+		display_library: rfb, options="timeout=0"
+		log: $(realpath "$log").bochs
+		panic: action=fatal
+		error: action=report
+		info: action=ignore
+		clock: sync=none
+	BOCHSRC
+	: >"$log"
+	# The Debian build has its debugger in: "c" on its input starts the machine.
+	(cd "$dir" && echo c | "${BOCHS:-bochs}" -q -f bochsrc >/dev/null 2>&1) &
+	local pid=$! waited=0 rc=1
+	while [ "$waited" -lt $((timeout * 2)) ]; do
+		if [ "$(grep -Eac -- "$end" "$log" 2>/dev/null)" -ge "${END_COUNT:-1}" ]; then
+			rc=0
+			sleep 1 # let the last lines arrive
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+		waited=$((waited + 1))
+	done
+	pkill -P "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+	if [ "$rc" -ne 0 ]; then
+		echo "  no '$end' within ${timeout}s"
+		grep -aE '^[0-9]+[eEpP]\[' "$log.bochs" 2>/dev/null | head -5 | sed 's/^/  bochs: /'
+	fi
+	return $rc
+}
+
 # qmp_boot LOG STEPS TIMEOUT QEMU-ARGS...: QEMU (after the command in QEMU_WRAP, if
 # any, such as `ip netns exec NS`) with a QMP socket next to STEPS, driven by the
 # tests/system/qmp.py script in STEPS for at most TIMEOUT seconds; then stopped.
