@@ -226,6 +226,15 @@ static void timer_tsc_deadline(void)
 	CHECK_EQ(lapic_next_event(&apic, 2000000), 0);
 	CHECK(lapic_msr_write(&apic, MSR_IA32_TSC_DEADLINE, 0, 2000000));
 	CHECK_EQ(lapic_next_event(&apic, 2000000), UINT64_MAX);
+	/* The VMM's offset wraps: minus the host's TSC when the VM started (here 7 s
+	 * in). At 8 s the guest's TSC is 1 s worth; a deadline 1 s later is due at
+	 * 9 s, not at once. */
+	apic.cfg.tsc_offset = (uint64_t)0 - 7 * TSC_HZ;
+	CHECK_EQ(lapic_guest_tsc(&apic, 8 * 1000000000ull), TSC_HZ);
+	CHECK(lapic_msr_write(&apic, MSR_IA32_TSC_DEADLINE, 2 * TSC_HZ, 8 * 1000000000ull));
+	CHECK_EQ(lapic_next_event(&apic, 8 * 1000000000ull), 9 * 1000000000ull);
+	CHECK(lapic_msr_write(&apic, MSR_IA32_TSC_DEADLINE, TSC_HZ / 2, 8 * 1000000000ull));
+	CHECK_EQ(lapic_next_event(&apic, 8 * 1000000000ull), 7500000000ull);
 }
 
 static void priorities(void)

@@ -355,9 +355,12 @@ static uint64_t deadline_ns(const struct lapic *a)
 	uint64_t hz = a->cfg.tsc_hz;
 	if (!hz || !a->tsc_deadline)
 		return UINT64_MAX;
-	if (a->tsc_deadline <= a->cfg.tsc_offset)
+	/* The host's TSC when the guest's reaches the deadline: the offset wraps
+	 * (the VMM's is minus the host's TSC at the VM's start), so is this. */
+	uint64_t c = a->tsc_deadline - a->cfg.tsc_offset;
+	if ((int64_t)c <= 0)
 		return 0;
-	uint64_t c = a->tsc_deadline - a->cfg.tsc_offset, secs = c / hz;
+	uint64_t secs = c / hz;
 	if (secs > UINT64_MAX / NS_PER_S - 1)
 		return UINT64_MAX;
 	return secs * NS_PER_S + (c % hz * NS_PER_S + hz - 1) / hz;
