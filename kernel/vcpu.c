@@ -60,22 +60,31 @@ static uint32_t tag_first(void)
 	return vmx ? 1 : 2;
 }
 
-static bool is_intel(void)
+static bool vendor_is(const char *name)
 {
 	struct cpuid r = cpuid(0, 0);
 	uint32_t v[3] = {r.b, r.d, r.c};
-	return memcmp(v, "GenuineIntel", 12) == 0;
+	return memcmp(v, name, 12) == 0;
 }
+
+/* Intel's CPUs have VT-x, AMD's (and Hygon's) SVM; another vendor's whichever it
+ * says it has. */
+static bool neither;
 
 bool vcpu_init_cpu(void)
 {
-	if (cpu_self()->id == 0)
-		vmx = is_intel();
+	if (cpu_self()->id == 0) {
+		bool amd = vendor_is("AuthenticAMD") || vendor_is("HygonGenuine");
+		vmx = vendor_is("GenuineIntel") || (!amd && (cpuid(1, 0).c & (1u << 5)));
+		neither = !amd && !vmx && !(cpuid(0x80000001, 0).c & (1u << 2));
+	}
 	return vmx ? vmx_init_cpu() : svm_init_cpu();
 }
 
 const char *vcpu_missing_reason(void)
 {
+	if (neither)
+		return "this CPU has neither Intel VT-x (VMX) nor AMD-V (SVM)";
 	return vmx ? vmx_missing_reason() : svm_missing_reason();
 }
 

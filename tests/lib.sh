@@ -79,8 +79,10 @@ bochs_boot() {
 		clock: sync=none
 	BOCHSRC
 	: >"$log"
-	# The Debian build has its debugger in: "c" on its input starts the machine.
-	(cd "$dir" && echo c | "${BOCHS:-bochs}" -q -f bochsrc >/dev/null 2>&1) &
+	# The Debian build has its debugger in: "c" on its input starts the machine. Its
+	# own process group, so that stopping it reaches every process of it.
+	setsid bash -c 'cd "$1" && echo c | "$2" -q -f bochsrc >/dev/null 2>&1' bochs \
+		"$dir" "${BOCHS:-bochs}" &
 	local pid=$! waited=0 rc=1
 	while [ "$waited" -lt $((timeout * 2)) ]; do
 		if [ "$(grep -Eac -- "$end" "$log" 2>/dev/null)" -ge "${END_COUNT:-1}" ]; then
@@ -92,8 +94,7 @@ bochs_boot() {
 		sleep 0.5
 		waited=$((waited + 1))
 	done
-	pkill -P "$pid" 2>/dev/null
-	kill "$pid" 2>/dev/null
+	kill -- -"$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -rf "$dir"
 	if [ "$rc" -ne 0 ]; then

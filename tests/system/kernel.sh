@@ -290,3 +290,13 @@ t_nmi() {
 		expect_not "$1" 'EXCEPTION|PANIC|killed'
 }
 system_test nmi-dump t_nmi
+
+t_no_vmx() {
+	# An Intel CPU without VT-x (QEMU's emulation has none): the kernel says which
+	# extension is missing, and a VMM cannot make a vCPU.
+	QEMU_CPU=Skylake-Client qemu_boot "$1" 120 'create the vCPU|VM started|PANIC|EXCEPTION' \
+		-m 256 -kernel "$KERNEL" -initrd "build/root.elf,build/vmm.elf mem=4M heap=rwx" &&
+		expect "$1" 'warning: no hardware virtualization: this CPU has no Intel VT-x \(VMX\)' &&
+		expect "$1" 'vmm: create the vCPU: ST_BAD_HC'
+}
+system_test no-vmx t_no_vmx

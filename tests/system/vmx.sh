@@ -66,3 +66,4 @@ CONF
 		expect_linux_up "$log" "$cpus" "$mem"
 }
 slow_test vmx-linux-1cpu t_vmx_linux 1 1
+slow_test vmx-linux-2cpus t_vmx_linux 2 2
