@@ -37,7 +37,7 @@
 #define VRAM_ORDER    12                    /* 16 MiB of video memory */
 #define CONSOLE_PRIO  50                    /* above every VM (root/vms.c), below root's own 64 */
 #define BAND          16                    /* lines compared at a time for damage */
-#define FAST_MS       33                    /* frame interval while the screen changes */
+#define FAST_MS       30 /* frame interval while the screen changes: 33 Hz, above 30 */
 #define SLOW_MS       100
 #define LEAVE_MS      20000 /* how long a node VM may take to leave its cluster */
 #define LABEL_MS      2000
@@ -561,10 +561,16 @@ static void render_thread(uint64_t utcb)
 	lock();
 	ui.utcb = own;
 	unlock();
+	uint64_t last_frame = 0;
 	for (;;) {
+		/* Frames start an interval apart, however long drawing took (30 Hz while
+		 * the screen changes); input wakes the thread earlier. */
 		uint64_t now = now_ms();
-		unsigned wait = now - last_change < 1000 || now < label_until ? FAST_MS : SLOW_MS;
+		unsigned interval =
+		    now - last_change < 1000 || now < label_until ? FAST_MS : SLOW_MS;
+		uint64_t wait = now - last_frame >= interval ? 1 : interval - (now - last_frame);
 		hc_sm_down(frame_sm, wait * 1000ULL);
+		last_frame = now_ms();
 		lock();
 		ui.utcb = own;
 		frame();

@@ -1,5 +1,5 @@
 /* Checks the CPU the VMM presents: the host's vendor, SSE2 there, and neither SVM
- * (no nested virtualization) nor MONITOR/MWAIT offered. */
+ * nor VMX (no nested virtualization) nor MONITOR/MWAIT offered. */
 #include "guest.inc"
 
 	.code16
@@ -20,6 +20,8 @@ _start:
 	jz bad
 	testl $(1 << 3), %ecx		/* MONITOR */
 	jnz bad
+	testl $(1 << 5), %ecx		/* VMX */
+	jnz bad
 	movl $0x80000001, %eax
 	cpuid
 	testl $(1 << 2), %ecx		/* SVM */
@@ -39,6 +41,6 @@ vendor_msg:
 vendor:
 	.asciz "????????????\n"
 ok_msg:
-	.asciz "features as filtered: SSE2, no MONITOR, no SVM\n"
+	.asciz "features as filtered: SSE2, no MONITOR, no SVM, no VMX\n"
 bad_msg:
 	.asciz "unexpected CPUID features\n"

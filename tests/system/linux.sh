@@ -15,20 +15,26 @@ linux_files() {
 		guests/mkdemo "$BUILD/guests" >/dev/null
 }
 
-# linux_boot LOG CPUS MEMORY_MIB HOST_CPUS [TIMEOUT]: one VM with the demo initramfs,
-# which reports what it finds and powers off.
-linux_boot() {
-	local log=$1 cpus=$2 mem=$3 host_cpus=$4 timeout=${5:-600}
+# linux_conf FILE CPUS MEMORY_MIB: the demo files built, and a configuration of one
+# VM with the demo initramfs, which reports what it finds and powers off.
+linux_conf() {
 	linux_files
 	mkdir -p "$LINUX_DIR"
-	cat >"$LINUX_DIR/vm$cpus.conf" <<CONF
+	cat >"$1" <<CONF
 [vm linux]
-cpus    = $cpus
-memory  = ${mem}M
+cpus    = $2
+memory  = ${3}M
 kernel  = vmlinuz
 initrd  = demo.cpio.gz
 cmdline = console=ttyS0 panic=-1 tandem.poweroff
 CONF
+}
+
+# linux_boot LOG CPUS MEMORY_MIB HOST_CPUS [TIMEOUT]: one VM with the demo initramfs,
+# which reports what it finds and powers off.
+linux_boot() {
+	local log=$1 cpus=$2 mem=$3 host_cpus=$4 timeout=${5:-600}
+	linux_conf "$LINUX_DIR/vm$cpus.conf" "$cpus" "$mem"
 	QEMU_ACCEL=$LINUX_ACCEL qemu_boot "$log" "$timeout" 'guest powered off|the VM stops|PANIC|EXCEPTION' -m 1024 -smp "$host_cpus" \
 		-kernel "$KERNEL" \
 		-initrd "build/root.elf,build/vmm.elf file vmm.elf,$LINUX_DIR/vm$cpus.conf config vm.conf,$BUILD/guests/vmlinuz file vmlinuz,$BUILD/guests/demo.cpio.gz file demo.cpio.gz"

@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "paging.h"
 #include "pd.h"
+#include "timer.h"
 #include "x86.h"
 
 /* Capability MSRs (SDM vol. 3D, appendix A). */
@@ -33,6 +34,7 @@
 #define MSR_VMX_EPT_VPID    0x48c
 #define MSR_VMX_TRUE_PIN    0x48d /* then PROC, EXIT, ENTRY */
 #define MSR_VMX_PIN         0x481
+#define MSR_VMX_MISC        0x485
 #define BASIC_TRUE_CTLS     (1ULL << 55)
 #define BASIC_IO_INFO       (1ULL << 54)
 #define CPUID_VMX           (1u << 5) /* CPUID.1:ECX */
@@ -72,6 +74,7 @@
 #define PIN_EXTINT         (1u << 0)
 #define PIN_NMI            (1u << 3)
 #define PIN_VIRTUAL_NMI    (1u << 5)
+#define PIN_PREEMPT_TIMER  (1u << 6)
 #define PROC_INTWIN        (1u << 2)
 #define PROC_TSC_OFFSET    (1u << 3)
 #define PROC_HLT           (1u << 7)
@@ -158,6 +161,7 @@ enum {
 	F_GUEST_INTR = 0x4824,
 	F_GUEST_ACTIVITY = 0x4826,
 	F_GUEST_SYSENTER_CS = 0x482a,
+	F_PREEMPT_TIMER = 0x482e,
 	F_HOST_SYSENTER_CS = 0x4c00,
 	F_CR0_MASK = 0x6000,
 	F_CR4_MASK = 0x6002,
@@ -217,6 +221,7 @@ enum {
 	ER_EPT_VIOLATION = 48,
 	ER_EPT_MISCONFIG = 49,
 	ER_INVEPT = 50,
+	ER_PREEMPT_TIMER = 52,
 	ER_INVVPID = 53,
 	ER_XSETBV = 55,
 	ER_INVPCID = 58,
@@ -262,6 +267,11 @@ static bool present, io_info, ept_ad, ept_2m, invept_single, vpid_on;
 static const char *missing = "not detected yet";
 static uint32_t revision;
 static uint32_t pin_ctl, proc_ctl, proc2_ctl, exit_ctl, entry_ctl;
+/* The VMX-preemption timer's start value: a guest that runs this long without an
+ * exit leaves, whether or not a host interrupt made it (a CPU, or an emulator, that
+ * misses one while the guest has IF clear must not lose its CPU to it for good). */
+static uint32_t preempt_ticks;
+#define PREEMPT_HZ 100
 static uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 static uint64_t cr0_mask, cr4_mask; /* bits a guest's write of which exits */
 static paddr_t msr_bitmap, msr_bitmap_pass;
@@ -339,7 +349,7 @@ static bool detect(void)
 	io_info = basic & BASIC_IO_INFO;
 	/* The true controls let the default-1 bits that do not matter be cleared. */
 	unsigned t = basic & BASIC_TRUE_CTLS ? MSR_VMX_TRUE_PIN : MSR_VMX_PIN;
-	pin_ctl = adjust(t, PIN_EXTINT | PIN_NMI | PIN_VIRTUAL_NMI);
+	pin_ctl = adjust(t, PIN_EXTINT | PIN_NMI | PIN_VIRTUAL_NMI | PIN_PREEMPT_TIMER);
 	uint32_t want = PROC_TSC_OFFSET | PROC_HLT | PROC_MWAIT | PROC_TPR_SHADOW |
 			PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_MONITOR | PROC_SECONDARY;
 	proc_ctl = adjust(t + 1, want);
@@ -376,6 +386,11 @@ static bool detect(void)
 	    !(ept & (EPT_INVEPT_SINGLE | EPT_INVEPT_ALL))) {
 		missing = "this CPU's EPT lacks 4-level tables, write-back or INVEPT";
 		return false;
+	}
+	if (pin_ctl & PIN_PREEMPT_TIMER) {
+		/* It counts down by one every 2^rate TSC cycles (A.6): 10 ms. */
+		uint64_t ticks = (timer_rates.tsc_hz / PREEMPT_HZ) >> (rdmsr(MSR_VMX_MISC) & 31);
+		preempt_ticks = ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1;
 	}
 	ept_ad = ept & EPT_AD;
 	ept_2m = ept & EPT_2M;
@@ -1032,8 +1047,10 @@ static bool cr_access(struct vmx_vcpu *v, uint64_t qual, uint64_t len)
 		val &= 0xffffffffULL; /* outside 64-bit code: 32-bit operands */
 	if (cr == 0) {
 		bool long_mode = (s->efer & EFER_LME) && (val & CR0_PG);
+		bool code64 = (s->efer & (1u << 10)) && (s->cs.ar & 0x200);
 		if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
-		    ((val & CR0_NW) && !(val & CR0_CD)) || (long_mode && !(s->cr4 & CR4_PAE))) {
+		    (code64 && !(val & CR0_PG)) || ((val & CR0_NW) && !(val & CR0_CD)) ||
+		    (long_mode && !(s->cr4 & CR4_PAE))) {
 			inject_exception(v, VEC_GP, true, 0);
 			return true;
 		}
@@ -1058,10 +1075,14 @@ static bool cr_access(struct vmx_vcpu *v, uint64_t qual, uint64_t len)
 
 extern int vmx_enter(struct vmx_gprs *gprs, int launched);
 
-/* After a VM exit: TR's limit is 0x67 now, which would cut the I/O bitmap off the
- * TSS; loading TR again (its descriptor made available) brings it back. */
-static void reload_tr(struct cpu *c)
+/* After a VM exit the GDT's limit is 0xffff and TR's 0x67 (27.5.2): the first would
+ * let user code load descriptors from the TSS and I/O bitmap after the GDT, the
+ * second cut the I/O bitmap off the TSS. Both are loaded again (TR's descriptor
+ * made available first). */
+static void reload_gdt_tr(struct cpu *c)
 {
+	struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uintptr_t)c->gdt};
+	__asm__ volatile("lgdt %0" : : "m"(gdtr));
 	c->gdt[SEL_TSS >> 3] &= ~(2ULL << 40);
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 }
@@ -1105,6 +1126,8 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 			v->flushed_once = true;
 		}
 		vmwrite(F_HOST_CR3, read_cr3());
+		if (pin_ctl & PIN_PREEMPT_TIMER)
+			vmwrite(F_PREEMPT_TIMER, preempt_ticks);
 		flush_state(v);
 		events_before_entry(v);
 		if (v->cr2 != read_cr2())
@@ -1114,7 +1137,7 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		int failed = vmx_enter(&v->gprs, v->launched);
 		if (fpu_xcr0 && v->xcr0 != fpu_xcr0)
 			xsetbv(0, fpu_xcr0);
-		reload_tr(c);
+		reload_gdt_tr(c);
 		qual[0] = qual[1] = 0;
 		*inst_len = 0;
 		if (failed) {
@@ -1123,15 +1146,16 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 			qual[0] = 0x10000 | vmread(F_VM_ERROR);
 			return VEXIT_INVALID;
 		}
-		v->launched = true;
 		v->cr2 = read_cr2();
 		uint32_t reason = (uint32_t)vmread(F_EXIT_REASON);
+		/* A VM entry that failed on the guest's state did not launch (26.8). */
 		if (reason & REASON_ENTRY_FAILED) {
 			read_state(v);
 			qual[0] = reason;
 			v->st.inj = 0;
 			return VEXIT_INVALID;
 		}
+		v->launched = true;
 		read_state(v);
 		if (!v->held_intr) /* else not delivered: still the VMM's event */
 			v->st.inj = 0;
@@ -1139,7 +1163,8 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		uint64_t q = vmread(F_QUAL);
 		uint64_t len = vmread(F_EXIT_LEN);
 		switch (reason & 0xffff) {
-		case ER_EXTINT: return VEXIT_COUNT; /* the host's: the caller lets it in */
+		case ER_EXTINT:
+		case ER_PREEMPT_TIMER: return VEXIT_COUNT; /* the host's: the caller lets it in */
 		case ER_EXCEPTION: {
 			uint32_t info = (uint32_t)vmread(F_EXIT_INFO);
 			unsigned vec = info & 0xff;
