@@ -3,13 +3,14 @@
 # group (`make test-slow`; CI runs them too, with SLOW=1).
 
 # Every test guest of the SVM tests at once, each in its own VM on one CPU.
-VMX_GUESTS="hello modes irq io cpuid ud mmio avx inject tsc passthru triple probe spin ticker"
+VMX_GUESTS="hello modes irq io cpuid ud mmio avx inject tsc passthru triple probe spin ticker spinread"
 
 t_vmx_guests() {
 	local mods=(build/root.elf) g
 	for g in $VMX_GUESTS; do
 		local extra=""
 		[ "$g" = passthru ] && extra="pass_io=0x61"
+		[ "$g" = spinread ] && extra="revoke_after=200"
 		local grant=""
 		[ "$g" = passthru ] && grant="io=0x61 "
 		mods+=("build/vmm.elf:mem=4M heap=rwx ${grant}name=$g -- guest=$g $extra")
@@ -46,6 +47,8 @@ t_vmx_guests() {
 		expect "$1" 'probe: guest: beyond my RAM: all ones, and my writes went nowhere' &&
 		expect "$1" 'spin: guest: s' &&
 		expect "$1" 'ticker: guest: tick t' &&
+		expect "$1" "spinread: took the guest's RAM away: ST_OK" &&
+		expect "$1" 'spinread: guest RAM at guest-physical 0x[0-9a-f]+ is gone \(rip 0x7c1[0-9a-f]\): the VM stops' &&
 		expect_not "$1" 'went wrong|not handled yet|not one the emulator knows|wrong|EXCEPTION|PANIC'
 }
 slow_test vmx-guests t_vmx_guests
