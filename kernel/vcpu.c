@@ -114,7 +114,7 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 		*status = ST_BAD_HC;
 		return NULL;
 	}
-	if (cpu >= cpus_possible || !cpus[cpu].online) {
+	if (cpu >= cpus_possible || !cpus[cpu].online || (vmx && !vmx_cpu_ready(cpu))) {
 		*status = ST_BAD_CPU;
 		return NULL;
 	}

@@ -262,6 +262,14 @@ uint32_t svm_asid_limit(void)
 	return asid_max;
 }
 
+/* Which exceptions exit: the VMM's, and always #DB and #AC: a guest whose #DB or
+ * #AC delivery faults again would otherwise loop in the delivery, where no host
+ * interrupt reaches it. Those the VMM did not ask for go back into the guest. */
+static void update_exc_bitmap(struct svm_vcpu *v)
+{
+	*u32_at(v->vmcb, VMCB_INTERCEPT_EXC) = v->exc_bitmap | 1u << VEC_DB | 1u << VEC_AC;
+}
+
 bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t asid)
 {
 	v->asid = asid;
@@ -287,6 +295,7 @@ bool svm_vcpu_init(struct svm_vcpu *v, paddr_t npt_root, paddr_t iopm, uint32_t 
 	*u64_at(b, VMCB_RFLAGS) = 2;
 	*u64_at(b, VMCB_DR6) = 0xffff0ff0;
 	*u64_at(b, VMCB_DR7) = 0x400;
+	update_exc_bitmap(v);
 	return true;
 }
 
@@ -365,13 +374,6 @@ void svm_get_state(struct svm_vcpu *v, struct vcpu_state *s, unsigned mtd)
 	if (mtd & MTD_CTRL)
 		s->ctrl = (uint64_t)v->exc_bitmap << VCTRL_EXC_BITMAP_SHIFT |
 			  (*u64_at(b, VMCB_MSRPM) == msrpm_pass ? VCTRL_PASS_SYSCALL_MSRS : 0);
-}
-
-/* Which exceptions exit: the VMM's, and #DB while an NMI handler's IRET is stepped. */
-static void update_exc_bitmap(struct svm_vcpu *v)
-{
-	*u32_at(v->vmcb, VMCB_INTERCEPT_EXC) =
-	    v->exc_bitmap | (v->iret_stepping ? 1u << VEC_DB : 0);
 }
 
 void svm_set_state(struct svm_vcpu *v, const struct vcpu_state *s, unsigned mtd)
@@ -612,6 +614,14 @@ unsigned svm_run(struct svm_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 				continue;
 			}
 			qual[0] = VEC_DB;
+			return VEXIT_EXCEPTION;
+		case EXIT_EXC_BASE + VEC_AC:
+			if (!(v->exc_bitmap & (1u << VEC_AC))) {
+				inject_exception(b, VEC_AC, true, 0);
+				continue;
+			}
+			qual[0] = VEC_AC;
+			qual[1] = info1;
 			return VEXIT_EXCEPTION;
 		default:
 			if (code >= EXIT_EXC_BASE && code < EXIT_EXC_BASE + 32) {

@@ -43,11 +43,14 @@
 #define CR0_TS              (1ULL << 3)
 #define CR0_NW              (1ULL << 29)
 #define CR0_CD              (1ULL << 30)
-#define MSR_PAT             0x277
-#define MSR_CSTAR           0xc0000083
-#define MSR_SYSENTER_CS     0x174
-#define MSR_SYSENTER_ESP    0x175
-#define MSR_SYSENTER_EIP    0x176
+/* CR4 bits no guest may set: VMX and SMX (not offered), and protection keys and
+ * CET, whose state (PKRU, the CET MSRs) the kernel does not switch. */
+#define CR4_FORBIDDEN    ((1ULL << 13) | (1ULL << 14) | (1ULL << 22) | (1ULL << 23))
+#define MSR_PAT          0x277
+#define MSR_CSTAR        0xc0000083
+#define MSR_SYSENTER_CS  0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
 
 /* EPT and VPID capabilities (SDM vol. 3D, A.10). */
 #define EPT_WALK4         (1ULL << 6)
@@ -57,6 +60,9 @@
 #define EPT_AD            (1ULL << 21)
 #define EPT_INVEPT_SINGLE (1ULL << 25)
 #define EPT_INVEPT_ALL    (1ULL << 26)
+#define VPID_INVVPID      (1ULL << 32)
+#define VPID_SINGLE       (1ULL << 41)
+#define VPID_ALL          (1ULL << 42)
 
 /* EPT entries (SDM vol. 3C, 29.3.2). */
 #define EPTE_R     (1ULL << 0)
@@ -95,11 +101,13 @@
 #define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_INVPCID      (1u << 12)
 #define PROC2_XSAVES       (1u << 20)
+#define EXIT_SAVE_DEBUG    (1u << 2)
 #define EXIT_HOST_64       (1u << 9)
 #define EXIT_SAVE_PAT      (1u << 18)
 #define EXIT_LOAD_PAT      (1u << 19)
 #define EXIT_SAVE_EFER     (1u << 20)
 #define EXIT_LOAD_EFER     (1u << 21)
+#define ENTRY_LOAD_DEBUG   (1u << 2)
 #define ENTRY_IA32E        (1u << 9)
 #define ENTRY_LOAD_PAT     (1u << 14)
 #define ENTRY_LOAD_EFER    (1u << 15)
@@ -124,6 +132,7 @@ enum {
 	F_TSC_OFFSET = 0x2010,
 	F_VAPIC = 0x2012,
 	F_EPTP = 0x201a,
+	F_XSS_EXITING = 0x202c,
 	F_GUEST_PHYS = 0x2400,
 	F_LINK = 0x2800,
 	F_GUEST_DEBUGCTL = 0x2802,
@@ -135,6 +144,8 @@ enum {
 	F_PIN = 0x4000,
 	F_PROC = 0x4002,
 	F_EXC_BITMAP = 0x4004,
+	F_PF_MASK = 0x4006,
+	F_PF_MATCH = 0x4008,
 	F_CR3_TARGETS = 0x400a,
 	F_EXIT_CTLS = 0x400c,
 	F_EXIT_MSR_STORE_N = 0x400e,
@@ -246,6 +257,10 @@ enum {
 #define AR_UNUSABLE       (1u << 16)
 #define RFLAGS_RESERVED_1 (1ULL << 1)
 #define VEC_NMI_          2
+/* Exceptions that always exit: a guest whose #DB or #AC delivery faults again would
+ * otherwise loop in the delivery, where neither interrupts nor the preemption timer
+ * reach it (the CPU never gets to an instruction boundary). */
+#define ALWAYS_EXC ((1u << VEC_DB) | (1u << VEC_AC))
 
 /* The MSRs switched through the MSR areas (26.4, 27.4): what VM entry and exit do
  * not load themselves and a guest may write without exits (VCTRL_PASS_SYSCALL_MSRS). */
@@ -263,7 +278,8 @@ struct msr_entry {
 	uint64_t value;
 };
 
-static bool present, io_info, ept_ad, ept_2m, invept_single, vpid_on;
+static bool present, io_info, ept_ad, ept_2m, invept_single, vpid_on, invvpid_single;
+static bool cpu_ready[MAX_CPUS];
 static const char *missing = "not detected yet";
 static uint32_t revision;
 static uint32_t pin_ctl, proc_ctl, proc2_ctl, exit_ctl, entry_ctl;
@@ -290,8 +306,8 @@ const char *vmx_missing_reason(void)
 
 static inline uint64_t vmread(uint64_t field)
 {
-	uint64_t v;
-	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(field) : "cc");
+	uint64_t v = 0; /* stays 0 without a current VMCS */
+	__asm__ volatile("vmread %1, %0" : "+r"(v) : "r"(field) : "cc");
 	return v;
 }
 
@@ -313,6 +329,15 @@ VMX_PADDR_OP(vmxon, "vmxon")
 VMX_PADDR_OP(vmclear, "vmclear")
 VMX_PADDR_OP(vmptrld, "vmptrld")
 #undef VMX_PADDR_OP
+
+static void invvpid(uint32_t vpid)
+{
+	struct {
+		uint64_t vpid, zero;
+	} desc = {vpid, 0};
+	uint64_t type = invvpid_single ? 1 : 2;
+	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+}
 
 static void invept(unsigned type, uint64_t eptp)
 {
@@ -355,8 +380,10 @@ static bool detect(void)
 	proc_ctl = adjust(t + 1, want);
 	uint32_t exit_want =
 	    EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER;
-	exit_ctl = adjust(t + 2, exit_want);
-	entry_ctl = adjust(t + 3, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER) & ~ENTRY_IA32E;
+	/* The guest's DR7 and DEBUGCTL saved and loaded: VM exits set DR7 to 0x400. */
+	exit_ctl = adjust(t + 2, exit_want | EXIT_SAVE_DEBUG);
+	entry_ctl =
+	    adjust(t + 3, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG) & ~ENTRY_IA32E;
 	if ((proc_ctl & (PROC_CR3_LOAD | PROC_CR3_STORE)) ||
 	    (pin_ctl & (PIN_EXTINT | PIN_NMI | PIN_VIRTUAL_NMI)) !=
 		(PIN_EXTINT | PIN_NMI | PIN_VIRTUAL_NMI) ||
@@ -395,7 +422,12 @@ static bool detect(void)
 	ept_ad = ept & EPT_AD;
 	ept_2m = ept & EPT_2M;
 	invept_single = ept & EPT_INVEPT_SINGLE;
-	vpid_on = proc2_ctl & PROC2_VPID;
+	/* VPIDs only with INVVPID: emulated paging changes must flush them. */
+	vpid_on =
+	    (proc2_ctl & PROC2_VPID) && (ept & VPID_INVVPID) && (ept & (VPID_SINGLE | VPID_ALL));
+	invvpid_single = ept & VPID_SINGLE;
+	if (!vpid_on)
+		proc2_ctl &= ~PROC2_VPID;
 	cr0_fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 	cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
@@ -405,7 +437,7 @@ static bool detect(void)
 	 * fixed ones (VMXE) are hidden behind the read shadow. */
 	cr0_fixed0 &= ~(uint64_t)(CR0_PE | CR0_PG);
 	cr0_mask = ~(CR0_TS | CR0_WP) & 0xffffffffULL;
-	cr4_mask = cr4_fixed0 | ~cr4_fixed1;
+	cr4_mask = cr4_fixed0 | ~cr4_fixed1 | CR4_FORBIDDEN;
 	return true;
 }
 
@@ -451,8 +483,11 @@ bool vmx_init_cpu(void)
 	*(uint32_t *)phys_to_virt(vmxon_region[id]) = revision;
 	if (!vmxon(vmxon_region[id])) {
 		missing = "VMXON failed";
+		if (id != 0)
+			log_warn("vmx: VMXON failed on CPU %u: no vCPUs there", id);
 		return false;
 	}
+	cpu_ready[id] = true;
 	if (id == 0) {
 		msr_bitmap = page_alloc(0);
 		msr_bitmap_pass = page_alloc(0);
@@ -469,6 +504,11 @@ bool vmx_init_cpu(void)
 			 ept_2m ? " and 2 MiB pages" : "", vpid_on ? "VPIDs" : "no VPIDs");
 	}
 	return present;
+}
+
+bool vmx_cpu_ready(unsigned cpu)
+{
+	return cpu < MAX_CPUS && cpu_ready[cpu];
 }
 
 uint64_t vmx_ept_flags(unsigned rights, bool ram)
@@ -535,6 +575,7 @@ static void load_vmcs(struct vmx_vcpu *v, unsigned id)
 		vmptrld(v->vmcs);
 		current_vmcs[id] = v->vmcs;
 	}
+	v->loaded = true;
 }
 
 struct desc_ptr {
@@ -603,6 +644,10 @@ static void setup_vmcs(struct vmx_vcpu *v, paddr_t iopm)
 	vmwrite(F_GUEST_ACTIVITY, 0);
 	vmwrite(F_GUEST_INTR, 0);
 	vmwrite(F_ENTRY_INFO, 0);
+	vmwrite(F_PF_MASK, 0);
+	vmwrite(F_PF_MATCH, 0);
+	if (v->proc2 & PROC2_XSAVES)
+		vmwrite(F_XSS_EXITING, 0);
 	vmwrite(F_GUEST_SYSENTER_CS, 0);
 	vmwrite(F_GUEST_SYSENTER_ESP, 0);
 	vmwrite(F_GUEST_SYSENTER_EIP, 0);
@@ -652,11 +697,11 @@ void vmx_vcpu_free(struct vmx_vcpu *v)
 	if (v->vmcs) {
 		unsigned id = cpu_self()->id;
 		clear_zombies(id);
-		if (v->cpu == id || !v->launched) {
+		if (v->cpu == id || !v->loaded) {
 			/* Never current elsewhere: cleared (if at all) here. */
 			if (current_vmcs[id] == v->vmcs)
 				current_vmcs[id] = 0;
-			if (v->launched)
+			if (v->loaded)
 				vmclear(v->vmcs);
 			page_free(v->vmcs, 0);
 		} else {
@@ -691,7 +736,7 @@ static uint32_t ar_to_vmx(const struct vcpu_seg *s, bool real, bool is_cs)
 	uint32_t a = s->ar;
 	if (!(a & 0x80)) {
 		if (!real && !is_cs)
-			return AR_UNUSABLE;
+			return AR_UNUSABLE | (a & 0x60); /* SS's DPL is the CPL still */
 		a = is_cs ? 0x9b : 0x93;
 	}
 	a |= 0x11; /* S, accessed */
@@ -759,7 +804,7 @@ static bool load_pdptes(struct vmx_vcpu *v, uint64_t cr3)
 	uint64_t gpa = cr3 & 0xffffffe0ULL;
 	paddr_t pa = pd_translate(v->vm, gpa & ~(uint64_t)PAGE_MASK);
 	memset(v->pdpte, 0, sizeof(v->pdpte));
-	if (!pa)
+	if (!pa || !mem_is_ram(pa)) /* device memory: not read from here */
 		return false;
 	const uint64_t *p = (const uint64_t *)((char *)phys_to_virt(pa) + (gpa & PAGE_MASK));
 	for (unsigned i = 0; i < 4; i++) {
@@ -797,6 +842,9 @@ static void flush_state(struct vmx_vcpu *v)
 		v->cr2 = s->cr2;
 		v->xcr0 = fpu_xcr0_valid(s->xcr0) ? s->xcr0 : XCR0_X87;
 	}
+	if ((d & MTD_CR) && v->vpid &&
+	    (s->cr0 != v->seen_cr0 || s->cr3 != v->seen_cr3 || s->cr4 != v->seen_cr4))
+		invvpid(v->vpid); /* paging changed without the guest's own MOV to CR */
 	if (d & (MTD_CR | MTD_EFER)) {
 		/* EFER.LMA and IA-32e mode go together (26.2.4). */
 		vmwrite(F_GUEST_EFER, s->efer);
@@ -826,7 +874,7 @@ static void flush_state(struct vmx_vcpu *v)
 		vmwrite(F_TSC_OFFSET, s->tsc_offset);
 	if (d & MTD_CTRL) {
 		v->exc_bitmap = (uint32_t)(s->ctrl >> VCTRL_EXC_BITMAP_SHIFT);
-		vmwrite(F_EXC_BITMAP, v->exc_bitmap);
+		vmwrite(F_EXC_BITMAP, v->exc_bitmap | ALWAYS_EXC);
 		v->pass_msrs = s->ctrl & VCTRL_PASS_SYSCALL_MSRS;
 		vmwrite(F_MSR_BITMAP, v->pass_msrs ? msr_bitmap_pass : msr_bitmap);
 	}
@@ -852,6 +900,7 @@ static void read_state(struct vmx_vcpu *v)
 	s->idtr.limit = (uint32_t)vmread(F_GUEST_IDTR_LIMIT);
 	s->idtr.base = vmread(F_GUEST_IDTR_BASE);
 	s->intr_shadow = (vmread(F_GUEST_INTR) & (INTR_STI | INTR_MOV_SS)) != 0;
+	v->seen_cr0 = s->cr0, v->seen_cr3 = s->cr3, v->seen_cr4 = s->cr4;
 	if (pae_legacy(s))
 		for (unsigned i = 0; i < 4; i++)
 			v->pdpte[i] = vmread(F_GUEST_PDPTE0 + 2 * i);
@@ -885,7 +934,7 @@ void vmx_get_state(struct vmx_vcpu *v, struct vcpu_state *s, unsigned mtd)
 	if (mtd & MTD_DTR)
 		s->gdtr = st->gdtr, s->idtr = st->idtr;
 	if (mtd & MTD_INJ)
-		s->inj = st->inj | (v->window ? VINJ_WINDOW : 0);
+		s->inj = (st->inj & INFO_VALID ? st->inj : v->held) | (v->window ? VINJ_WINDOW : 0);
 	if (mtd & MTD_STA)
 		s->intr_shadow = st->intr_shadow;
 	if (mtd & MTD_TSC)
@@ -923,6 +972,7 @@ void vmx_set_state(struct vmx_vcpu *v, const struct vcpu_state *s, unsigned mtd)
 		st->gdtr = s->gdtr, st->idtr = s->idtr;
 	if (mtd & MTD_INJ) {
 		st->inj = s->inj & ~VINJ_WINDOW;
+		v->held = 0; /* the VMM's word replaces it, as it would EVENTINJ */
 		v->window = s->inj & VINJ_WINDOW;
 		/* An NMI waits in the kernel for the guest to be able to take it. */
 		if ((st->inj & INFO_VALID) && (st->inj & INFO_TYPE_MASK) == INFO_TYPE_NMI) {
@@ -969,41 +1019,61 @@ static uint32_t entry_event(struct vmx_vcpu *v, uint64_t ev)
 }
 
 /* Sets up the event VM entry delivers, with the windows the guest must open first
- * (26.3.1.5): an interrupt the guest cannot take yet, or an NMI while it is in its
- * NMI handler, waits here (SVM's EVENTINJ would force it in). */
+ * (26.3.1.5, 25.6.2): exceptions and re-injected events first, then NMIs, then an
+ * interrupt, which waits in held while the guest cannot take it. */
 static void events_before_entry(struct vmx_vcpu *v)
 {
 	struct vcpu_state *s = &v->st;
 	uint32_t intr = (uint32_t)vmread(F_GUEST_INTR) & ~(INTR_STI | INTR_MOV_SS);
 	if (s->intr_shadow & 1)
 		intr |= s->rflags & RFLAGS_IF ? INTR_STI : INTR_MOV_SS;
-	bool blocked = intr & (INTR_STI | INTR_MOV_SS);
+	bool shadow = intr & (INTR_STI | INTR_MOV_SS);
+	bool can_int = !shadow && (s->rflags & RFLAGS_IF);
 	uint32_t proc = v->proc & ~(PROC_INTWIN | PROC_NMIWIN);
 	uint32_t info = entry_event(v, s->inj);
-	v->held_intr = false;
-	if ((info & INFO_TYPE_MASK) == INFO_TYPE_EXTINT && info &&
-	    (blocked || !(s->rflags & RFLAGS_IF))) {
-		v->held_intr = true;
-		proc |= PROC_INTWIN;
-		info = 0;
-	}
+	v->sent_inj = v->sent_held = false;
+	if (!info)
+		s->inj = 0;
 	if ((info & INFO_TYPE_MASK) == INFO_TYPE_NMI && info) {
 		v->nmi_pending = true;
+		s->inj = 0;
 		info = 0;
 	}
-	if (!info && v->nmi_pending && !v->held_intr) {
-		if (blocked || (intr & INTR_NMI)) {
+	bool extint = info && (info & INFO_TYPE_MASK) == INFO_TYPE_EXTINT;
+	if (extint && !can_int && !v->held) {
+		v->held = s->inj;
+		s->inj = 0;
+		info = 0;
+	} else if (extint && !can_int) {
+		info = 0; /* a second one: it waits where it is */
+		proc |= PROC_INTWIN;
+	}
+	v->sent_inj = info != 0;
+	if (!info && v->nmi_pending) {
+		/* An NMI window opens without MOV-SS and NMI blocking; STI's shadow
+		 * ends at an interrupt window (some CPUs refuse an NMI inside it). */
+		if (intr & (INTR_MOV_SS | INTR_NMI)) {
 			proc |= PROC_NMIWIN;
+		} else if (shadow) {
+			proc |= PROC_INTWIN;
 		} else {
 			info = INFO_VALID | INFO_TYPE_NMI | VEC_NMI_;
 			v->nmi_pending = false;
+		}
+	}
+	if (!info && v->held) {
+		if (can_int) {
+			info = entry_event(v, v->held);
+			v->sent_held = true;
+		} else {
+			proc |= PROC_INTWIN;
 		}
 	}
 	if (v->window)
 		proc |= PROC_INTWIN;
 	vmwrite(F_ENTRY_INFO, info);
 	if (info) {
-		vmwrite(F_ENTRY_ERROR, s->inj >> 32);
+		vmwrite(F_ENTRY_ERROR, (v->sent_held ? v->held : s->inj) >> 32 & 0xffff);
 		vmwrite(F_ENTRY_LEN, (info & INFO_TYPE_MASK) >= INFO_TYPE_SOFT ? v->soft_len : 0);
 	}
 	vmwrite(F_GUEST_INTR, intr);
@@ -1025,8 +1095,10 @@ static bool cr_access(struct vmx_vcpu *v, uint64_t qual, uint64_t len)
 	struct vcpu_state *s = &v->st;
 	unsigned cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
 	uint64_t val;
-	if (type == 0 && cr == 8) {
-		return true; /* without a TPR shadow CR8 is ignored, as SVM's V_TPR */
+	if (type == 0 && cr == 8) { /* without a TPR shadow CR8 is ignored, as SVM's V_TPR */
+		s->rip += len;
+		v->dirty |= MTD_RIP;
+		return true;
 	} else if (type == 1 && cr == 8) {
 		*gpr(v, reg) = 0;
 		s->rip += len;
@@ -1058,7 +1130,7 @@ static bool cr_access(struct vmx_vcpu *v, uint64_t qual, uint64_t len)
 		if (s->efer & EFER_LME)
 			s->efer = (s->efer & ~(1ULL << 10)) | (long_mode ? 1ULL << 10 : 0);
 	} else {
-		if (val & ~cr4_fixed1 & ~CR4_VMXE & 0xffffffffULL) {
+		if ((val >> 32) || (val & (~cr4_fixed1 | CR4_FORBIDDEN))) {
 			inject_exception(v, VEC_GP, true, 0);
 			return true;
 		}
@@ -1096,6 +1168,8 @@ static void reinject(struct vmx_vcpu *v)
 	v->st.inj = (idt & ~INFO_NMI_UNBLOCK) | (uint64_t)(uint32_t)vmread(F_IDT_ERROR) << 32;
 	v->soft_len = (uint32_t)vmread(F_EXIT_LEN);
 	if ((idt & INFO_TYPE_MASK) == INFO_TYPE_NMI) {
+		/* Its delivery was cut off: NMIs are not blocked yet (31.7.1.2). */
+		vmwrite(F_GUEST_INTR, vmread(F_GUEST_INTR) & ~INTR_NMI);
 		v->nmi_pending = true;
 		v->st.inj = 0;
 	}
@@ -1157,8 +1231,12 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		}
 		v->launched = true;
 		read_state(v);
-		if (!v->held_intr) /* else not delivered: still the VMM's event */
+		/* What went in was delivered, or comes back through IDT vectoring. */
+		if (v->sent_inj)
 			v->st.inj = 0;
+		if (v->sent_held)
+			v->held = 0;
+		bool vectoring = vmread(F_IDT_INFO) & INFO_VALID;
 		reinject(v);
 		uint64_t q = vmread(F_QUAL);
 		uint64_t len = vmread(F_EXIT_LEN);
@@ -1168,10 +1246,25 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		case ER_EXCEPTION: {
 			uint32_t info = (uint32_t)vmread(F_EXIT_INFO);
 			unsigned vec = info & 0xff;
-			if ((info & INFO_NMI_UNBLOCK) && vec != VEC_DF)
+			if ((info & INFO_NMI_UNBLOCK) && vec != VEC_DF && !vectoring)
 				vmwrite(F_GUEST_INTR, vmread(F_GUEST_INTR) | INTR_NMI);
 			if ((info & INFO_TYPE_MASK) == INFO_TYPE_NMI) {
 				__asm__ volatile("int $2"); /* the host's NMI */
+				continue;
+			}
+			if (!(v->exc_bitmap & (1u << vec))) {
+				/* One of ALWAYS_EXC for the guest itself: delivered now, with
+				 * DR6 as the #DB would have left it (27.1). */
+				if (vec == VEC_DB) {
+					uint64_t dr6;
+					__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+					dr6 = (dr6 & ~0x600fULL) | (q & 0x600f);
+					__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
+				}
+				v->st.inj = (info & (INFO_VALID | INFO_TYPE_MASK | 0xff)) |
+					    (info & INFO_ERROR_VALID ? INFO_ERROR_VALID : 0) |
+					    (uint64_t)(uint32_t)vmread(F_EXIT_ERROR) << 32;
+				v->soft_len = (uint32_t)len;
 				continue;
 			}
 			qual[0] = vec;
@@ -1182,8 +1275,8 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		case ER_INIT:
 		case ER_SIPI: continue;
 		case ER_INTWIN:
-			if (v->held_intr)
-				continue; /* the held interrupt goes in now */
+			if (!v->window)
+				continue; /* a held interrupt or an NMI goes in now */
 			v->window = false;
 			return VEXIT_INTWIN;
 		case ER_NMIWIN: continue;
@@ -1217,7 +1310,7 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 			qual[1] = (was_present ? 1 : 0) | (q & 2) | 4 | (q & 4 ? 0x10 : 0) |
 				  ((q & 0x180) == 0x180 ? 1ULL << 32 : 0) |
 				  ((q & 0x180) == 0x080 ? 1ULL << 33 : 0);
-			if ((q & INFO_NMI_UNBLOCK) && !(v->st.inj & INFO_VALID))
+			if ((q & INFO_NMI_UNBLOCK) && !vectoring)
 				vmwrite(F_GUEST_INTR, vmread(F_GUEST_INTR) | INTR_NMI);
 			return VEXIT_NPF;
 		}

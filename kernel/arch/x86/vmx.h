@@ -31,10 +31,14 @@ struct vmx_vcpu {
 	uint32_t proc, proc2, entry; /* the VM-execution and VM-entry controls */
 	uint64_t seen_gen;
 	unsigned cpu; /* where its VMCS is current */
-	bool launched, flushed_once, pass_msrs;
+	bool loaded, launched, flushed_once, pass_msrs;
 	bool nmi_pending;
-	bool held_intr;    /* an interrupt the guest cannot take yet waits for a window */
-	bool window;       /* the VMM asked for VEXIT_INTWIN */
+	/* An interrupt the guest could not take yet: it waits here for a window, behind
+	 * exceptions and NMIs (SVM's EVENTINJ would force it in). */
+	uint64_t held;
+	bool sent_inj, sent_held;              /* what the last entry delivered */
+	bool window;                           /* the VMM asked for VEXIT_INTWIN */
+	uint64_t seen_cr0, seen_cr3, seen_cr4; /* as the guest left them */
 	uint32_t soft_len; /* the length of a software event being re-injected */
 };
 
@@ -57,6 +61,8 @@ uint32_t vmx_vpid_limit(void);
 void vmx_cpu_cleanup(void);
 
 bool vmx_vcpu_init(struct vmx_vcpu *v, struct pd *vm, uint32_t vpid, unsigned cpu);
+/* Whether that CPU is in VMX operation (VMXON may fail on one). */
+bool vmx_cpu_ready(unsigned cpu);
 void vmx_vcpu_free(struct vmx_vcpu *v);
 
 void vmx_get_state(struct vmx_vcpu *v, struct vcpu_state *s, unsigned mtd);
