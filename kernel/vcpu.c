@@ -127,7 +127,7 @@ struct ec *vcpu_create(struct pd *vm, struct pd *vmm, unsigned cpu, uint64_t evt
 	bool ok = ec && v;
 	if (ok) {
 		v->tag =
-		    vmx ? tag_alloc(1, vmx_vpid_limit(), 0) : tag_alloc(2, svm_asid_limit(), 1);
+		    tag_alloc(tag_first(), vmx ? vmx_vpid_limit() : svm_asid_limit(), vmx ? 0 : 1);
 		ok = vmx ? vmx_vcpu_init(&v->vmx, vm, v->tag, cpu)
 			 : svm_vcpu_init(&v->svm, vm->pml4, virt_to_phys(vm->io_bitmap), v->tag);
 		if (!ok)

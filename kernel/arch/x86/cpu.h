@@ -47,6 +47,16 @@ struct cpu {
 	uint8_t iomap[IOMAP_SIZE + 1]; /* right after the TSS: its I/O bitmap */
 };
 
+/* A GDTR or IDTR image (SGDT, LGDT). */
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* Loads this CPU's GDT and TR again, as after a VM exit, which leaves the GDT's
+ * limit at 0xffff and TR's at 0x67. */
+void cpu_reload_gdt_tr(struct cpu *c);
+
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned cpus_possible; /* CPUs that the MADT describes, capped */
 extern volatile unsigned cpus_online;

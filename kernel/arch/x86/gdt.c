@@ -16,11 +16,6 @@ volatile unsigned cpus_online;
 #define DESC_UCODE         0x00affa000000ffffULL /* DPL 3, L=1 */
 #define DESC_TSS_AVAILABLE 0x89ULL               /* present, 64-bit TSS (available) */
 
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 _Static_assert(offsetof(struct cpu, kstack_top) == CPU_OFF_KSTACK, "entry.S offsets");
 _Static_assert(offsetof(struct cpu, rsp0) == CPU_OFF_RSP0, "entry.S offsets");
 _Static_assert(offsetof(struct cpu, scratch) == CPU_OFF_SCRATCH, "entry.S offsets");
@@ -78,6 +73,14 @@ void cpu_setup(struct cpu *c)
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 	idt_init();
 	cpu_enable_features();
+}
+
+void cpu_reload_gdt_tr(struct cpu *c)
+{
+	struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uintptr_t)c->gdt};
+	__asm__ volatile("lgdt %0" : : "m"(gdtr));
+	c->gdt[SEL_TSS >> 3] &= ~(2ULL << 40); /* available again: LTR wants it so */
+	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 }
 
 extern void syscall_entry(void);

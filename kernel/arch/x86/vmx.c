@@ -213,7 +213,6 @@ enum {
 	ER_SIPI = 4,
 	ER_INTWIN = 7,
 	ER_NMIWIN = 8,
-	ER_TASK_SWITCH = 9,
 	ER_CPUID = 10,
 	ER_GETSEC = 11,
 	ER_HLT = 12,
@@ -225,17 +224,13 @@ enum {
 	ER_IO = 30,
 	ER_RDMSR = 31,
 	ER_WRMSR = 32,
-	ER_BAD_GUEST = 33,
-	ER_BAD_MSR_LOAD = 34,
 	ER_MWAIT = 36,
 	ER_MONITOR = 39,
 	ER_EPT_VIOLATION = 48,
-	ER_EPT_MISCONFIG = 49,
 	ER_INVEPT = 50,
 	ER_PREEMPT_TIMER = 52,
 	ER_INVVPID = 53,
 	ER_XSETBV = 55,
-	ER_INVPCID = 58,
 	ER_VMFUNC = 59,
 	ER_ENCLS = 60,
 };
@@ -578,11 +573,6 @@ static void load_vmcs(struct vmx_vcpu *v, unsigned id)
 	v->loaded = true;
 }
 
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
 /* The host state VM exits load: this CPU's (written on the vCPU's CPU, once). */
 static void setup_host(unsigned id)
 {
@@ -875,8 +865,8 @@ static void flush_state(struct vmx_vcpu *v)
 	if (d & MTD_CTRL) {
 		v->exc_bitmap = (uint32_t)(s->ctrl >> VCTRL_EXC_BITMAP_SHIFT);
 		vmwrite(F_EXC_BITMAP, v->exc_bitmap | ALWAYS_EXC);
-		v->pass_msrs = s->ctrl & VCTRL_PASS_SYSCALL_MSRS;
-		vmwrite(F_MSR_BITMAP, v->pass_msrs ? msr_bitmap_pass : msr_bitmap);
+		vmwrite(F_MSR_BITMAP,
+			s->ctrl & VCTRL_PASS_SYSCALL_MSRS ? msr_bitmap_pass : msr_bitmap);
 	}
 }
 
@@ -1147,18 +1137,6 @@ static bool cr_access(struct vmx_vcpu *v, uint64_t qual, uint64_t len)
 
 extern int vmx_enter(struct vmx_gprs *gprs, int launched);
 
-/* After a VM exit the GDT's limit is 0xffff and TR's 0x67 (27.5.2): the first would
- * let user code load descriptors from the TSS and I/O bitmap after the GDT, the
- * second cut the I/O bitmap off the TSS. Both are loaded again (TR's descriptor
- * made available first). */
-static void reload_gdt_tr(struct cpu *c)
-{
-	struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uintptr_t)c->gdt};
-	__asm__ volatile("lgdt %0" : : "m"(gdtr));
-	c->gdt[SEL_TSS >> 3] &= ~(2ULL << 40);
-	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
-}
-
 /* An event cut off in its delivery is delivered again at the next entry (27.2.4). */
 static void reinject(struct vmx_vcpu *v)
 {
@@ -1211,7 +1189,10 @@ unsigned vmx_run(struct vmx_vcpu *v, const volatile uint64_t *gen, uint64_t qual
 		int failed = vmx_enter(&v->gprs, v->launched);
 		if (fpu_xcr0 && v->xcr0 != fpu_xcr0)
 			xsetbv(0, fpu_xcr0);
-		reload_gdt_tr(c);
+		/* The GDT's limit is 0xffff now and TR's 0x67 (27.5.2): the first would
+		 * let user code load descriptors from the TSS and I/O bitmap after the
+		 * GDT, the second cut the I/O bitmap off the TSS. */
+		cpu_reload_gdt_tr(c);
 		qual[0] = qual[1] = 0;
 		*inst_len = 0;
 		if (failed) {

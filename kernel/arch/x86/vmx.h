@@ -31,7 +31,7 @@ struct vmx_vcpu {
 	uint32_t proc, proc2, entry; /* the VM-execution and VM-entry controls */
 	uint64_t seen_gen;
 	unsigned cpu; /* where its VMCS is current */
-	bool loaded, launched, flushed_once, pass_msrs;
+	bool loaded, launched, flushed_once;
 	bool nmi_pending;
 	/* An interrupt the guest could not take yet: it waits here for a window, behind
 	 * exceptions and NMIs (SVM's EVENTINJ would force it in). */
