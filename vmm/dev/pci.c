@@ -22,6 +22,11 @@
 
 #define BAR_MEM_64     0x4u /* memory BAR type field (bits 2:1) = 10b */
 #define BAR_FLAGS      0xfu /* the bits of a memory BAR below its address */
+#define BAR_IO         0x1u /* bit 0 of an I/O BAR; bit 1 is reserved */
+#define BAR_IO_FLAGS   0x3u
+#define BAR_IO_MIN     4u
+#define BAR_IO_MAX     256u
+#define HEADER_MULTI   0x80 /* header type: the device has several functions */
 #define BAR_MIN_SIZE   16u
 #define BAR32_MAX_SIZE (1ULL << 31)
 #define BAR64_MAX_SIZE (1ULL << 63)
@@ -186,6 +191,49 @@ static bool bar_taken(const struct pci_dev *d, unsigned bar)
 	return d->bar_size[bar] || (bar > 0 && d->bar_64[bar - 1]);
 }
 
+bool pci_dev_add_io_bar(struct pci_dev *d, unsigned bar, uint32_t size)
+{
+	if (bar >= PCI_BARS || size < BAR_IO_MIN || size > BAR_IO_MAX || (size & (size - 1)) ||
+	    bar_taken(d, bar))
+		return false;
+	unsigned reg = PCI_BAR0 + 4 * bar;
+	d->bar_size[bar] = size;
+	d->bar_io[bar] = true;
+	put_le_n(d->cfg + reg, 4, BAR_IO);
+	/* Ports are 16 bits wide: the upper half reads 0, as on PCs. */
+	put_le_n(d->wmask + reg, 4, 0xffffu & ~(size - 1));
+	return true;
+}
+
+void pci_dev_set_pin(struct pci_dev *d, unsigned pin)
+{
+	d->cfg[PCI_INT_PIN] = (uint8_t)(pin <= 4 ? pin : 0);
+}
+
+/* The level the interrupt controller sees: the pin's, unless INTX_OFF masks it. */
+static bool intx_visible(const struct pci_dev *d)
+{
+	return d->intx && !(cfg_get(d, PCI_COMMAND, 2) & PCI_CMD_INTX_OFF);
+}
+
+static void intx_update(struct pci_dev *d, bool before)
+{
+	bool now = intx_visible(d);
+	if (now != before && d->bus && d->bus->intx)
+		d->bus->intx(d->bus->intx_ctx, d, now);
+}
+
+void pci_set_intx(struct pci_dev *d, bool level)
+{
+	bool before = intx_visible(d);
+	d->intx = level;
+	if (level)
+		d->cfg[PCI_STATUS] |= PCI_STATUS_INTX;
+	else
+		d->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTX;
+	intx_update(d, before);
+}
+
 bool pci_dev_add_bar(struct pci_dev *d, unsigned bar, uint64_t size, bool is64)
 {
 	uint64_t max = is64 ? BAR64_MAX_SIZE : BAR32_MAX_SIZE;
@@ -258,9 +306,12 @@ bool pci_dev_add_msix(struct pci_dev *d, unsigned vectors, unsigned bar, uint32_
 
 uint64_t pci_bar_addr(const struct pci_dev *d, unsigned bar)
 {
-	if (bar >= PCI_BARS || !d->bar_size[bar] || !(cfg_get(d, PCI_COMMAND, 2) & PCI_CMD_MEMORY))
+	unsigned decode = bar < PCI_BARS && d->bar_io[bar] ? PCI_CMD_IO : PCI_CMD_MEMORY;
+	if (bar >= PCI_BARS || !d->bar_size[bar] || !(cfg_get(d, PCI_COMMAND, 2) & decode))
 		return 0;
 	unsigned reg = PCI_BAR0 + 4 * bar;
+	if (d->bar_io[bar])
+		return cfg_get(d, reg, 4) & ~BAR_IO_FLAGS;
 	uint64_t addr = cfg_get(d, reg, 4) & ~BAR_FLAGS;
 	if (d->bar_64[bar])
 		addr |= (uint64_t)cfg_get(d, reg + 4, 4) << 32;
@@ -271,8 +322,9 @@ uint64_t pci_bar_decoded(const struct pci_dev *d, unsigned bar)
 {
 	uint64_t base = pci_bar_addr(d, bar);
 	const struct pci_bus *b = d->bus;
-	if (!base || !b || base < b->mem_base ||
-	    !fits(base - b->mem_base, d->bar_size[bar], b->mem_size))
+	uint64_t wbase = b && d->bar_io[bar] ? b->io_base : b ? b->mem_base : 0;
+	uint64_t wsize = b && d->bar_io[bar] ? b->io_size : b ? b->mem_size : 0;
+	if (!base || !b || base < wbase || !fits(base - wbase, d->bar_size[bar], wsize))
 		return 0;
 	return base;
 }
@@ -299,10 +351,10 @@ static void bar_map_sync(struct pci_dev *d)
 
 /* ---------------------------------------------------------------- config space */
 
-/* The device at bus/dev/fn, or NULL: only bus 0 and function 0 exist. */
+/* The device at bus/dev/fn, or NULL: only bus 0 exists. */
 static struct pci_dev *dev_at(const struct pci_bus *b, unsigned bus, unsigned dev, unsigned fn)
 {
-	return bus || fn ? NULL : b->dev[dev % PCI_SLOTS];
+	return bus ? NULL : b->dev[dev % PCI_SLOTS][fn % PCI_FUNCS];
 }
 
 /* Accesses within one dword of config space (reg < PCI_CFG_SIZE); anything else, like an
@@ -325,6 +377,7 @@ static void cfg_write(struct pci_dev *d, unsigned reg, unsigned size, uint64_t v
 {
 	if (!d || (reg & 3) + size > 4)
 		return;
+	bool intx_before = intx_visible(d);
 	if (d->hook_write && hooked(d, reg)) {
 		d->hook_write(d, reg, size, (uint32_t)val);
 	} else {
@@ -335,8 +388,9 @@ static void cfg_write(struct pci_dev *d, unsigned reg, unsigned size, uint64_t v
 		/* The write may have enabled or unmasked MSI-X, or turned bus mastering on. */
 		msix_flush(d);
 	}
-	/* Or moved a BAR, or turned memory decoding on or off. */
+	/* Or moved a BAR, or turned memory decoding on or off, or masked INTx. */
 	bar_map_sync(d);
+	intx_update(d, intx_before);
 }
 
 /* Mechanism 1: the device and register that 0xcf8 selects. */
@@ -406,12 +460,14 @@ static const struct mmio_ops ecam_ops = {ecam_read, ecam_write};
 
 /* The device whose enabled BAR, placed wholly inside the window, holds all size bytes at
  * addr; *bar and *off say where. NULL when none does. */
-static struct pci_dev *bar_at(const struct pci_bus *b, uint64_t addr, unsigned size, unsigned *bar,
-			      uint64_t *off)
+static struct pci_dev *bar_at(const struct pci_bus *b, bool io, uint64_t addr, unsigned size,
+			      unsigned *bar, uint64_t *off)
 {
-	for (unsigned s = 0; s < PCI_SLOTS; s++) {
-		struct pci_dev *d = b->dev[s];
+	for (unsigned s = 0; s < PCI_SLOTS * PCI_FUNCS; s++) {
+		struct pci_dev *d = b->dev[s / PCI_FUNCS][s % PCI_FUNCS];
 		for (unsigned i = 0; d && i < PCI_BARS; i++) {
+			if (d->bar_io[i] != io)
+				continue;
 			uint64_t base = pci_bar_decoded(d, i), len = d->bar_size[i];
 			if (!base || addr < base || addr - base >= len)
 				continue;
@@ -443,7 +499,7 @@ static uint64_t window_read(void *bus, uint64_t off, unsigned size)
 	struct pci_bus *b = bus;
 	unsigned bar;
 	uint64_t boff;
-	struct pci_dev *d = bar_at(b, b->mem_base + off, size, &bar, &boff);
+	struct pci_dev *d = bar_at(b, false, b->mem_base + off, size, &bar, &boff);
 	if (!d)
 		return ones(size);
 	if (in_msix_table(d, bar, boff, size))
@@ -460,7 +516,7 @@ static void window_write(void *bus, uint64_t off, unsigned size, uint64_t val)
 	struct pci_bus *b = bus;
 	unsigned bar;
 	uint64_t boff;
-	struct pci_dev *d = bar_at(b, b->mem_base + off, size, &bar, &boff);
+	struct pci_dev *d = bar_at(b, false, b->mem_base + off, size, &bar, &boff);
 	if (!d || in_msix_pba(d, bar, boff, size))
 		return; /* the PBA is read-only */
 	if (in_msix_table(d, bar, boff, size))
@@ -471,6 +527,28 @@ static void window_write(void *bus, uint64_t off, unsigned size, uint64_t val)
 
 static const struct mmio_ops window_ops = {window_read, window_write};
 
+/* I/O BARs: the port window. */
+static uint32_t io_in(void *bus, uint16_t port, unsigned size)
+{
+	unsigned bar;
+	uint64_t boff;
+	struct pci_dev *d = bar_at(bus, true, port, size, &bar, &boff);
+	if (!d || !d->ops || !d->ops->read)
+		return (uint32_t)ones(size);
+	return (uint32_t)d->ops->read(d, bar, boff, size);
+}
+
+static void io_out(void *bus, uint16_t port, unsigned size, uint32_t val)
+{
+	unsigned bar;
+	uint64_t boff;
+	struct pci_dev *d = bar_at(bus, true, port, size, &bar, &boff);
+	if (d && d->ops && d->ops->write)
+		d->ops->write(d, bar, boff, size, val);
+}
+
+static const struct io_ops io_window_ops = {io_in, io_out};
+
 /* ---------------------------------------------------------------- the bus */
 
 void pci_bus_init(struct pci_bus *b, uint64_t ecam_base, uint64_t mem_base, uint64_t mem_size,
@@ -479,7 +557,7 @@ void pci_bus_init(struct pci_bus *b, uint64_t ecam_base, uint64_t mem_base, uint
 	memset(b, 0, sizeof(*b));
 	pci_dev_init(&b->host_bridge, HOST_VENDOR, HOST_DEVICE, HOST_CLASS, 0, 0, 0, NULL, NULL);
 	b->host_bridge.bus = b;
-	b->dev[0] = &b->host_bridge;
+	b->dev[0][0] = &b->host_bridge;
 	b->ecam_base = ecam_base;
 	b->mem_base = mem_base;
 	b->mem_size = mem_size;
@@ -487,19 +565,35 @@ void pci_bus_init(struct pci_bus *b, uint64_t ecam_base, uint64_t mem_base, uint
 	b->msi_ctx = msi_ctx;
 }
 
+void pci_bus_set_io_window(struct pci_bus *b, uint16_t base, uint32_t size)
+{
+	b->io_base = base;
+	b->io_size = size <= 0x10000u - base ? size : 0x10000u - base;
+}
+
 bool pci_bus_register(struct pci_bus *b, struct iobus *io, struct gmem *mem)
 {
 	return iobus_add(io, PCI_CONFIG_ADDR, CONFIG_PORTS, &port_ops, b) &&
-	       gmem_add_mmio(mem, b->ecam_base, PCI_ECAM_SIZE, &ecam_ops, b) &&
-	       gmem_add_mmio(mem, b->mem_base, b->mem_size, &window_ops, b);
+	       (!b->ecam_base || gmem_add_mmio(mem, b->ecam_base, PCI_ECAM_SIZE, &ecam_ops, b)) &&
+	       gmem_add_mmio(mem, b->mem_base, b->mem_size, &window_ops, b) &&
+	       (!b->io_size || iobus_add(io, b->io_base, (uint16_t)b->io_size, &io_window_ops, b));
+}
+
+bool pci_bus_add_fn(struct pci_bus *b, struct pci_dev *d, unsigned slot, unsigned fn)
+{
+	if (!d || slot >= PCI_SLOTS || fn >= PCI_FUNCS || b->dev[slot][fn] || d->bus)
+		return false;
+	d->bus = b;
+	d->slot = slot;
+	d->fn = fn;
+	b->dev[slot][fn] = d;
+	for (unsigned f = 0; f < PCI_FUNCS; f++)
+		if (b->dev[slot][f] && f != 0 && b->dev[slot][0])
+			b->dev[slot][0]->cfg[PCI_HEADER_TYPE] |= HEADER_MULTI;
+	return true;
 }
 
 bool pci_bus_add(struct pci_bus *b, struct pci_dev *d, unsigned slot)
 {
-	if (!d || slot == 0 || slot >= PCI_SLOTS || b->dev[slot] || d->bus)
-		return false;
-	d->bus = b;
-	d->slot = slot;
-	b->dev[slot] = d;
-	return true;
+	return slot != 0 && pci_bus_add_fn(b, d, slot, 0);
 }
