@@ -9,9 +9,13 @@ static const char *const host_key_names[CONFIG_HOST_KEY_COUNT] = {
     "rctrl", "lctrl", "ralt", "lalt", "rwin", "lwin",
 };
 static const char *const key_names[CONFIG_KEY_COUNT] = {
-    "class",    "cpus",    "memory", "kernel", "initrd",     "cmdline",      "disk",
-    "on_crash", "display", "net",    "mac",    "owner_idle", "owner_policy",
+    "class",    "cpus",    "memory",   "kernel", "initrd",     "cmdline",      "disk",
+    "on_crash", "display", "net",      "mac",    "owner_idle", "owner_policy", "firmware",
+    "vgabios",  "cdrom",   "disk_bus", "boot",   "nic",
 };
+static const char *const disk_bus_names[] = {"virtio", "ahci", "ide"};
+static const char *const boot_names[] = {"cdrom", "disk"};
+static const char *const nic_names[] = {"virtio", "e1000"};
 
 const char *config_host_key_name(enum config_host_key k)
 {
@@ -26,6 +30,21 @@ const char *config_class_name(enum config_class c)
 const char *config_on_crash_name(enum config_on_crash o)
 {
 	return o == CONFIG_ON_CRASH_RESTART ? "restart" : "stop";
+}
+
+const char *config_disk_bus_name(enum config_disk_bus b)
+{
+	return (unsigned)b < 3 ? disk_bus_names[b] : "?";
+}
+
+const char *config_boot_name(enum config_boot b)
+{
+	return b == CONFIG_BOOT_DISK ? "disk" : "cdrom";
+}
+
+const char *config_nic_name(enum config_nic n)
+{
+	return n == CONFIG_NIC_E1000 ? "e1000" : "virtio";
 }
 
 const char *config_net_name(enum config_net n)
@@ -174,18 +193,61 @@ static bool copy_value(char *dst, size_t max, const char *s, const char *end)
 	return true;
 }
 
-/* Reports a section without memory or kernel (at its header line). */
+/* A key a VM of the other kind has no use for: reported on its line. */
+static void misplaced(struct parser *p, const struct config_vm *v, enum config_key k,
+		      const char *why)
+{
+	if (v->key_line[k])
+		config_error(p->cfg, v->key_line[k], p->vm, "%s in [vm %s] %s", key_names[k],
+			     v->name, why);
+}
+
+/* Reports a section without memory (at its header line), and settles the kind of
+ * VM: one with a kernel is started by the VMM's boot protocol, one without boots
+ * through firmware, with the defaults that go with each. */
 static void end_section(struct parser *p)
 {
 	if (p->vm < 0 || p->skip)
 		return;
 	struct config_vm *v = &p->cfg->vms[p->vm];
-	static const enum config_key required[] = {CONFIG_KEY_MEMORY, CONFIG_KEY_KERNEL};
-	for (unsigned i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (!v->key_line[required[i]])
-			config_error(p->cfg, v->line, p->vm,
-				     "missing required key \"%s\" in [vm %s]",
-				     key_names[required[i]], v->name);
+	if (!v->key_line[CONFIG_KEY_MEMORY])
+		config_error(p->cfg, v->line, p->vm, "missing required key \"memory\" in [vm %s]",
+			     v->name);
+	if (v->key_line[CONFIG_KEY_KERNEL]) {
+		static const enum config_key fw_only[] = {CONFIG_KEY_FIRMWARE, CONFIG_KEY_VGABIOS,
+							  CONFIG_KEY_CDROM, CONFIG_KEY_BOOT};
+		for (unsigned i = 0; i < sizeof(fw_only) / sizeof(fw_only[0]); i++)
+			misplaced(p, v, fw_only[i],
+				  "needs a VM without a kernel (one that boots "
+				  "through firmware)");
+		if (v->disk_bus != CONFIG_DISK_BUS_VIRTIO)
+			misplaced(
+			    p, v, CONFIG_KEY_DISK_BUS,
+			    "must be virtio for a VM with a kernel (ahci and ide need firmware)");
+		if (v->nic != CONFIG_NIC_VIRTIO)
+			misplaced(p, v, CONFIG_KEY_NIC,
+				  "must be virtio for a VM with a kernel (e1000 needs firmware)");
+		return;
+	}
+	misplaced(p, v, CONFIG_KEY_INITRD, "needs a kernel");
+	misplaced(p, v, CONFIG_KEY_CMDLINE, "needs a kernel");
+	if (!v->firmware[0])
+		memcpy(v->firmware, CONFIG_FIRMWARE_DEFAULT, sizeof(CONFIG_FIRMWARE_DEFAULT));
+	if (!v->key_line[CONFIG_KEY_VGABIOS] && v->display_width)
+		memcpy(v->vgabios, CONFIG_VGABIOS_DEFAULT, sizeof(CONFIG_VGABIOS_DEFAULT));
+	if (v->key_line[CONFIG_KEY_VGABIOS] && !v->display_width)
+		misplaced(p, v, CONFIG_KEY_VGABIOS, "needs a display");
+	if (!v->key_line[CONFIG_KEY_DISK_BUS])
+		v->disk_bus = CONFIG_DISK_BUS_AHCI;
+	if (!v->key_line[CONFIG_KEY_NIC])
+		v->nic = CONFIG_NIC_E1000;
+	if (!v->key_line[CONFIG_KEY_BOOT])
+		v->boot = v->cdrom[0] ? CONFIG_BOOT_CDROM : CONFIG_BOOT_DISK;
+	if (v->key_line[CONFIG_KEY_BOOT] && v->boot == CONFIG_BOOT_CDROM && !v->cdrom[0])
+		misplaced(p, v, CONFIG_KEY_BOOT, "is cdrom, but there is no cdrom");
+	if (v->key_line[CONFIG_KEY_BOOT] && v->boot == CONFIG_BOOT_DISK && !v->disk[0] &&
+	    !v->disk_memory)
+		misplaced(p, v, CONFIG_KEY_BOOT, "is disk, but there is no disk");
 }
 
 static void section(struct parser *p, const char *s, const char *end)
@@ -259,13 +321,16 @@ static void section(struct parser *p, const char *s, const char *end)
 		perr(p, "trailing garbage after section header%s", p->where);
 }
 
-/* kernel, initrd or disk = PATH. */
+/* kernel, initrd, disk, firmware, vgabios or cdrom = PATH. */
 static void set_path(struct parser *p, int key, const char *val, const char *tok_end)
 {
 	struct config_vm *v = &p->cfg->vms[p->vm];
-	char *dst = key == CONFIG_KEY_KERNEL   ? v->kernel
-		    : key == CONFIG_KEY_INITRD ? v->initrd
-					       : v->disk;
+	char *dst = key == CONFIG_KEY_KERNEL     ? v->kernel
+		    : key == CONFIG_KEY_INITRD   ? v->initrd
+		    : key == CONFIG_KEY_FIRMWARE ? v->firmware
+		    : key == CONFIG_KEY_VGABIOS  ? v->vgabios
+		    : key == CONFIG_KEY_CDROM    ? v->cdrom
+						 : v->disk;
 	if (!copy_value(dst, CONFIG_PATH_MAX, val, tok_end))
 		perr(p, "value of %s too long%s (at most %d characters)", key_names[key], p->where,
 		     CONFIG_PATH_MAX);
@@ -388,6 +453,31 @@ static void vm_key(struct parser *p, int key, const char *val, const char *vend,
 			    p,
 			    "bad value \"%s\" for disk%s (memory:SIZE, whole MiB from 1M to 1024G)",
 			    vs, p->where);
+		break;
+	}
+	case CONFIG_KEY_DISK_BUS: {
+		int b = lookup(val, tok_end, disk_bus_names, 3);
+		if (b < 0)
+			perr(p, "bad value \"%s\" for disk_bus%s (ahci, ide or virtio)", vs,
+			     p->where);
+		else
+			v->disk_bus = (enum config_disk_bus)b;
+		break;
+	}
+	case CONFIG_KEY_BOOT: {
+		int b = lookup(val, tok_end, boot_names, 2);
+		if (b < 0)
+			perr(p, "bad value \"%s\" for boot%s (cdrom or disk)", vs, p->where);
+		/* A bad value is neither, so that it is not also found inconsistent. */
+		v->boot = (enum config_boot)b;
+		break;
+	}
+	case CONFIG_KEY_NIC: {
+		int b = lookup(val, tok_end, nic_names, 2);
+		if (b < 0)
+			perr(p, "bad value \"%s\" for nic%s (e1000 or virtio)", vs, p->where);
+		else
+			v->nic = (enum config_nic)b;
 		break;
 	}
 	case CONFIG_KEY_CMDLINE:

@@ -54,9 +54,12 @@ static uint64_t image_footprint(const struct hip_module *m)
 static uint64_t check_file(const struct hip *hip, unsigned i, enum config_key key)
 {
 	struct config_vm *v = &cfg.vms[i];
-	const char *path = key == CONFIG_KEY_KERNEL   ? v->kernel
-			   : key == CONFIG_KEY_INITRD ? v->initrd
-						      : v->disk;
+	const char *path = key == CONFIG_KEY_KERNEL     ? v->kernel
+			   : key == CONFIG_KEY_INITRD   ? v->initrd
+			   : key == CONFIG_KEY_FIRMWARE ? v->firmware
+			   : key == CONFIG_KEY_VGABIOS  ? v->vgabios
+			   : key == CONFIG_KEY_CDROM    ? v->cdrom
+							: v->disk;
 	size_t n = strlen(path);
 	if (!n)
 		return 0;
@@ -90,18 +93,29 @@ static bool vmm_cmdline(unsigned i, uint64_t heap, unsigned first_cpu)
 	size_arg(heap_s, sizeof(heap_s), heap);
 	size_arg(mem_s, sizeof(mem_s), v->memory);
 	size_t n = (size_t)format_buf(
-	    cmd, sizeof(cmd), "%s mem=%s cpu=%u prio=%u name=%.8s heap=rwx file=%s", VMM_IMAGE,
-	    heap_s, first_cpu,
-	    v->class_ == CONFIG_CLASS_FOREGROUND ? PRIO_FOREGROUND : PRIO_BACKGROUND, v->name,
-	    v->kernel);
-	if (v->initrd[0] && n < sizeof(cmd))
-		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " file=%s", v->initrd);
-	if (v->disk[0] && n < sizeof(cmd))
-		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " file=%s", v->disk);
+	    cmd, sizeof(cmd), "%s mem=%s cpu=%u prio=%u name=%.8s heap=rwx", VMM_IMAGE, heap_s,
+	    first_cpu, v->class_ == CONFIG_CLASS_FOREGROUND ? PRIO_FOREGROUND : PRIO_BACKGROUND,
+	    v->name);
+	const char *const files[] = {v->kernel,   v->initrd,  v->disk,
+				     v->firmware, v->vgabios, v->cdrom};
+	for (unsigned f = 0; f < sizeof(files) / sizeof(files[0]); f++)
+		if (files[f][0] && n < sizeof(cmd))
+			n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " file=%s", files[f]);
 	if (n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n,
-					" -- cpus=%u first_cpu=%u memory=%s kernel=%s", v->cpus,
-					first_cpu, mem_s, v->kernel);
+					" -- cpus=%u first_cpu=%u memory=%s", v->cpus, first_cpu,
+					mem_s);
+	if (v->kernel[0] && n < sizeof(cmd))
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " kernel=%s", v->kernel);
+	if (v->firmware[0] && n < sizeof(cmd))
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n,
+					" firmware=%s boot=%s disk_bus=%s nic=%s", v->firmware,
+					config_boot_name(v->boot),
+					config_disk_bus_name(v->disk_bus), config_nic_name(v->nic));
+	if (v->vgabios[0] && n < sizeof(cmd))
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " vgabios=%s", v->vgabios);
+	if (v->cdrom[0] && n < sizeof(cmd))
+		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " cdrom=%s", v->cdrom);
 	if (v->initrd[0] && n < sizeof(cmd))
 		n += (size_t)format_buf(cmd + n, sizeof(cmd) - n, " initrd=%s", v->initrd);
 	if (v->disk[0] && n < sizeof(cmd))
@@ -180,8 +194,12 @@ void start_vms(const struct hip *hip, unsigned index)
 	for (unsigned i = 0; i < cfg.nvms; i++) {
 		check_file(hip, i, CONFIG_KEY_KERNEL);
 		check_file(hip, i, CONFIG_KEY_INITRD);
+		check_file(hip, i, CONFIG_KEY_VGABIOS);
+		check_file(hip, i, CONFIG_KEY_CDROM); /* read in place */
 		uint64_t disk = round_up(check_file(hip, i, CONFIG_KEY_DISK), MIB);
-		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk + cfg.vms[i].disk_memory;
+		/* The firmware's ROM is a copy in the VMM's heap. */
+		uint64_t rom = round_up(check_file(hip, i, CONFIG_KEY_FIRMWARE), MIB);
+		heap[i] = cfg.vms[i].memory + VMM_HEAP_EXTRA + disk + rom + cfg.vms[i].disk_memory;
 		need[i] = heap[i] + round_up(image, MIB) + console_region_bytes(&cfg.vms[i]) +
 			  round_up(net_region_bytes(&cfg.vms[i]), MIB);
 	}

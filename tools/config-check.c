@@ -82,6 +82,9 @@ int main(int argc, char **argv)
 		check_file(dir, i, CONFIG_KEY_KERNEL, cfg.vms[i].kernel);
 		check_file(dir, i, CONFIG_KEY_INITRD, cfg.vms[i].initrd);
 		check_file(dir, i, CONFIG_KEY_DISK, cfg.vms[i].disk);
+		check_file(dir, i, CONFIG_KEY_FIRMWARE, cfg.vms[i].firmware);
+		check_file(dir, i, CONFIG_KEY_VGABIOS, cfg.vms[i].vgabios);
+		check_file(dir, i, CONFIG_KEY_CDROM, cfg.vms[i].cdrom);
 	}
 	if (memory)
 		config_check_memory(&cfg, memory);
@@ -95,7 +98,18 @@ int main(int argc, char **argv)
 		printf("  class %s, cpus %u, memory %s, on_crash %s\n",
 		       config_class_name(v->class_), v->cpus, size,
 		       config_on_crash_name(v->on_crash));
-		printf("  kernel  %s\n", v->kernel[0] ? v->kernel : "-");
+		if (v->kernel[0] || !v->firmware[0])
+			printf("  kernel  %s\n", v->kernel[0] ? v->kernel : "-");
+		/* The file lines are "KEY PATH": tools/mkimage puts those files in. */
+		if (v->firmware[0])
+			printf("  firmware %s\n", v->firmware);
+		if (v->vgabios[0])
+			printf("  vgabios %s\n", v->vgabios);
+		if (v->cdrom[0])
+			printf("  cdrom   %s\n", v->cdrom);
+		if (v->firmware[0])
+			printf("  boot %s first, disk_bus %s, nic %s\n", config_boot_name(v->boot),
+			       config_disk_bus_name(v->disk_bus), config_nic_name(v->nic));
 		if (v->initrd[0])
 			printf("  initrd  %s\n", v->initrd);
 		if (v->disk[0])

@@ -214,14 +214,15 @@ static void halt(struct vcpu *v, struct vcpu_state *s)
 }
 
 /* A nested page fault: an access outside guest RAM, emulated against the MMIO
- * regions (or the floating bus), or RAM the VMM took away. */
+ * regions (or the floating bus), a write to ROM, or RAM the VMM took away. */
 static void npf(struct vcpu *v, struct vcpu_state *s)
 {
 	struct vm *vm = v->vm;
 	uint64_t gpa = s->qual[0];
 	struct emulate_info info;
 	unsigned mtd;
-	if (gmem_is_ram(&vm->mem, gpa)) {
+	/* A write to ROM is emulated: gmem drops it, as the ROM chip would. */
+	if (gmem_is_ram(&vm->mem, gpa) && !gmem_is_rom(&vm->mem, gpa)) {
 		vm_unlock(&vm->lock);
 		uprintf_utcb(
 		    v->utcb,

@@ -47,8 +47,24 @@ bool gmem_add_ram(struct gmem *g, uint64_t gpa, uint64_t size, void *host)
 {
 	if (g->nram == GMEM_MAX_RAM || !host || !range_free(g, gpa, size))
 		return false;
-	g->ram[g->nram++] = (struct gmem_ram){gpa, size, host};
+	g->ram[g->nram++] = (struct gmem_ram){gpa, size, host, false};
 	return true;
+}
+
+bool gmem_add_rom(struct gmem *g, uint64_t gpa, uint64_t size, void *host)
+{
+	if (!gmem_add_ram(g, gpa, size, host))
+		return false;
+	g->ram[g->nram - 1].rom = true;
+	return true;
+}
+
+bool gmem_is_rom(const struct gmem *g, uint64_t gpa)
+{
+	for (unsigned i = 0; i < g->nram; i++)
+		if (g->ram[i].rom && gpa >= g->ram[i].gpa && gpa - g->ram[i].gpa < g->ram[i].size)
+			return true;
+	return false;
 }
 
 bool gmem_add_mmio(struct gmem *g, uint64_t base, uint64_t size, const struct mmio_ops *ops,
@@ -147,7 +163,8 @@ void gmem_phys_write(const struct gmem *g, uint64_t gpa, unsigned size, uint64_t
 		size = 8;
 	uint8_t *p = gmem_ram_ptr(g, gpa, size);
 	if (p) {
-		memcpy(p, &val, size);
+		if (!gmem_is_rom(g, gpa))
+			memcpy(p, &val, size);
 		return;
 	}
 	const struct gmem_mmio *m = mmio_whole(g, gpa, size);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GMEM_MAX_RAM  4
+#define GMEM_MAX_RAM  6
 #define GMEM_MAX_MMIO 32
 #define GMEM_PAGE     4096ULL
 
@@ -20,6 +20,7 @@ struct mmio_ops {
 struct gmem_ram {
 	uint64_t gpa, size;
 	uint8_t *host;
+	bool rom; /* the guest reads and executes it; its writes vanish (gmem_add_rom) */
 };
 
 struct gmem_mmio {
@@ -42,10 +43,16 @@ bool gmem_add_ram(struct gmem *g, uint64_t gpa, uint64_t size, void *host);
 bool gmem_add_mmio(struct gmem *g, uint64_t base, uint64_t size, const struct mmio_ops *ops,
 		   void *dev);
 
+/* Read-only memory, such as the firmware's image below 4 GiB: the VM PD gets it
+ * without write access, and the emulated writes that reach it here are dropped. DMA
+ * through gmem_ram_ptr is not stopped (it changes only the VM's own copy). */
+bool gmem_add_rom(struct gmem *g, uint64_t gpa, uint64_t size, void *host);
+
 /* The host address of len bytes of RAM at gpa, or NULL unless all of them are RAM of
  * one range. */
 void *gmem_ram_ptr(const struct gmem *g, uint64_t gpa, uint64_t len);
 bool gmem_is_ram(const struct gmem *g, uint64_t gpa);
+bool gmem_is_rom(const struct gmem *g, uint64_t gpa);
 const struct gmem_mmio *gmem_mmio_at(const struct gmem *g, uint64_t gpa);
 
 /* Guest-physical accesses of 1 to 8 bytes, split where they cross from one kind of

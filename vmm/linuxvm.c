@@ -15,6 +15,7 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "dev/virtio_devs.h"
+#include "firmware.h"
 #include "linux.h"
 #include "linuxvm.h"
 #include "vm.h"
@@ -22,34 +23,37 @@
 #include "vmnet.h"
 #include "agentport.h"
 
-#define LOW_RAM_END   0xc0000000ULL /* RAM below the PCI hole */
-#define HIGH_RAM_BASE 0x100000000ULL
-#define ACPI_GPA      0xe0000ULL /* in the BIOS area, where old kernels look too */
-#define ACPI_MAX      0x20000ULL
-#define PM_BASE       0x600
-#define S5_TYPE       5
-#define COM1          0x3f8
-#define COM2          0x2f8
-#define IRQ_KBD       1
-#define IRQ_COM2      3
-#define IRQ_COM1      4
-#define IRQ_RTC       8
-#define IRQ_SCI       9
-#define IRQ_MOUSE     12
-#define IOAPIC_ID     0 /* the MADT's; APIC IDs of the vCPUs start at 0 too */
-#define ECAM_BASE     0xe0000000ULL
-#define PCI_MEM_BASE  0xc0000000u
-#define PCI_MEM_LAST  0xdfffffffu
-#define SLOT_BLK      1
-#define SLOT_CONSOLE  2
-#define SLOT_RNG      3
-#define SLOT_DISPLAY  4
-#define SLOT_TABLET   5
-#define SLOT_NET      6
-#define SLOT_AGENT    7
-#define VGA_HOLE      0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
-#define VGA_HOLE_END  0xc0000ULL
-#define SECTOR        512
+#define LOW_RAM_END    0xc0000000ULL /* RAM below the PCI hole */
+#define HIGH_RAM_BASE  0x100000000ULL
+#define ACPI_GPA       0xe0000ULL /* in the BIOS area, where old kernels look too */
+#define ACPI_MAX       0x20000ULL
+#define PM_BASE        0x600
+#define S5_TYPE        5
+#define COM1           0x3f8
+#define COM2           0x2f8
+#define IRQ_KBD        1
+#define IRQ_COM2       3
+#define IRQ_COM1       4
+#define IRQ_RTC        8
+#define IRQ_SCI        9
+#define IRQ_MOUSE      12
+#define IOAPIC_ID      0 /* the MADT's; APIC IDs of the vCPUs start at 0 too */
+#define ECAM_BASE      0xe0000000ULL
+#define PCI_MEM_BASE   0xc0000000u
+#define PCI_MEM_LAST   0xdfffffffu
+#define SLOT_BLK       1
+#define SLOT_CONSOLE   2
+#define SLOT_RNG       3
+#define SLOT_DISPLAY   4
+#define SLOT_TABLET    5
+#define SLOT_NET       6
+#define SLOT_AGENT     7
+#define FW_PCI_MEM_END 0xfec00000u /* a firmware VM's BAR window ends at the I/O APIC */
+#define FW_PCI_IO_BASE 0x1000      /* and its I/O BARs may go anywhere above the ISA ports */
+#define FW_SLOT_BLK    3           /* slot 1 is the chipset's in a firmware VM */
+#define VGA_HOLE       0xa0000ULL  /* the legacy VGA window: no RAM up to 0xc0000 */
+#define VGA_HOLE_END   0xc0000ULL
+#define SECTOR         512
 
 static struct vm vm;
 static struct uart com1, com2;
@@ -68,6 +72,11 @@ static struct vmconsole console;
 static struct vmnet net;
 static struct agentport agent;
 static struct linux_fb fb;
+static struct firmware fw;
+static bool fw_boot; /* the VM boots through its firmware, not a kernel */
+
+static const struct launch_file *find_file(const struct launch_info *info, const char *name);
+static void machine_reset(void *ctx);
 
 /* Every VM the configuration accepts must fit these arrays, and its vCPUs the
  * xAPIC IDs of the MADT and the console's CPU report. */
@@ -104,7 +113,9 @@ static void ap_state(struct vcpu_state *s, uint8_t vector)
 /* vCPU 0 starts in the kernel's 64-bit entry; the others wait for their SIPI. */
 static void startup(struct vcpu *v, struct vcpu_state *s)
 {
-	if (v->index == 0) {
+	if (v->index == 0 && fw_boot) {
+		firmware_reset_state(s);
+	} else if (v->index == 0) {
 		memset(s, 0, sizeof(*s));
 		s->rip = entry.rip, s->rsi = entry.rsi, s->rsp = entry.rsp;
 		s->rflags = entry.rflags;
@@ -320,27 +331,71 @@ static bool add_disk(const struct linuxvm_options *o, const struct launch_file *
 		vm_log(&vm, "disk \"%s\": its last %llu bytes are not a whole sector: left out\n",
 		       disk->name, (unsigned long long)(disk->size % SECTOR));
 	return virtio_blk_init(&blk, &vm.mem, image, size, false, name) &&
-	       pci_bus_add(&pci, &blk.vd.pci, SLOT_BLK);
+	       pci_bus_add(&pci, &blk.vd.pci, fw_boot ? FW_SLOT_BLK : SLOT_BLK);
+}
+
+/* A firmware VM's chipset and firmware interface (vmm/firmware.c). */
+static bool add_firmware(const struct linuxvm_options *o, const struct launch_info *info,
+			 uint64_t low, uint64_t high)
+{
+	const struct launch_file *image = find_file(info, o->firmware);
+	const struct launch_file *vgabios = find_file(info, o->vgabios);
+	if (!image || (o->vgabios && !vgabios)) {
+		uprintf("the firmware file \"%s\" was not given to the VMM\n",
+			!image ? o->firmware : o->vgabios);
+		return false;
+	}
+	struct firmware_config c = {.image = (const uint8_t *)image->va,
+				    .image_len = image->size,
+				    .vga_rom = vgabios ? (const uint8_t *)vgabios->va : NULL,
+				    .vga_rom_len = vgabios ? vgabios->size : 0,
+				    .vga_vendor = VGA_PCI_VENDOR,
+				    .vga_device = VGA_PCI_DEVICE,
+				    .ram = gmem_ram_ptr(&vm.mem, 0, 1),
+				    .low_ram = low,
+				    .high_ram = high,
+				    .cpus = o->cpus,
+				    .boot = o->boot_disk ? FIRMWARE_BOOT_DISK : FIRMWARE_BOOT_CDROM,
+				    .log_all = o->firmware_log,
+				    .reset = machine_reset};
+	const char *err = firmware_init(&fw, &vm, &pci, &rtc, &c);
+	if (err)
+		uprintf("%s\n", err);
+	return !err;
 }
 
 /* PCI bus 0 with the virtio devices: a disk when the configuration names one, a
- * console and an entropy source. */
+ * console and an entropy source. A firmware VM has a PC's bus instead: the i440FX and
+ * the PIIX functions, no ECAM, BARs wherever the firmware puts them below the I/O
+ * APIC, and of the virtio devices only the disk and the tablet. */
 static bool add_pci(const struct linuxvm_options *o, const struct launch_file *disk,
-		    const struct launch_info *info)
+		    const struct launch_info *info, uint64_t low, uint64_t high)
 {
-	pci_bus_init(&pci, ECAM_BASE, PCI_MEM_BASE, (uint64_t)PCI_MEM_LAST - PCI_MEM_BASE + 1, msi,
-		     NULL);
+	if (fw_boot) {
+		pci_bus_init(&pci, 0, PCI_MEM_BASE, (uint64_t)FW_PCI_MEM_END - PCI_MEM_BASE, msi,
+			     NULL);
+		pci_bus_set_io_window(&pci, FW_PCI_IO_BASE, 0x10000u - FW_PCI_IO_BASE);
+	} else {
+		pci_bus_init(&pci, ECAM_BASE, PCI_MEM_BASE,
+			     (uint64_t)PCI_MEM_LAST - PCI_MEM_BASE + 1, msi, NULL);
+	}
 	pci.reset_ops = &pm_ops; /* 0xcf9 lies among the configuration ports */
 	pci.reset_dev = &pm;
 	if (!pci_bus_register(&pci, &vm.io, &vm.mem))
+		return false;
+	if (fw_boot && !add_firmware(o, info, low, high))
 		return false;
 	if ((disk || o->disk_memory) && !add_disk(o, disk))
 		return false;
 	if (!vmconsole_init(&console, &vm, &pci, SLOT_DISPLAY, &kbc, info, &fb))
 		return false;
 	console.power_button = power_button;
-	return vmconsole_add_tablet(&console, &pci, SLOT_TABLET) &&
-	       virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
+	if (!vmconsole_add_tablet(&console, &pci, SLOT_TABLET))
+		return false;
+	if (fw_boot)
+		return vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
+		       (!o->agent || agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, o));
+	return virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
 	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG) &&
@@ -456,14 +511,58 @@ static bool add_devices(const struct launch_info *info)
 	       gmem_add_mmio(&vm.mem, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, &lapic_ops, NULL);
 }
 
+/* The ACPI tables at ACPI_GPA and the kernel, loaded by the boot protocol. */
+static bool load_kernel(const struct linuxvm_options *o, const struct launch_file *kernel,
+			const struct launch_file *initrd)
+{
+	struct acpi_build_cfg acfg = {.gpa = ACPI_GPA,
+				      .ncpus = o->cpus,
+				      .ioapic_id = IOAPIC_ID,
+				      .pm1a_evt = PM_BASE,
+				      .pm1a_cnt = PM_BASE + 4,
+				      .pm_tmr = PM_BASE + 8,
+				      .ecam_base = ECAM_BASE,
+				      .mem32_base = PCI_MEM_BASE,
+				      .mem32_last = PCI_MEM_LAST,
+				      .s5_slp_typ = S5_TYPE};
+	size_t acpi_len = acpi_build(&acfg, gmem_ram_ptr(&vm.mem, ACPI_GPA, ACPI_MAX), ACPI_MAX);
+	static const struct linux_range reserved[] = {
+	    {ECAM_BASE, 0x10000000ULL}, {ACPI_BUILD_IOAPIC, 0x1000}, {LAPIC_DEFAULT_BASE, 0x1000}};
+	struct linux_boot b = {.image = (const uint8_t *)kernel->va,
+			       .image_len = kernel->size,
+			       .initrd = initrd ? (const uint8_t *)initrd->va : NULL,
+			       .initrd_len = initrd ? initrd->size : 0,
+			       .cmdline = o->cmdline,
+			       .mem = &vm.mem,
+			       .rsdp = ACPI_GPA + acpi_build_rsdp_offset(),
+			       .acpi = {ACPI_GPA, ACPI_MAX},
+			       .reserved = reserved,
+			       .nreserved = sizeof(reserved) / sizeof(reserved[0]),
+			       .fb = fb.size ? &fb : NULL};
+	const char *err = acpi_len ? linux_load(&b, &entry) : "the ACPI tables do not fit";
+	if (err) {
+		uprintf("%s\n", err);
+		return false;
+	}
+	return true;
+}
+
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h)
 {
+	fw_boot = !o->kernel;
 	const struct launch_file *kernel = find_file(info, o->kernel);
 	const struct launch_file *initrd = find_file(info, o->initrd);
 	const struct launch_file *disk = find_file(info, o->disk);
-	if (!kernel || (o->initrd && !initrd) || (o->disk && !disk)) {
-		const char *what = !kernel ? "kernel" : o->initrd && !initrd ? "initrd" : "disk";
-		const char *name = !kernel ? o->kernel : o->initrd && !initrd ? o->initrd : o->disk;
+	if (fw_boot && !o->firmware) {
+		uprintf("a VM needs a kernel or a firmware image\n");
+		return false;
+	}
+	if ((!fw_boot && !kernel) || (o->initrd && !initrd) || (o->disk && !disk)) {
+		bool no_kernel = !fw_boot && !kernel;
+		const char *what = no_kernel ? "kernel" : o->initrd && !initrd ? "initrd" : "disk";
+		const char *name = no_kernel              ? o->kernel
+				   : o->initrd && !initrd ? o->initrd
+							  : o->disk;
 		uprintf("the %s file \"%s\" was not given to the VMM\n", what, name);
 		return false;
 	}
@@ -500,39 +599,12 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	if (!gmem_add_ram(&vm.mem, 0, VGA_HOLE, ram) ||
 	    !gmem_add_ram(&vm.mem, VGA_HOLE_END, low - VGA_HOLE_END, ram + VGA_HOLE_END) ||
 	    (high && !gmem_add_ram(&vm.mem, HIGH_RAM_BASE, high, ram + low)) ||
-	    !add_devices(info) || !add_pci(o, disk, info)) {
+	    !add_devices(info) || !add_pci(o, disk, info, low, high)) {
 		uprintf("cannot lay out the VM\n");
 		return false;
 	}
-	struct acpi_build_cfg acfg = {.gpa = ACPI_GPA,
-				      .ncpus = o->cpus,
-				      .ioapic_id = IOAPIC_ID,
-				      .pm1a_evt = PM_BASE,
-				      .pm1a_cnt = PM_BASE + 4,
-				      .pm_tmr = PM_BASE + 8,
-				      .ecam_base = ECAM_BASE,
-				      .mem32_base = PCI_MEM_BASE,
-				      .mem32_last = PCI_MEM_LAST,
-				      .s5_slp_typ = S5_TYPE};
-	size_t acpi_len = acpi_build(&acfg, ram + ACPI_GPA, ACPI_MAX);
-	static const struct linux_range reserved[] = {
-	    {ECAM_BASE, 0x10000000ULL}, {ACPI_BUILD_IOAPIC, 0x1000}, {LAPIC_DEFAULT_BASE, 0x1000}};
-	struct linux_boot b = {.image = (const uint8_t *)kernel->va,
-			       .image_len = kernel->size,
-			       .initrd = initrd ? (const uint8_t *)initrd->va : NULL,
-			       .initrd_len = initrd ? initrd->size : 0,
-			       .cmdline = o->cmdline,
-			       .mem = &vm.mem,
-			       .rsdp = ACPI_GPA + acpi_build_rsdp_offset(),
-			       .acpi = {ACPI_GPA, ACPI_MAX},
-			       .reserved = reserved,
-			       .nreserved = sizeof(reserved) / sizeof(reserved[0]),
-			       .fb = fb.size ? &fb : NULL};
-	const char *err = acpi_len ? linux_load(&b, &entry) : "the ACPI tables do not fit";
-	if (err) {
-		uprintf("%s\n", err);
+	if (!fw_boot && !load_kernel(o, kernel, initrd))
 		return false;
-	}
 	for (unsigned i = 0; i < o->cpus; i++) {
 		struct lapic_config lc = {.id = i,
 					  .bsp = i == 0,
@@ -573,6 +645,13 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	if (!agentport_start(&agent, o->first_cpu, prio)) {
 		uprintf("cannot start the VM's agent port\n");
 		return false;
+	}
+	if (fw_boot) {
+		uprintf("PC VM: %u vCPUs, %llu MiB, firmware \"%s\"%s%s, boots from the %s first\n",
+			o->cpus, (unsigned long long)(o->memory >> 20), o->firmware,
+			o->vgabios ? ", VGA BIOS " : "", o->vgabios ? o->vgabios : "",
+			o->boot_disk ? "disk" : "CD-ROM");
+		return true;
 	}
 	uprintf(
 	    "Linux VM: %u vCPUs, %llu MiB, kernel \"%s\" (boot protocol %u.%02u, at %#llx)%s%s\n",

@@ -1,4 +1,4 @@
-/* A PC for stock Linux guests (vmm/linuxvm.c). */
+/* A PC for stock Linux guests, booted directly or through firmware (vmm/linuxvm.c). */
 #ifndef TANDEM_VMM_LINUXVM_H
 #define TANDEM_VMM_LINUXVM_H
 
@@ -21,6 +21,11 @@ struct linuxvm_options {
 	bool owner_drain;     /* owner_policy=drain */
 	bool agent;           /* agent=1: a cluster node, with the agent port */
 	const char *name;     /* name=: the VM's name in the configuration (NULL: none) */
+	/* A VM without a kernel boots through its firmware (vmm/firmware.c): */
+	const char *firmware; /* the firmware image's launch file (bios-256k.bin) */
+	const char *vgabios;  /* the VGA card's option ROM's launch file (NULL: none) */
+	bool boot_disk;       /* boot=disk: the disk before the CD-ROM */
+	bool firmware_log;    /* every line of the firmware's debug port to the console */
 };
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);

@@ -83,11 +83,13 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 /* kernel=FILE [initrd=FILE] [disk=FILE|memdisk=SIZE] cpus=N [first_cpu=N] memory=SIZE
  * [on_crash=stop|restart] [owner_idle=SECONDS]
  * [owner_policy=prefer|drain] [agent=0|1] [name=VM]
- * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration. */
+ * [cmdline=THE REST]: a Linux VM, as the root task starts it from a configuration.
+ * Instead of kernel=, initrd= and cmdline=: firmware=FILE [vgabios=FILE]
+ * [boot=cdrom|disk] [firmware_log=1], a PC that boots through its firmware. */
 static int run_linux(const struct launch_info *info, const char *all)
 {
-	static char kernel[64], initrd[64], disk[64], crash[16], policy[16], name[32],
-	    args[sizeof(info->cmdline)];
+	static char kernel[64], initrd[64], disk[64], crash[16], policy[16], name[32], firmware[64],
+	    vgabios[64], boot[16], args[sizeof(info->cmdline)];
 	struct linuxvm_options o = {.cpus = 1};
 	uint64_t v;
 	/* The guest's command line is the rest: options are looked for only before it. */
@@ -107,8 +109,13 @@ static int run_linux(const struct launch_info *info, const char *all)
 		o.cpus = v < 1000 ? (unsigned)v : 0;
 	if (option_num(args, "first_cpu=", &v))
 		o.first_cpu = (unsigned)(v % info->cpu_count);
-	if (!option_num(args, "memory=", &o.memory) || !o.kernel) {
-		uprintf("a Linux VM needs kernel=FILE and memory=SIZE (\"%s\")\n", args);
+	o.firmware = option_word(args, "firmware=", firmware, sizeof(firmware));
+	o.vgabios = option_word(args, "vgabios=", vgabios, sizeof(vgabios));
+	o.boot_disk = option_word(args, "boot=", boot, sizeof(boot)) && strcmp(boot, "disk") == 0;
+	o.firmware_log = option_num(args, "firmware_log=", &v) && v == 1;
+	if (!option_num(args, "memory=", &o.memory) || (!o.kernel == !o.firmware)) {
+		uprintf("a VM needs kernel=FILE or firmware=FILE, and memory=SIZE (\"%s\")\n",
+			args);
 		return 1;
 	}
 	o.restart =
@@ -134,10 +141,11 @@ int main(const struct launch_info *info, struct utcb *utcb)
 			break;
 		}
 	}
-	/* A Linux VM that cannot start gives its memory back at once. */
-	if (option(args, "kernel=", NULL) && run_linux(info, args) != 0)
+	/* A PC VM that cannot start gives its memory back at once. */
+	bool pc = option(args, "kernel=", NULL) || option(args, "firmware=", NULL);
+	if (pc && run_linux(info, args) != 0)
 		program_exit(utcb, LAUNCH_EXIT_FAILED);
-	if (option(args, "kernel=", NULL))
+	if (pc)
 		return 0;
 	return run_test_guest(info, args);
 }

@@ -11,7 +11,7 @@
 #define CONFIG_MAX_VMS        8
 #define CONFIG_MAX_ERRORS     16
 #define CONFIG_NAME_MAX       15   /* characters of a VM name */
-#define CONFIG_PATH_MAX       255  /* characters of kernel, initrd, disk */
+#define CONFIG_PATH_MAX       255  /* characters of kernel, initrd, disk and the other files */
 #define CONFIG_CMDLINE_MAX    1023 /* characters of cmdline */
 #define CONFIG_MSG_MAX        192  /* bytes of an error message, with its NUL */
 #define CONFIG_MAX_CPUS       16   /* vCPUs of a VM: the VMM's arrays are this long */
@@ -26,6 +26,9 @@
 #define CONFIG_DISK_MEMORY_PREFIX "memory:"
 #define CONFIG_DISK_MEMORY_UNIT   (1ull << 20)
 #define CONFIG_DISK_MEMORY_MAX    (1ull << 40)
+/* A VM without a kernel boots through firmware: these, unless it names others. */
+#define CONFIG_FIRMWARE_DEFAULT "/usr/share/seabios/bios-256k.bin"
+#define CONFIG_VGABIOS_DEFAULT  "/usr/share/seabios/vgabios-stdvga.bin"
 
 enum config_host_key {
 	CONFIG_HOST_KEY_RCTRL, /* the default */
@@ -54,6 +57,13 @@ enum config_owner_policy { CONFIG_OWNER_PREFER, CONFIG_OWNER_DRAIN };
 #define CONFIG_OWNER_IDLE     300 /* seconds without input before the owner is idle */
 #define CONFIG_OWNER_IDLE_MAX 86400
 
+/* disk_bus: how the disk is attached (a kernel VM's is always virtio). */
+enum config_disk_bus { CONFIG_DISK_BUS_VIRTIO, CONFIG_DISK_BUS_AHCI, CONFIG_DISK_BUS_IDE };
+/* boot: what a firmware VM's firmware tries first. */
+enum config_boot { CONFIG_BOOT_CDROM, CONFIG_BOOT_DISK };
+/* nic: the network card's model (a kernel VM's is always virtio). */
+enum config_nic { CONFIG_NIC_VIRTIO, CONFIG_NIC_E1000 };
+
 /* The keys of a [vm NAME] section, the index of config_vm.key_line. */
 enum config_key {
 	CONFIG_KEY_CLASS,
@@ -69,6 +79,12 @@ enum config_key {
 	CONFIG_KEY_MAC,
 	CONFIG_KEY_OWNER_IDLE,
 	CONFIG_KEY_OWNER_POLICY,
+	CONFIG_KEY_FIRMWARE,
+	CONFIG_KEY_VGABIOS,
+	CONFIG_KEY_CDROM,
+	CONFIG_KEY_DISK_BUS,
+	CONFIG_KEY_BOOT,
+	CONFIG_KEY_NIC,
 	CONFIG_KEY_COUNT
 };
 
@@ -97,6 +113,15 @@ struct config_vm {
 	/* disk = memory:SIZE: the memory disk's size in bytes; 0: none (or a file). */
 	uint64_t disk_memory;
 	char cmdline[CONFIG_CMDLINE_MAX + 1];
+	/* A VM without a kernel boots through firmware (firmware and vgabios hold the
+	 * defaults unless given; vgabios is "" for display = none); cdrom is an ISO
+	 * image on the IDE controller. Kernel VMs have none of these. */
+	char firmware[CONFIG_PATH_MAX + 1];
+	char vgabios[CONFIG_PATH_MAX + 1];
+	char cdrom[CONFIG_PATH_MAX + 1];
+	enum config_disk_bus disk_bus; /* default: ahci for firmware VMs */
+	enum config_boot boot;         /* default: cdrom when there is one */
+	enum config_nic nic;           /* default: e1000 for firmware VMs */
 	unsigned line;                       /* of the [vm NAME] header */
 	unsigned key_line[CONFIG_KEY_COUNT]; /* line of each key given, 0 if absent */
 };
@@ -138,6 +163,9 @@ void config_error(struct config *cfg, unsigned line, int vm, const char *fmt, ..
 const char *config_host_key_name(enum config_host_key k);
 const char *config_class_name(enum config_class c);
 const char *config_on_crash_name(enum config_on_crash o);
+const char *config_disk_bus_name(enum config_disk_bus b);
+const char *config_boot_name(enum config_boot b);
+const char *config_nic_name(enum config_nic n);
 const char *config_net_name(enum config_net n);
 const char *config_owner_policy_name(enum config_owner_policy p);
 const char *config_key_name(enum config_key k);

@@ -498,14 +498,13 @@ static void test_duplicate_vm_names(void)
 
 static void test_missing_required(void)
 {
-	CHECK_EQ(parse("[vm a]\ncpus = 2\n[vm b]\nmemory = 16M\n[vm c]\nkernel = k\n"), 4);
+	/* Only memory is required: a VM without a kernel boots through firmware. */
+	CHECK_EQ(parse("[vm a]\ncpus = 2\n[vm b]\nmemory = 16M\n[vm c]\nkernel = k\n"), 2);
 	CHECK(error_is(0, 1, "line 1: missing required key \"memory\" in [vm a]"));
-	CHECK(error_is(1, 1, "line 1: missing required key \"kernel\" in [vm a]"));
-	CHECK(error_is(2, 3, "line 3: missing required key \"kernel\" in [vm b]"));
-	CHECK(error_is(3, 5, "line 5: missing required key \"memory\" in [vm c]"));
+	CHECK(error_is(1, 5, "line 5: missing required key \"memory\" in [vm c]"));
 	CHECK_EQ(cfg.nvms, 3);
-	CHECK(!cfg.vms[0].valid && !cfg.vms[1].valid && !cfg.vms[2].valid);
-	CHECK_EQ(cfg.errors[2].vm, 1);
+	CHECK(!cfg.vms[0].valid && cfg.vms[1].valid && !cfg.vms[2].valid);
+	CHECK_EQ(cfg.errors[1].vm, 2);
 	/* A bad memory value is not also missing. */
 	CHECK(one_error("[vm a]\nmemory = x\nkernel = k\n", 2,
 			"line 2: bad value \"x\" for memory in [vm a] (a multiple of 4K, at least "
@@ -554,18 +553,68 @@ static void test_error_overflow(void)
 	CHECK(error_is(15, 19, "line 19: unknown key \"x15\" in [vm a]"));
 }
 
+/* A VM without a kernel: the firmware's defaults, and the keys of each kind. */
+static void test_firmware_vm(void)
+{
+	CHECK_EQ(parse("[vm w]\nmemory = 2G\ncdrom = win.iso\ndisk = w.img\n"), 0);
+	const struct config_vm *v = &cfg.vms[0];
+	CHECK(v->valid && !v->kernel[0]);
+	CHECK(strcmp(v->firmware, CONFIG_FIRMWARE_DEFAULT) == 0);
+	CHECK(strcmp(v->vgabios, CONFIG_VGABIOS_DEFAULT) == 0);
+	CHECK(strcmp(v->cdrom, "win.iso") == 0);
+	CHECK_EQ(v->disk_bus, CONFIG_DISK_BUS_AHCI);
+	CHECK_EQ(v->nic, CONFIG_NIC_E1000);
+	CHECK_EQ(v->boot, CONFIG_BOOT_CDROM);
+	/* Without a CD-ROM the disk boots; without a display there is no VGA BIOS. */
+	CHECK_EQ(parse("[vm w]\nmemory = 2G\ndisk = w.img\ndisplay = none\n"), 0);
+	CHECK_EQ(cfg.vms[0].boot, CONFIG_BOOT_DISK);
+	CHECK(!cfg.vms[0].vgabios[0]);
+	CHECK_EQ(parse("[vm w]\nmemory = 2G\nfirmware = my.bin\nvgabios = v.bin\ncdrom = c.iso\n"
+		       "disk = d.img\ndisk_bus = ide\nboot = disk\nnic = virtio\n"),
+		 0);
+	v = &cfg.vms[0];
+	CHECK(strcmp(v->firmware, "my.bin") == 0 && strcmp(v->vgabios, "v.bin") == 0);
+	CHECK_EQ(v->disk_bus, CONFIG_DISK_BUS_IDE);
+	CHECK_EQ(v->boot, CONFIG_BOOT_DISK);
+	CHECK_EQ(v->nic, CONFIG_NIC_VIRTIO);
+	CHECK(one_error("[vm w]\nmemory = 2G\ndisk_bus = scsi\n", 3,
+			"line 3: bad value \"scsi\" for disk_bus in [vm w] (ahci, ide or virtio)"));
+	CHECK(one_error("[vm w]\nmemory = 2G\nnic = rtl8139\n", 3,
+			"line 3: bad value \"rtl8139\" for nic in [vm w] (e1000 or virtio)"));
+	CHECK(one_error("[vm w]\nmemory = 2G\nboot = net\n", 3,
+			"line 3: bad value \"net\" for boot in [vm w] (cdrom or disk)"));
+	CHECK(one_error("[vm w]\nmemory = 2G\nboot = cdrom\n", 3,
+			"line 3: boot in [vm w] is cdrom, but there is no cdrom"));
+	CHECK(one_error("[vm w]\nmemory = 2G\ncmdline = quiet\n", 3,
+			"line 3: cmdline in [vm w] needs a kernel"));
+	CHECK(one_error("[vm w]\nmemory = 2G\ndisplay = none\nvgabios = v.bin\n", 4,
+			"line 4: vgabios in [vm w] needs a display"));
+	/* A kernel VM has virtio devices and no firmware. */
+	CHECK(one_error("[vm k]\nmemory = 2G\nkernel = k\ncdrom = c.iso\n", 4,
+			"line 4: cdrom in [vm k] needs a VM without a kernel (one that boots "
+			"through firmware)"));
+	CHECK(one_error("[vm k]\nmemory = 2G\nkernel = k\ndisk_bus = ahci\n", 4,
+			"line 4: disk_bus in [vm k] must be virtio for a VM with a kernel (ahci "
+			"and ide need firmware)"));
+	CHECK(one_error("[vm k]\nmemory = 2G\nkernel = k\nnic = e1000\n", 4,
+			"line 4: nic in [vm k] must be virtio for a VM with a kernel (e1000 needs "
+			"firmware)"));
+	CHECK_EQ(parse("[vm k]\nmemory = 2G\nkernel = k\ndisk_bus = virtio\nnic = virtio\n"), 0);
+	CHECK(!cfg.vms[0].firmware[0] && !cfg.vms[0].vgabios[0]);
+}
+
 static void test_errors_sorted(void)
 {
-	/* The missing kernel (header line 1) is found after line 2's error. */
-	CHECK_EQ(parse("[vm a]\ncpus = 0\nmemory = 16M\n"), 2);
-	CHECK(error_is(0, 1, "line 1: missing required key \"kernel\" in [vm a]"));
+	/* The missing memory (header line 1) is found after line 2's error. */
+	CHECK_EQ(parse("[vm a]\ncpus = 0\nkernel = k\n"), 2);
+	CHECK(error_is(0, 1, "line 1: missing required key \"memory\" in [vm a]"));
 	CHECK(error_is(1, 2, "line 2: bad value \"0\" for cpus in [vm a] (1 to 16)"));
 }
 
 static void test_memory_check(void)
 {
 	CHECK_EQ(parse("[vm a]\nmemory = 1G\nkernel = k\n[vm b]\nmemory = 2G\nkernel = k\n"
-		       "[vm c]\nmemory = 512M\nkernel = k\n[vm d]\nmemory = 16M\n"),
+		       "[vm c]\nmemory = 512M\nkernel = k\n[vm d]\nmemory = 16M\ninitrd = i\n"),
 		 1);
 	CHECK_EQ(config_check_memory(&cfg, 1536ull << 20), 1);
 	CHECK(cfg.vms[0].valid);
@@ -627,6 +676,7 @@ static void test_not_nul_terminated(void)
 int main(void)
 {
 	RUN(test_example);
+	RUN(test_firmware_vm);
 	RUN(test_defaults_and_minimal);
 	RUN(test_host_keys);
 	RUN(test_crlf_comments_and_whitespace);

@@ -7,8 +7,6 @@
 #include "vga.h"
 
 /* PCI identity of QEMU's "-device VGA" (with its extended registers: revision 2). */
-#define PCI_VENDOR_QEMU   0x1234
-#define PCI_DEVICE_VGA    0x1111
 #define PCI_CLASS_VGA     0x030000
 #define PCI_REVISION_QEXT 2
 #define PCI_SUBSYS_VENDOR 0x1af4
@@ -788,7 +786,7 @@ bool vga_init(struct vga *v, void *vram, uint64_t vram_size, void *text, uint32_
 	edid_build(v);
 
 	struct pci_dev *d = &v->pci;
-	pci_dev_init(d, PCI_VENDOR_QEMU, PCI_DEVICE_VGA, PCI_CLASS_VGA, PCI_REVISION_QEXT,
+	pci_dev_init(d, VGA_PCI_VENDOR, VGA_PCI_DEVICE, PCI_CLASS_VGA, PCI_REVISION_QEXT,
 		     PCI_SUBSYS_VENDOR, PCI_SUBSYS_QEMU, &vga_bar_ops, v);
 	if (!pci_dev_add_bar(d, VGA_BAR_VRAM, vram_size, false) ||
 	    !pci_dev_add_bar(d, VGA_BAR_MMIO, VGA_MMIO_SIZE, false))

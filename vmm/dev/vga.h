@@ -12,6 +12,9 @@
 #include "iobus.h"
 #include "pci.h"
 
+#define VGA_PCI_VENDOR 0x1234 /* QEMU's standard VGA */
+#define VGA_PCI_DEVICE 0x1111
+
 /* The guest's interface. BAR 2, as QEMU's (docs/specs/standard-vga.rst): */
 #define VGA_MMIO_EDID          0x000 /* 1 KiB: the EDID, zeros after it */
 #define VGA_MMIO_PORTS         0x400 /* ports 0x3c0-0x3df, one byte each */
