@@ -183,10 +183,29 @@ static void deliver_interrupts(struct vcpu *v, struct vcpu_state *s)
 }
 
 /* HLT with interrupts on: sleep until one is due, then go on after the HLT. With
- * interrupts off the vCPU has stopped for good. */
+ * interrupts off the vCPU has stopped for good, unless the machine has INIT: then
+ * it sleeps until INIT or an NMI. */
 static void halt(struct vcpu *v, struct vcpu_state *s)
 {
 	struct vm *vm = v->vm;
+	if (!(s->rflags & RFLAGS_IF) && vm->ops->init_pending) {
+		/* Only INIT or an NMI wakes it (an AP the firmware parked, say). */
+		while (!vm->ops->init_pending(v) && !(has_interrupt(v) && v->pending_event)) {
+			if (vm->stopping) {
+				vm_unlock(&vm->lock);
+				thread_park();
+			}
+			__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
+			vm_unlock(&vm->lock);
+			hc_sm_down(v->sel_wake, 0);
+			vm_lock(&vm->lock);
+		}
+		__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
+		s->rip += s->inst_len;
+		s->intr_shadow = 0;
+		v->reply_mtd |= MTD_RIP | MTD_STA;
+		return;
+	}
 	if (!(s->rflags & RFLAGS_IF)) {
 		vm_unlock(&vm->lock);
 		if (vm->nvcpus == 1)
@@ -287,6 +306,8 @@ void vm_exit_handler(uint64_t id, uint64_t words)
 			break;
 		stop(v, s, "unhandled exit");
 	}
+	if (vm->ops->init && vm->ops->init(v, s))
+		v->reply_mtd = MTD_ALL & ~MTD_QUAL;
 	if (vm->ops->after_exit && !vm->ops->after_exit(v)) {
 		vm_unlock(&vm->lock);
 		thread_park();

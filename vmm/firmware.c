@@ -208,6 +208,15 @@ static bool pm_function(struct firmware *fw)
 
 /* The firmware's debug port: it reads FIRMWARE_DEBUG_ID, and bytes written are the
  * firmware's log. Lines that matter to whoever runs the VM go to the console. */
+static bool contains(const char *s, const char *what)
+{
+	size_t n = strlen(what);
+	for (; *s; s++)
+		if (strncmp(s, what, n) == 0)
+			return true;
+	return false;
+}
+
 static bool line_matters(const char *l)
 {
 	static const char *const keep[] = {"SeaBIOS (version",
@@ -220,16 +229,7 @@ static bool line_matters(const char *l)
 	for (unsigned i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (strncmp(l, keep[i], strlen(keep[i])) == 0)
 			return true;
-	return false;
-}
-
-static bool contains(const char *s, const char *what)
-{
-	size_t n = strlen(what);
-	for (; *s; s++)
-		if (strncmp(s, what, n) == 0)
-			return true;
-	return false;
+	return contains(l, " cpu(s)"); /* "Found 2 cpu(s) max supported 2 cpu(s)" */
 }
 
 static void debug_line(struct firmware *fw)

@@ -110,9 +110,38 @@ static void ap_state(struct vcpu_state *s, uint8_t vector)
 	s->cr0 = 0x60000010; /* CD, NW, ET: the reset value */
 }
 
-/* vCPU 0 starts in the kernel's 64-bit entry; the others wait for their SIPI. */
+/* Wait-for-SIPI: v sleeps until its start-up IPI, then starts in real mode at the
+ * vector's page. An INIT that came before the SIPI is used up by it. */
+static void wait_sipi(struct vcpu *v, struct vcpu_state *s)
+{
+	uint8_t vector;
+	while (!lapic_take_sipi(&lapic[v->index], &vector)) {
+		if (vm.stopping) {
+			vm_unlock(&vm.lock);
+			thread_park();
+		}
+		__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
+		vm_unlock(&vm.lock);
+		hc_sm_down(v->sel_wake, 0);
+		vm_lock(&vm.lock);
+		vm.cur_utcb = v->utcb;
+	}
+	__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
+	lapic_take_init(&lapic[v->index]);
+	sipi_seen[v->index] = true;
+	uint64_t keep_tsc = s->tsc_offset, keep_ctrl = s->ctrl;
+	ap_state(s, vector);
+	s->xcr0 = 1;
+	s->tsc_offset = keep_tsc;
+	s->ctrl = keep_ctrl;
+}
+
+/* vCPU 0 starts in the kernel's 64-bit entry, or at the firmware's reset vector; the
+ * others wait for their SIPI. */
 static void startup(struct vcpu *v, struct vcpu_state *s)
 {
+	s->tsc_offset = vm.tsc_offset;
+	s->ctrl = VCTRL_PASS_SYSCALL_MSRS;
 	if (v->index == 0 && fw_boot) {
 		firmware_reset_state(s);
 	} else if (v->index == 0) {
@@ -126,25 +155,28 @@ static void startup(struct vcpu *v, struct vcpu_state *s)
 		s->gdtr = (struct vcpu_seg){0, 0, entry.gdt_limit, entry.gdt_base};
 		s->idtr = (struct vcpu_seg){0, 0, entry.idt_limit, entry.idt_base};
 	} else {
-		uint8_t vector;
-		while (!lapic_take_sipi(&lapic[v->index], &vector)) {
-			if (vm.stopping) {
-				vm_unlock(&vm.lock);
-				thread_park();
-			}
-			__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
-			vm_unlock(&vm.lock);
-			hc_sm_down(v->sel_wake, 0);
-			vm_lock(&vm.lock);
-			vm.cur_utcb = v->utcb;
-		}
-		__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
-		sipi_seen[v->index] = true;
-		ap_state(s, vector);
+		wait_sipi(v, s);
 	}
 	s->xcr0 = 1;
 	s->tsc_offset = vm.tsc_offset;
 	s->ctrl = VCTRL_PASS_SYSCALL_MSRS;
+}
+
+/* INIT to an AP that runs (the operating system starting the APs its firmware parked,
+ * or starting one again): its APIC goes back to the INIT state and the vCPU waits
+ * for its SIPI. INIT to vCPU 0 is not a reset here and is dropped. */
+static bool init_pending(struct vcpu *v)
+{
+	return v->index != 0 && lapic[v->index].init_pending;
+}
+
+static bool init(struct vcpu *v, struct vcpu_state *s)
+{
+	if (!lapic_take_init(&lapic[v->index]) || v->index == 0)
+		return false;
+	lapic_reset_init(&lapic[v->index]);
+	wait_sipi(v, s);
+	return true;
 }
 
 /* The PIC reaches vCPU 0 through LINT0 (virtual wire), or directly while its APIC is
@@ -471,6 +503,8 @@ static const struct vm_ops linux_ops = {
     .timers = timers,
     .next_event = next_event,
     .after_exit = after_exit,
+    .init_pending = init_pending,
+    .init = init,
 };
 
 static const struct launch_file *find_file(const struct launch_info *info, const char *name)

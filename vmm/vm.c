@@ -97,11 +97,11 @@ bool vm_create(struct vm *vm, const char *name)
 			while (order > 0 && (((va | gpa) & ((0x1000ULL << order) - 1)) ||
 					     off + (0x1000ULL << order) > r->size))
 				order--;
-			if (hc_delegate(LSEL_PD_SELF, vm->sel_vm,
-					crd(CRD_MEM, order,
-					    r->rom ? R_MEM_R | R_MEM_X : R_MEM_R | R_MEM_W | R_MEM_X),
-					va >> 12,
-					gpa >> 12) != ST_OK)
+			if (hc_delegate(
+				LSEL_PD_SELF, vm->sel_vm,
+				crd(CRD_MEM, order,
+				    r->rom ? R_MEM_R | R_MEM_X : R_MEM_R | R_MEM_W | R_MEM_X),
+				va >> 12, gpa >> 12) != ST_OK)
 				return false;
 			off += 0x1000ULL << order;
 		}

@@ -64,6 +64,11 @@ struct vm_ops {
 	/* Timers beyond the PIT's (may be NULL): fire what is due, tell the next. */
 	void (*timers)(struct vm *vm, uint64_t now_ns);
 	uint64_t (*next_event)(struct vm *vm, uint64_t now_ns);
+	/* The INIT signal (may be NULL): init_pending says whether one waits for v (it
+	 * wakes a vCPU halted with interrupts off); init, called after each exit, takes
+	 * it: v waits for its start-up IPI, and true means *s is its new state. */
+	bool (*init_pending)(struct vcpu *v);
+	bool (*init)(struct vcpu *v, struct vcpu_state *s);
 	/* An exit class the common code does not handle (may be NULL): true when
 	 * handled. */
 	bool (*exit)(struct vcpu *v, struct vcpu_state *s, unsigned cls);
