@@ -13,10 +13,27 @@ enum {
 	AML_DWORD_PREFIX = 0x0c,
 	AML_QWORD_PREFIX = 0x0e,
 	AML_SCOPE = 0x10,
+	AML_STRING_PREFIX = 0x0d,
 	AML_BUFFER = 0x11,
 	AML_PACKAGE = 0x12,
+	AML_METHOD = 0x14,
 	AML_EXT_PREFIX = 0x5b,
-	AML_DEVICE = 0x82, /* after AML_EXT_PREFIX */
+	AML_OP_REGION = 0x80, /* after AML_EXT_PREFIX */
+	AML_FIELD = 0x81,     /* after AML_EXT_PREFIX */
+	AML_DEVICE = 0x82,    /* after AML_EXT_PREFIX */
+	AML_LOCAL0 = 0x60,
+	AML_ARG0 = 0x68,
+	AML_STORE = 0x70,
+	AML_AND = 0x7b,
+	AML_OR = 0x7d,
+	AML_CREATE_DWORD_FIELD = 0x8a,
+	AML_LLESS = 0x95,
+	AML_IF = 0xa0,
+	AML_ELSE = 0xa1,
+	AML_RETURN = 0xa4,
+	AML_NULL_NAME = 0x00,
+	AML_LOCALS = 8,
+	METHOD_SERIALIZED = 1 << 3, /* MethodFlags: bits 2:0 ArgCount, bit 3 SerializeFlag */
 	AML_ROOT = '\\',
 	AML_DUAL_NAME = 0x2e,
 	AML_MULTI_NAME = 0x2f,
@@ -35,7 +52,12 @@ enum {
 enum {
 	RES_IO = 0x47, /* small item: I/O port, 7 bytes of data */
 	RES_IO_DECODE16 = 0x01,
-	RES_END = 0x79,        /* small item: end tag, 1 byte (checksum, 0 = none) */
+	RES_IRQ_NOFLAGS = 0x22, /* small item: IRQ, 2 bytes of data (the mask, no flags) */
+	RES_END = 0x79,         /* small item: end tag, 1 byte (checksum, 0 = none) */
+	RES_EXT_IRQ = 0x89,     /* large item: Extended Interrupt, 2 + 4n bytes */
+	/* Extended Interrupt flags: consumer (bit 0), level (bit 1 clear), active high
+	 * (bit 2 clear), shared (bit 3). */
+	RES_EXT_IRQ_CONSUMER_LEVEL_HIGH_SHARED = 0x09,
 	RES_DWORD_ADDR = 0x87, /* large item: DWord Address Space, 23 bytes */
 	RES_WORD_ADDR = 0x88,  /* large item: Word Address Space, 13 bytes */
 	RES_DWORD_LEN = 23,
@@ -204,6 +226,107 @@ void aml_end(struct aml *a, size_t mark)
 		a->buf[mark + i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
 }
 
+size_t aml_method(struct aml *a, const char *name, unsigned nargs, bool serialized)
+{
+	aml_byte(a, AML_METHOD);
+	size_t mark = pkg_begin(a);
+	aml_name_string(a, name);
+	aml_byte(a, (uint8_t)((nargs < AML_METHOD_MAX_ARGS ? nargs : AML_METHOD_MAX_ARGS) |
+			      (serialized ? METHOD_SERIALIZED : 0)));
+	return mark;
+}
+
+size_t aml_if(struct aml *a)
+{
+	aml_byte(a, AML_IF);
+	return pkg_begin(a);
+}
+
+size_t aml_else(struct aml *a)
+{
+	aml_byte(a, AML_ELSE);
+	return pkg_begin(a);
+}
+
+void aml_return(struct aml *a)
+{
+	aml_byte(a, AML_RETURN);
+}
+
+void aml_store(struct aml *a)
+{
+	aml_byte(a, AML_STORE);
+}
+
+void aml_and(struct aml *a)
+{
+	aml_byte(a, AML_AND);
+}
+
+void aml_or(struct aml *a)
+{
+	aml_byte(a, AML_OR);
+}
+
+void aml_lless(struct aml *a)
+{
+	aml_byte(a, AML_LLESS);
+}
+
+void aml_create_dword_field(struct aml *a)
+{
+	aml_byte(a, AML_CREATE_DWORD_FIELD);
+}
+
+void aml_arg(struct aml *a, unsigned n)
+{
+	aml_byte(a, (uint8_t)(AML_ARG0 + (n < AML_METHOD_MAX_ARGS ? n : 0)));
+}
+
+void aml_local(struct aml *a, unsigned n)
+{
+	aml_byte(a, (uint8_t)(AML_LOCAL0 + (n < AML_LOCALS ? n : 0)));
+}
+
+void aml_null_target(struct aml *a)
+{
+	aml_byte(a, AML_NULL_NAME);
+}
+
+void aml_op_region(struct aml *a, const char *name, uint8_t space, uint64_t offset, uint64_t len)
+{
+	aml_byte(a, AML_EXT_PREFIX);
+	aml_byte(a, AML_OP_REGION);
+	aml_name_string(a, name);
+	aml_byte(a, space);
+	aml_integer(a, offset);
+	aml_integer(a, len);
+}
+
+size_t aml_field(struct aml *a, const char *region, uint8_t flags)
+{
+	aml_byte(a, AML_EXT_PREFIX);
+	aml_byte(a, AML_FIELD);
+	size_t mark = pkg_begin(a);
+	aml_name_string(a, region);
+	aml_byte(a, flags);
+	return mark;
+}
+
+void aml_field_unit(struct aml *a, const char *name, uint32_t bits)
+{
+	/* A NamedField's width is a PkgLength that counts bits, not its own bytes. */
+	name_seg(a, name, strlen(name));
+	if (bits <= PKG_1_MAX) {
+		aml_byte(a, (uint8_t)bits);
+		return;
+	}
+	unsigned follow = bits <= PKG_2_MAX ? 1 : bits <= PKG_3_MAX ? 2 : 3;
+	aml_byte(a, (uint8_t)(follow << 6 | (bits & 0xf)));
+	for (unsigned i = 0; i < follow; i++)
+		aml_byte(a, (uint8_t)(bits >> (4 + 8 * i)));
+}
+
 size_t aml_scope(struct aml *a, const char *path)
 {
 	aml_byte(a, AML_SCOPE);
@@ -227,6 +350,12 @@ size_t aml_package(struct aml *a, uint8_t elements)
 	size_t mark = pkg_begin(a);
 	aml_byte(a, elements);
 	return mark;
+}
+
+void aml_string(struct aml *a, const char *s)
+{
+	aml_byte(a, AML_STRING_PREFIX);
+	aml_bytes(a, s, strlen(s) + 1);
 }
 
 void aml_buffer(struct aml *a, const void *bytes, size_t n)
@@ -287,6 +416,23 @@ void aml_res_mem32(struct aml *a, uint32_t min, uint32_t max)
 	aml_dword(a, max);
 	aml_dword(a, 0);
 	aml_dword(a, max - min + 1);
+}
+
+void aml_res_irq_noflags(struct aml *a, uint16_t mask)
+{
+	aml_byte(a, RES_IRQ_NOFLAGS);
+	aml_word(a, mask);
+}
+
+void aml_res_interrupt_level_high_shared(struct aml *a, const uint32_t *irq, unsigned n)
+{
+	/* §6.4.3.6: flags, table length, then the interrupt numbers; no resource source. */
+	aml_byte(a, RES_EXT_IRQ);
+	aml_word(a, (uint16_t)(2 + 4 * n));
+	aml_byte(a, RES_EXT_IRQ_CONSUMER_LEVEL_HIGH_SHARED);
+	aml_byte(a, (uint8_t)n);
+	for (unsigned i = 0; i < n; i++)
+		aml_dword(a, irq[i]);
 }
 
 void aml_res_end(struct aml *a)
