@@ -366,6 +366,35 @@ static bool add_disk(const struct linuxvm_options *o, const struct launch_file *
 	       pci_bus_add(&pci, &blk.vd.pci, fw_boot ? FW_SLOT_BLK : SLOT_BLK);
 }
 
+/* A firmware VM's ACPI tables, for the firmware's table loader to place: the PIIX
+ * PC's, with the PM block where the firmware moves it when it has a loader. */
+static const char *add_firmware_acpi(const struct linuxvm_options *o)
+{
+	struct acpi_build_cfg c = {.ncpus = o->cpus,
+				   .ioapic_id = IOAPIC_ID,
+				   .pm1a_evt = PM_BASE,
+				   .pm1a_cnt = PM_BASE + 4,
+				   .pm_tmr = PM_BASE + 8,
+				   .mem32_base = PCI_MEM_BASE,
+				   .mem32_last = FW_PCI_MEM_END - 1,
+				   .s5_slp_typ = S5_TYPE,
+				   .machine = ACPI_MACHINE_PIIX};
+	static struct acpi_fw_files f;
+	acpi_build_loader(&c, &f); /* measures */
+	f.tables.cap = f.tables.len, f.rsdp.cap = f.rsdp.len, f.loader.cap = f.loader.len;
+	f.tables.data = heap_alloc_aligned(vm.heap, f.tables.cap, 64);
+	f.rsdp.data = heap_alloc_aligned(vm.heap, f.rsdp.cap, 64);
+	f.loader.data = heap_alloc_aligned(vm.heap, f.loader.cap, 64);
+	if (!f.tables.len || !f.tables.data || !f.rsdp.data || !f.loader.data ||
+	    !acpi_build_loader(&c, &f))
+		return "cannot build the ACPI tables";
+	if (!firmware_add_file(&fw, ACPI_BUILD_FILE_TABLES, f.tables.data, f.tables.len) ||
+	    !firmware_add_file(&fw, ACPI_BUILD_FILE_RSDP, f.rsdp.data, f.rsdp.len) ||
+	    !firmware_add_file(&fw, ACPI_BUILD_FILE_LOADER, f.loader.data, f.loader.len))
+		return "cannot hand the ACPI tables to the firmware";
+	return NULL;
+}
+
 /* A firmware VM's chipset and firmware interface (vmm/firmware.c). */
 static bool add_firmware(const struct linuxvm_options *o, const struct launch_info *info,
 			 uint64_t low, uint64_t high)
@@ -391,6 +420,8 @@ static bool add_firmware(const struct linuxvm_options *o, const struct launch_in
 				    .log_all = o->firmware_log,
 				    .reset = machine_reset};
 	const char *err = firmware_init(&fw, &vm, &pci, &rtc, &c);
+	if (!err)
+		err = add_firmware_acpi(o);
 	if (err)
 		uprintf("%s\n", err);
 	return !err;
