@@ -87,6 +87,8 @@ void cpuid_filter(const struct cpuid_config *c, const struct vcpu_state *s, uint
 		r[2] |= CPUID1_ECX_HYPERV;
 		r[3] &= ~(CPUID1_EDX_APIC | CPUID1_EDX_MCE_MCA | CPUID1_EDX_HTT);
 		r[3] |= (c->apic ? CPUID1_EDX_APIC : 0) | (c->count > 1 ? CPUID1_EDX_HTT : 0);
+		/* Machine-check architecture with no banks, where the VMM models its MSRs. */
+		r[3] |= c->mca ? CPUID1_EDX_MCE_MCA : 0;
 		break;
 	case 7:
 		r[0] = r[2] = r[3] = 0;

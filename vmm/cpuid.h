@@ -11,6 +11,7 @@ struct cpuid_config {
 	unsigned index, count; /* this vCPU (its APIC ID) and how many the VM has */
 	bool apic;             /* a local APIC model is there (xAPIC and x2APIC) */
 	bool tsc_deadline;     /* its timer has the TSC-deadline mode */
+	bool mca;              /* MCE and MCA: the VMM answers MCG_CAP and MCG_STATUS */
 	/* The host's leaf (NULL: the CPUID instruction). */
 	void (*host)(uint32_t leaf, uint32_t sub, uint32_t r[4]);
 };

@@ -23,37 +23,41 @@
 #include "vmnet.h"
 #include "agentport.h"
 
-#define LOW_RAM_END    0xc0000000ULL /* RAM below the PCI hole */
-#define HIGH_RAM_BASE  0x100000000ULL
-#define ACPI_GPA       0xe0000ULL /* in the BIOS area, where old kernels look too */
-#define ACPI_MAX       0x20000ULL
-#define PM_BASE        0x600
-#define S5_TYPE        5
-#define COM1           0x3f8
-#define COM2           0x2f8
-#define IRQ_KBD        1
-#define IRQ_COM2       3
-#define IRQ_COM1       4
-#define IRQ_RTC        8
-#define IRQ_SCI        9
-#define IRQ_MOUSE      12
-#define IOAPIC_ID      0 /* the MADT's; APIC IDs of the vCPUs start at 0 too */
-#define ECAM_BASE      0xe0000000ULL
-#define PCI_MEM_BASE   0xc0000000u
-#define PCI_MEM_LAST   0xdfffffffu
-#define SLOT_BLK       1
-#define SLOT_CONSOLE   2
-#define SLOT_RNG       3
-#define SLOT_DISPLAY   4
-#define SLOT_TABLET    5
-#define SLOT_NET       6
-#define SLOT_AGENT     7
-#define FW_PCI_MEM_END 0xfec00000u /* a firmware VM's BAR window ends at the I/O APIC */
-#define FW_PCI_IO_BASE 0x1000      /* and its I/O BARs may go anywhere above the ISA ports */
-#define FW_SLOT_BLK    3           /* slot 1 is the chipset's in a firmware VM */
-#define VGA_HOLE       0xa0000ULL  /* the legacy VGA window: no RAM up to 0xc0000 */
-#define VGA_HOLE_END   0xc0000ULL
-#define SECTOR         512
+#define LOW_RAM_END            0xc0000000ULL /* RAM below the PCI hole */
+#define HIGH_RAM_BASE          0x100000000ULL
+#define ACPI_GPA               0xe0000ULL /* in the BIOS area, where old kernels look too */
+#define ACPI_MAX               0x20000ULL
+#define PM_BASE                0x600
+#define S5_TYPE                5
+#define COM1                   0x3f8
+#define COM2                   0x2f8
+#define IRQ_KBD                1
+#define IRQ_COM2               3
+#define IRQ_COM1               4
+#define IRQ_RTC                8
+#define IRQ_SCI                9
+#define IRQ_MOUSE              12
+#define IOAPIC_ID              0 /* the MADT's; APIC IDs of the vCPUs start at 0 too */
+#define ECAM_BASE              0xe0000000ULL
+#define PCI_MEM_BASE           0xc0000000u
+#define PCI_MEM_LAST           0xdfffffffu
+#define SLOT_BLK               1
+#define SLOT_CONSOLE           2
+#define SLOT_RNG               3
+#define SLOT_DISPLAY           4
+#define SLOT_TABLET            5
+#define SLOT_NET               6
+#define SLOT_AGENT             7
+#define FW_PCI_MEM_END         0xfec00000u /* a firmware VM's BAR window ends at the I/O APIC */
+#define FW_PCI_IO_BASE         0x1000     /* and its I/O BARs may go anywhere above the ISA ports */
+#define FW_SLOT_BLK            3          /* slot 1 is the chipset's in a firmware VM */
+#define VGA_HOLE               0xa0000ULL /* the legacy VGA window: no RAM up to 0xc0000 */
+#define VGA_HOLE_END           0xc0000ULL
+#define SECTOR                 512
+#define MSR_FEATURE_CONTROL    0x3a
+#define FEATURE_CONTROL_LOCKED 0x1
+#define MSR_MCG_CAP            0x179
+#define MSR_MCG_STATUS         0x17a
 
 static struct vm vm;
 static struct uart com1, com2;
@@ -224,6 +228,22 @@ static int msr(struct vcpu *v, uint32_t index, bool write, uint64_t *value)
 		bool ok = write ? lapic_msr_write(a, index, *value, now)
 				: lapic_msr_read(a, index, value, now);
 		return ok ? 1 : -1;
+	}
+	/* Windows reads the feature control MSR and must find it locked with VMX off:
+	 * writes to a locked one fault, as on hardware. */
+	if (index == MSR_FEATURE_CONTROL) {
+		*value = FEATURE_CONTROL_LOCKED;
+		return write ? -1 : 1;
+	}
+	/* Machine check: no banks and nothing to report; MCG_STATUS takes 0 only. */
+	if (index == MSR_MCG_CAP) {
+		*value = 0;
+		return write ? -1 : 1;
+	}
+	if (index == MSR_MCG_STATUS) {
+		if (!write)
+			*value = 0;
+		return write && *value ? -1 : 1;
 	}
 	if (index == 0x277) { /* PAT: kept, the nested tables decide the real types */
 		if (write)
@@ -659,7 +679,7 @@ bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info
 	vm.mem.unassigned = vm_unassigned;
 	vm.mem.ctx = &vm;
 	vm.console_raw = true;
-	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true};
+	vm.cpuid = (struct cpuid_config){.apic = true, .tsc_deadline = true, .mca = true};
 	vm_exits_init(&vm);
 	if (!gmem_add_ram(&vm.mem, 0, VGA_HOLE, ram) ||
 	    !gmem_add_ram(&vm.mem, VGA_HOLE_END, low - VGA_HOLE_END, ram + VGA_HOLE_END) ||
