@@ -220,6 +220,7 @@ static bool contains(const char *s, const char *what)
 static bool line_matters(const char *l)
 {
 	static const char *const keep[] = {"SeaBIOS (version",
+					   "Start SeaVGABIOS",
 					   "No bootable device",
 					   "Booting from",
 					   "Boot failed",
