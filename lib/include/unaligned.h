@@ -57,7 +57,12 @@ static inline void put_le_n(uint8_t *p, unsigned size, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Big-endian fields (fw_cfg's). */
+/* Big-endian fields (fw_cfg's, network headers). */
+static inline uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static inline uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

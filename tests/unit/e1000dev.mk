@@ -1,0 +1,2 @@
+UNIT_TESTS += e1000dev
+unit_e1000dev_SRCS := vmm/dev/e1000.c vmm/dev/e1000_tx.c vmm/dev/pci.c vmm/dev/iobus.c vmm/gmem.c
