@@ -8,7 +8,9 @@
 #include <tandem/launch.h>
 #include <ulib.h>
 #include "acpi_build.h"
+#include "dev/ahci.h"
 #include "dev/i8042.h"
+#include "dev/ide.h"
 #include "dev/ioapic.h"
 #include "dev/lapic.h"
 #include "dev/pci.h"
@@ -77,6 +79,8 @@ static struct vmnet net;
 static struct agentport agent;
 static struct linux_fb fb;
 static struct firmware fw;
+static struct ide ide;
+static struct ahci ahci;
 static bool fw_boot; /* the VM boots through its firmware, not a kernel */
 
 static const struct launch_file *find_file(const struct launch_info *info, const char *name);
@@ -382,6 +386,12 @@ static bool add_disk(const struct linuxvm_options *o, const struct launch_file *
 	if (disk && disk->size % SECTOR)
 		vm_log(&vm, "disk \"%s\": its last %llu bytes are not a whole sector: left out\n",
 		       disk->name, (unsigned long long)(disk->size % SECTOR));
+	if (o->disk_bus == LINUXVM_DISK_IDE)
+		return ide_attach_disk(&ide, 0, 0, image, size, false, NULL);
+	if (o->disk_bus == LINUXVM_DISK_AHCI)
+		return ahci_init(&ahci, &vm.mem, 1) &&
+		       ahci_attach_disk(&ahci, 0, image, size, false, NULL) &&
+		       pci_bus_add(&pci, &ahci.pci, FW_SLOT_BLK);
 	return virtio_blk_init(&blk, &vm.mem, image, size, false, name) &&
 	       pci_bus_add(&pci, &blk.vd.pci, fw_boot ? FW_SLOT_BLK : SLOT_BLK);
 }
@@ -442,6 +452,16 @@ static bool add_firmware(const struct linuxvm_options *o, const struct launch_in
 	const char *err = firmware_init(&fw, &vm, &pci, &rtc, &c);
 	if (!err)
 		err = add_firmware_acpi(o);
+	/* The PIIX's IDE function: the CD-ROM is the secondary channel's master. */
+	ide_init(&ide, &vm.mem, vm.isa);
+	if (!err && (!pci_bus_add_fn(&pci, &ide.pci, FIRMWARE_PIIX_SLOT, FIRMWARE_IDE_FN) ||
+		     !ide_attach(&ide, &vm.io)))
+		err = "cannot add the IDE controller";
+	const struct launch_file *cd = find_file(info, o->cdrom);
+	if (!err && o->cdrom && !cd)
+		err = "the CD-ROM image was not given to the VMM";
+	if (!err && cd && !ide_attach_cdrom(&ide, 1, 0, (const uint8_t *)cd->va, cd->size))
+		err = "the CD-ROM image is smaller than a 2048-byte sector";
 	if (err)
 		uprintf("%s\n", err);
 	return !err;
@@ -475,6 +495,9 @@ static bool add_pci(const struct linuxvm_options *o, const struct launch_file *d
 	console.power_button = power_button;
 	if (!vmconsole_add_tablet(&console, &pci, SLOT_TABLET))
 		return false;
+	if (fw_boot && o->nic_e1000)
+		uprintf("nic = e1000: the 82540EM model (vmm/dev/e1000.c) is not connected to the "
+			"virtual switch yet: the VM gets virtio-net\n");
 	if (fw_boot)
 		return vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
 		       (!o->agent || agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, o));

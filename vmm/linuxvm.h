@@ -26,6 +26,9 @@ struct linuxvm_options {
 	const char *vgabios;  /* the VGA card's option ROM's launch file (NULL: none) */
 	bool boot_disk;       /* boot=disk: the disk before the CD-ROM */
 	bool firmware_log;    /* every line of the firmware's debug port to the console */
+	const char *cdrom;    /* an ISO image's launch file: the secondary master (NULL: none) */
+	enum { LINUXVM_DISK_VIRTIO, LINUXVM_DISK_AHCI, LINUXVM_DISK_IDE } disk_bus;
+	bool nic_e1000; /* nic=e1000 (firmware VMs) */
 };
 
 bool linuxvm_run(const struct linuxvm_options *o, const struct launch_info *info, struct heap *h);

@@ -89,7 +89,7 @@ static const char *option_word(const char *args, const char *key, char *buf, siz
 static int run_linux(const struct launch_info *info, const char *all)
 {
 	static char kernel[64], initrd[64], disk[64], crash[16], policy[16], name[32], firmware[64],
-	    vgabios[64], boot[16], args[sizeof(info->cmdline)];
+	    vgabios[64], boot[16], cdrom[64], bus[16], nic[16], args[sizeof(info->cmdline)];
 	struct linuxvm_options o = {.cpus = 1};
 	uint64_t v;
 	/* The guest's command line is the rest: options are looked for only before it. */
@@ -113,6 +113,17 @@ static int run_linux(const struct launch_info *info, const char *all)
 	o.vgabios = option_word(args, "vgabios=", vgabios, sizeof(vgabios));
 	o.boot_disk = option_word(args, "boot=", boot, sizeof(boot)) && strcmp(boot, "disk") == 0;
 	o.firmware_log = option_num(args, "firmware_log=", &v) && v == 1;
+	o.cdrom = option_word(args, "cdrom=", cdrom, sizeof(cdrom));
+	if (option_word(args, "disk_bus=", bus, sizeof(bus)))
+		o.disk_bus = strcmp(bus, "ahci") == 0  ? LINUXVM_DISK_AHCI
+			     : strcmp(bus, "ide") == 0 ? LINUXVM_DISK_IDE
+						       : LINUXVM_DISK_VIRTIO;
+	o.nic_e1000 = option_word(args, "nic=", nic, sizeof(nic)) && strcmp(nic, "e1000") == 0;
+	if (o.kernel && (o.cdrom || o.disk_bus != LINUXVM_DISK_VIRTIO || o.nic_e1000)) {
+		uprintf("cdrom=, disk_bus= and nic=e1000 need firmware=, not kernel= (\"%s\")\n",
+			args);
+		return 1;
+	}
 	if (!option_num(args, "memory=", &o.memory) || (!o.kernel == !o.firmware)) {
 		uprintf("a VM needs kernel=FILE or firmware=FILE, and memory=SIZE (\"%s\")\n",
 			args);

@@ -119,9 +119,9 @@ struct config_vm {
 	char firmware[CONFIG_PATH_MAX + 1];
 	char vgabios[CONFIG_PATH_MAX + 1];
 	char cdrom[CONFIG_PATH_MAX + 1];
-	enum config_disk_bus disk_bus; /* default: ahci for firmware VMs */
-	enum config_boot boot;         /* default: cdrom when there is one */
-	enum config_nic nic;           /* default: e1000 for firmware VMs */
+	enum config_disk_bus disk_bus;       /* default: ahci for firmware VMs */
+	enum config_boot boot;               /* default: cdrom when there is one */
+	enum config_nic nic;                 /* default: e1000 for firmware VMs */
 	unsigned line;                       /* of the [vm NAME] header */
 	unsigned key_line[CONFIG_KEY_COUNT]; /* line of each key given, 0 if absent */
 };

@@ -200,8 +200,9 @@ bool pci_dev_add_io_bar(struct pci_dev *d, unsigned bar, uint32_t size)
 	d->bar_size[bar] = size;
 	d->bar_io[bar] = true;
 	put_le_n(d->cfg + reg, 4, BAR_IO);
-	/* Ports are 16 bits wide: the upper half reads 0, as on PCs. */
-	put_le_n(d->wmask + reg, 4, 0xffffu & ~(size - 1));
+	/* All 32 address bits are writable, as firmware sizing BARs expects (an address
+	 * above 0xffff decodes nothing on a PC). */
+	put_le_n(d->wmask + reg, 4, ~(size - 1) & ~BAR_IO_FLAGS);
 	return true;
 }
 
