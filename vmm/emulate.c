@@ -22,7 +22,7 @@ static uint64_t *gpr_slot(struct vcpu_state *s, unsigned i)
 	return slot[i];
 }
 
-static enum x86emu_mode mode_of(const struct vcpu_state *s)
+enum x86emu_mode emulate_mode(const struct vcpu_state *s)
 {
 	if (!(s->cr0 & CR0_PE) || (s->rflags & RFLAGS_VM))
 		return X86EMU_16;
@@ -96,7 +96,7 @@ enum emulate_result emulate_insn(const struct gmem *g, struct vcpu_state *s, uns
 {
 	struct ctx c = {.g = g};
 	emulate_cpu_of(s, &c.cpu);
-	enum x86emu_mode mode = mode_of(s);
+	enum x86emu_mode mode = emulate_mode(s);
 	uint64_t ip = mode == X86EMU_64   ? s->rip
 		      : mode == X86EMU_32 ? s->rip & 0xffffffffULL
 					  : s->rip & 0xffff;

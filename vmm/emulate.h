@@ -28,6 +28,8 @@ enum emulate_result emulate_insn(const struct gmem *g, struct vcpu_state *s, uns
 
 /* The vCPU's paging state for gmem's linear accesses (needs CR, EFER, SEG, RFLAGS). */
 void emulate_cpu_of(const struct vcpu_state *s, struct gmem_cpu *c);
+/* The code segment's default operand and address size in the guest's mode. */
+enum x86emu_mode emulate_mode(const struct vcpu_state *s);
 
 /* Makes the next entry deliver a page fault for f (sets s->inj and s->cr2). */
 void emulate_inject_pf(struct vcpu_state *s, const struct gmem_fault *f);

@@ -27,17 +27,66 @@ void vm_exits_init(struct vm *vm)
 
 /* ins/outs, with rep: element by element through the guest's paging; a page fault
  * stops the string where it happened, as on the CPU. */
+/* The address size of the string instruction at CS:RIP (1: 16-bit, 2: 32-bit, 4:
+ * 64-bit), the code segment's default toggled by an address-size prefix, and in *seg
+ * the segment OUTS reads from (DS unless a prefix overrides it; INS always writes
+ * ES:rDI). Decoded here rather than trusted from the exit information, which has no
+ * segment and whose address size not every implementation reports right. */
+static unsigned string_decode(const struct vm *vm, const struct vcpu_state *s,
+			      const struct vcpu_seg **seg)
+{
+	static const uint8_t seg_prefix[6] = {0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65};
+	const struct vcpu_seg *segs[6] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+	*seg = &s->ds;
+	enum x86emu_mode mode = emulate_mode(s);
+	bool cs_long = mode == X86EMU_64;
+	unsigned def = cs_long ? 4 : mode == X86EMU_32 ? 2 : 1;
+	uint8_t insn[X86EMU_MAX_INSN_LEN];
+	unsigned len = s->inst_len && s->inst_len <= sizeof(insn) ? (unsigned)s->inst_len : 1;
+	struct gmem_cpu cpu;
+	struct gmem_fault f;
+	emulate_cpu_of(s, &cpu);
+	uint64_t la = s->cs.base + s->rip;
+	if (!cs_long)
+		la &= 0xffffffffULL;
+	if (!gmem_lin_read(&vm->mem, &cpu, la, insn, len, GMEM_FETCH, &f))
+		return def;
+	unsigned asize = def;
+	for (unsigned i = 0; i < len; i++) {
+		uint8_t b = insn[i];
+		bool prefix = b == 0xf2 || b == 0xf3 || b == 0x66 || b == 0xf0 ||
+			      (cs_long && (b & 0xf0) == 0x40);
+		for (unsigned k = 0; k < 6; k++) {
+			if (b == seg_prefix[k]) {
+				prefix = true;
+				*seg = segs[k];
+			}
+		}
+		if (b == 0x67) {
+			prefix = true;
+			asize = cs_long ? 2 : def == 2 ? 1 : 2;
+		}
+		if (!prefix)
+			break;
+	}
+	return asize;
+}
+
 static void string_io(struct vcpu *v, struct vcpu_state *s, unsigned port, unsigned size, bool in,
 		      bool rep)
 {
 	struct vm *vm = v->vm;
-	unsigned asize = (s->qual[0] >> 27) & 7; /* 1: 16-bit, 2: 32-bit, 4: 64-bit */
+	const struct vcpu_seg *src_seg;
+	unsigned asize = string_decode(vm, s, &src_seg); /* 1: 16-bit, 2: 32-bit, 4: 64-bit */
 	uint64_t amask = asize == 1 ? 0xffff : asize == 2 ? 0xffffffffULL : ~0ULL;
 	uint64_t count = rep ? s->rcx & amask : 1;
 	int64_t step = (s->rflags & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
 	uint64_t *index = in ? &s->rdi : &s->rsi;
 	bool long_mode = asize == 4;
-	uint64_t base = long_mode ? 0 : in ? s->es.base : s->ds.base;
+	/* In long mode only FS and GS have bases. */
+	uint64_t base = in ? s->es.base : src_seg->base;
+	if (long_mode && (in || (src_seg != &s->fs && src_seg != &s->gs)))
+		base = 0;
 	struct gmem_cpu cpu;
 	emulate_cpu_of(s, &cpu);
 	v->reply_mtd |= MTD_RIP | MTD_GPR;

@@ -161,7 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned ch = take8(&in) & 1;
 			for (unsigned n = take8(&in) * 4u; n; n--)
 				if (op & 8)
-					ide_write(&ide, ch, IDE_REG_DATA, 2, (uint32_t)take(&in, 2));
+					ide_write(&ide, ch, IDE_REG_DATA, 2,
+						  (uint32_t)take(&in, 2));
 				else
 					ide_read(&ide, ch, IDE_REG_DATA, width > 4 ? 4 : width);
 			break;

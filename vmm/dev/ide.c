@@ -1,5 +1,6 @@
 /* The PIIX3 IDE function: the channels' registers, ATA commands of disks, PIO and DMA
- * transfers, the bus master's PRD walk and the PCI glue. ATAPI commands: atapi.c. */
+ * transfers, setup of the PCI function. ATAPI commands are in atapi.c, the bus master
+ * in ide_bm.c. */
 #include <string.h>
 #include <unaligned.h>
 #include "ide.h"
@@ -83,7 +84,7 @@ static bool present(const struct ide_drive *d)
 	return d->kind != IDE_NONE;
 }
 
-static struct ide_drive *selected(struct ide_channel *c)
+struct ide_drive *ide_selected(struct ide_channel *c)
 {
 	return &c->drive[(c->dev & IDE_DEV_DEV) ? 1 : 0];
 }
@@ -91,7 +92,7 @@ static struct ide_drive *selected(struct ide_channel *c)
 /* INTRQ is driven by the selected drive only, and gated by nIEN. */
 static void update_irq(struct ide_channel *c)
 {
-	struct ide_drive *d = selected(c);
+	struct ide_drive *d = ide_selected(c);
 	bool level = present(d) && d->irq && !(c->ctl & IDE_CTL_NIEN);
 	if (level != c->irq_level) {
 		c->irq_level = level;
@@ -208,8 +209,6 @@ static void atapi_chunk(struct ide_channel *c, struct ide_drive *d)
 	raise_irq(c, d);
 }
 
-static void bm_kick(struct ide_channel *c);
-
 /* Starts moving [src or dst, + len): by DMA once the bus master runs, else in DRQ blocks
  * of block bytes. Data-in blocks interrupt when ready; the first data-out block does
  * not (the host writes it right after the command). */
@@ -223,7 +222,7 @@ static void start_xfer(struct ide_channel *c, struct ide_drive *d, bool write, b
 		d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
 		if (d->atapi)
 			d->nsect[0] = IDE_IREASON_IO;
-		bm_kick(c);
+		ide_bm_kick(c);
 		return;
 	}
 	d->xfer = write ? IDE_XFER_PIO_OUT : IDE_XFER_PIO_IN;
@@ -236,6 +235,22 @@ static void start_xfer(struct ide_channel *c, struct ide_drive *d, bool write, b
 	d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
 	if (!write)
 		raise_irq(c, d);
+}
+
+/* The end of a DMA transfer: the command completes, or fails as the bus master could
+ * not move all of its data (ATAPI: ABORTED COMMAND). */
+void ide_dma_end(struct ide_channel *c, struct ide_drive *d, bool ok)
+{
+	if (ok && d->atapi) {
+		atapi_done(c, d);
+	} else if (ok) {
+		ata_ok(c, d);
+	} else if (d->atapi) {
+		atapi_set_sense(d, 0x0b, 0, 0);
+		atapi_fail(c, d);
+	} else {
+		ata_abort(c, d, IDE_ERR_ABRT);
+	}
 }
 
 /* ---- ATA commands */
@@ -575,7 +590,7 @@ static void cdrom_command(struct ide_channel *c, struct ide_drive *d, uint8_t cm
 
 static void write_command(struct ide_channel *c, uint8_t cmd)
 {
-	struct ide_drive *d = selected(c);
+	struct ide_drive *d = ide_selected(c);
 	if (c->ctl & IDE_CTL_SRST)
 		return;
 	if (cmd == CMD_DIAGNOSE) {
@@ -625,7 +640,7 @@ static void block_done(struct ide_channel *c, struct ide_drive *d)
 /* 16- or 32-bit PIO (the PIIX takes both); a byte access moves one byte. */
 static uint32_t data_in(struct ide_channel *c, unsigned size)
 {
-	struct ide_drive *d = selected(c);
+	struct ide_drive *d = ide_selected(c);
 	if (d->xfer != IDE_XFER_PIO_IN || d->pos >= d->block_end)
 		return ones(size);
 	uint64_t left = d->block_end - d->pos;
@@ -641,7 +656,7 @@ static uint32_t data_in(struct ide_channel *c, unsigned size)
 
 static void data_out(struct ide_channel *c, unsigned size, uint32_t val)
 {
-	struct ide_drive *d = selected(c);
+	struct ide_drive *d = ide_selected(c);
 	if ((d->xfer != IDE_XFER_PIO_OUT && d->xfer != IDE_XFER_PACKET) || d->pos >= d->block_end)
 		return;
 	uint64_t left = d->block_end - d->pos;
@@ -661,7 +676,7 @@ static void data_out(struct ide_channel *c, unsigned size, uint32_t val)
  * for it, so probes see "no device" instead of a busy one. */
 static uint8_t read_reg(struct ide_channel *c, unsigned reg)
 {
-	struct ide_drive *d = selected(c);
+	struct ide_drive *d = ide_selected(c);
 	unsigned hob = (c->ctl & IDE_CTL_HOB) ? 1 : 0;
 	if (!present(&c->drive[0]) && !present(&c->drive[1]))
 		return 0;
@@ -788,160 +803,6 @@ static void ide_out(void *dev, uint16_t port, unsigned size, uint32_t val)
 
 static const struct io_ops ide_ops = {ide_in, ide_out};
 
-/* ---- the bus master (SFF-8038i) */
-
-enum bm_end { BM_DONE, BM_SHORT, BM_FAULT };
-
-/* Walks the PRD table from its start, moving the drive's bytes [pos, len) between the
- * image and guest RAM. *exhausted: the transfer ended with the EOT entry's last byte.
- * Entries and the memory they name must be RAM; anything else is a master abort. */
-static enum bm_end bm_walk(struct ide_channel *c, struct ide_drive *d, bool to_mem, bool *exhausted)
-{
-	const struct gmem *m = c->ide->mem;
-	*exhausted = false;
-	for (unsigned i = 0; i < IDE_PRD_MAX && d->pos < d->len; i++) {
-		const uint8_t *e = m ? gmem_ram_ptr(m, c->bm_prd + 8ull * i, 8) : NULL;
-		if (!e)
-			return BM_FAULT;
-		uint64_t addr = le32(e) & ~1u;
-		uint32_t count = le16(e + 4) & ~1u;
-		bool eot = le32(e + 4) & IDE_PRD_EOT;
-		if (!count)
-			count = 0x10000;
-		uint64_t left = d->len - d->pos;
-		uint32_t n = left < count ? (uint32_t)left : count;
-		uint8_t *g = gmem_ram_ptr(m, addr, n);
-		if (!g)
-			return BM_FAULT;
-		if (to_mem)
-			memmove(g, d->src + d->pos, n);
-		else
-			memmove(d->dst + d->pos, g, n);
-		d->pos += n;
-		if (eot) {
-			*exhausted = n == count;
-			break;
-		}
-	}
-	return d->pos >= d->len ? BM_DONE : BM_SHORT;
-}
-
-/* Runs the selected drive's DMA transfer if the bus master is active. A table too short
- * for the transfer stops the engine (active clear) and the drive ends the command with
- * an error and its interrupt; a fault also sets the error bit. */
-static void bm_kick(struct ide_channel *c)
-{
-	struct ide_drive *d = selected(c);
-	if (!(c->bm_status & IDE_BM_ST_ACTIVE) ||
-	    (d->xfer != IDE_XFER_DMA_IN && d->xfer != IDE_XFER_DMA_OUT))
-		return;
-	bool to_mem = d->xfer == IDE_XFER_DMA_IN, exhausted = false;
-	enum bm_end end = BM_FAULT;
-	if (to_mem == !!(c->bm_cmd & IDE_BM_CMD_WRITE))
-		end = bm_walk(c, d, to_mem, &exhausted);
-	if (end != BM_DONE || exhausted)
-		c->bm_status &= (uint8_t)~IDE_BM_ST_ACTIVE;
-	if (end == BM_FAULT) {
-		c->bm_status |= IDE_BM_ST_ERROR;
-		c->ide->dma_errors++;
-	}
-	if (end == BM_DONE) {
-		if (d->atapi)
-			atapi_done(c, d);
-		else
-			ata_ok(c, d);
-	} else if (d->atapi) {
-		atapi_set_sense(d, 0x0b, 0, 0); /* ABORTED COMMAND */
-		atapi_fail(c, d);
-	} else {
-		ata_abort(c, d, IDE_ERR_ABRT);
-	}
-}
-
-static uint8_t bm_read_byte(const struct ide_channel *c, unsigned off)
-{
-	switch (off) {
-	case IDE_BM_CMD: return c->bm_cmd;
-	case IDE_BM_STATUS: return c->bm_status;
-	case IDE_BM_PRD:
-	case IDE_BM_PRD + 1:
-	case IDE_BM_PRD + 2:
-	case IDE_BM_PRD + 3: return (uint8_t)(c->bm_prd >> (8 * (off - IDE_BM_PRD)));
-	default: return 0;
-	}
-}
-
-static void bm_write_byte(struct ide_channel *c, unsigned off, uint8_t val)
-{
-	switch (off) {
-	case IDE_BM_CMD: {
-		bool was = c->bm_cmd & IDE_BM_CMD_START;
-		c->bm_cmd = val & (IDE_BM_CMD_START | IDE_BM_CMD_WRITE);
-		if (!(val & IDE_BM_CMD_START)) {
-			c->bm_status &= (uint8_t)~IDE_BM_ST_ACTIVE;
-		} else if (!was) {
-			c->bm_status |= IDE_BM_ST_ACTIVE;
-			bm_kick(c);
-		}
-		break;
-	}
-	case IDE_BM_STATUS: {
-		uint8_t keep =
-		    IDE_BM_ST_ACTIVE | (c->bm_status & ~val & (IDE_BM_ST_ERROR | IDE_BM_ST_INTR));
-		c->bm_status =
-		    (uint8_t)((c->bm_status & keep) | (val & (IDE_BM_ST_DRV0 | IDE_BM_ST_DRV1)));
-		break;
-	}
-	case IDE_BM_PRD:
-	case IDE_BM_PRD + 1:
-	case IDE_BM_PRD + 2:
-	case IDE_BM_PRD + 3: {
-		unsigned shift = 8 * (off - IDE_BM_PRD);
-		c->bm_prd = (c->bm_prd & ~(0xffu << shift)) | (uint32_t)val << shift;
-		c->bm_prd &= ~3u; /* dword aligned */
-		break;
-	}
-	default: break;
-	}
-}
-
-uint32_t ide_bm_read(struct ide *ide, unsigned off, unsigned size)
-{
-	uint32_t v = 0;
-	for (unsigned i = 0; i < size && i < 4; i++) {
-		unsigned o = off + i;
-		if (o < IDE_BM_SIZE)
-			v |= (uint32_t)bm_read_byte(&ide->ch[o / 8], o % 8) << (8 * i);
-	}
-	return v;
-}
-
-/* The highest byte first, so that a write covering both status and command clears
- * the old interrupt and error bits before the start bit runs a transfer. */
-void ide_bm_write(struct ide *ide, unsigned off, unsigned size, uint32_t val)
-{
-	for (unsigned i = size < 4 ? size : 4; i-- > 0;) {
-		unsigned o = off + i;
-		if (o < IDE_BM_SIZE)
-			bm_write_byte(&ide->ch[o / 8], o % 8, (uint8_t)(val >> (8 * i)));
-	}
-}
-
-static uint64_t bar_read(struct pci_dev *pd, unsigned bar, uint64_t off, unsigned size)
-{
-	if (bar != IDE_BM_BAR || off >= IDE_BM_SIZE)
-		return ones(size);
-	return ide_bm_read(pd->priv, (unsigned)off, size);
-}
-
-static void bar_write(struct pci_dev *pd, unsigned bar, uint64_t off, unsigned size, uint64_t val)
-{
-	if (bar == IDE_BM_BAR && off < IDE_BM_SIZE)
-		ide_bm_write(pd->priv, (unsigned)off, size, (uint32_t)val);
-}
-
-static const struct pci_bar_ops bar_ops = {bar_read, bar_write};
-
 /* ---- setup */
 
 void ide_reset(struct ide *ide)
@@ -974,8 +835,8 @@ void ide_init(struct ide *ide, const struct gmem *mem, struct irq_sink isa)
 		ide->ch[i].line = line[i];
 	}
 	ide_reset(ide);
-	pci_dev_init(&ide->pci, IDE_PCI_VENDOR, IDE_PCI_DEVICE, IDE_PCI_CLASS, 0, 0, 0, &bar_ops,
-		     ide);
+	pci_dev_init(&ide->pci, IDE_PCI_VENDOR, IDE_PCI_DEVICE, IDE_PCI_CLASS, 0, 0, 0,
+		     &ide_bar_ops, ide);
 	pci_dev_add_io_bar(&ide->pci, IDE_BM_BAR, IDE_BM_SIZE);
 	/* IDETIM and SIDETIM are the driver's to program. Decode starts on, as firmware
 	 * leaves it, so a guest booted without firmware finds its channels (drivers skip

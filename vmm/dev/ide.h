@@ -187,7 +187,12 @@ void ide_write(struct ide *ide, unsigned channel, unsigned reg, unsigned size, u
 uint32_t ide_bm_read(struct ide *ide, unsigned off, unsigned size);
 void ide_bm_write(struct ide *ide, unsigned off, unsigned size, uint32_t val);
 
-/* Between ide.c and atapi.c. */
+/* Between ide.c, ide_bm.c and atapi.c. */
+struct ide_drive *ide_selected(struct ide_channel *c);
+/* Runs the selected drive's pending DMA transfer if the channel's bus master is active. */
+void ide_bm_kick(struct ide_channel *c);
+void ide_dma_end(struct ide_channel *c, struct ide_drive *d, bool ok);
+extern const struct pci_bar_ops ide_bar_ops;
 /* Runs the ATAPI command in d->cdb: true with the bytes for the host in *data (d->buf
  * or the image) and *len, cut to the allocation length; false with the sense set. */
 bool atapi_execute(struct ide_drive *d, const uint8_t **data, uint64_t *len);
