@@ -495,17 +495,14 @@ static bool add_pci(const struct linuxvm_options *o, const struct launch_file *d
 	console.power_button = power_button;
 	if (!vmconsole_add_tablet(&console, &pci, SLOT_TABLET))
 		return false;
-	if (fw_boot && o->nic_e1000)
-		uprintf("nic = e1000: the 82540EM model (vmm/dev/e1000.c) is not connected to the "
-			"virtual switch yet: the VM gets virtio-net\n");
 	if (fw_boot)
-		return vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
+		return vmnet_init(&net, &vm, &pci, SLOT_NET, info, o->nic_e1000) &&
 		       (!o->agent || agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, o));
 	return virtio_console_init(&vcon, &vm.mem, vcon_out, &vm) &&
 	       pci_bus_add(&pci, &vcon.vd.pci, SLOT_CONSOLE) &&
 	       virtio_rng_init(&rng, &vm.mem, rdrand_fill, NULL) &&
 	       pci_bus_add(&pci, &rng.vd.pci, SLOT_RNG) &&
-	       vmnet_init(&net, &vm, &pci, SLOT_NET, info) &&
+	       vmnet_init(&net, &vm, &pci, SLOT_NET, info, false) &&
 	       (!o->agent || agentport_init(&agent, &vm, &pci, SLOT_AGENT, info, o));
 }
 

@@ -1,7 +1,7 @@
-/* A VM's network card: the virtio-net model (dev/virtio_net.c) with the root task's
- * virtual switch behind it. What the guest sends goes into the port's transmit ring
- * from the vCPU that sent it; a thread of its own takes what the switch delivers into
- * the guest's receive buffers, and follows the link state. Frames wait in the ring
+/* A VM's network card: the virtio-net model (dev/virtio_net.c) or the 82540EM
+ * (dev/e1000.c) with the root task's virtual switch behind it. What the guest sends goes into the
+ * port's transmit ring from the vCPU that sent it; a thread of its own takes what the switch
+ * delivers into the guest's receive buffers, and follows the link state. Frames wait in the ring
  * while the guest has no buffer posted; a full ring drops them, as a switch port
  * does. */
 #include <hc.h>
@@ -31,6 +31,22 @@ static void tx(void *ctx, const uint8_t *frame, size_t len)
 		hc_sm_up(LSEL_NET_SWITCH_SM);
 }
 
+static struct e1000 e1000_card; /* about 100 KiB: static, the one card a VMM has */
+
+/* The card, whichever model. */
+static void set_link(struct vmnet *n, bool up)
+{
+	if (n->e1000)
+		e1000_set_link(n->e1000, up);
+	else
+		virtio_net_set_link(&n->dev, up);
+}
+
+static bool rx_ready(const struct vmnet *n)
+{
+	return n->e1000 ? e1000_rx_ready(n->e1000) : virtio_net_rx_ready(&n->dev);
+}
+
 /* Hands what the switch delivered to the guest while it has buffers. Under the VM's
  * lock. */
 static void deliver(struct vmnet *n)
@@ -39,14 +55,17 @@ static void deliver(struct vmnet *n)
 	uint32_t link = c->link ? 1 : 0;
 	if (link != n->link) {
 		n->link = link;
-		virtio_net_set_link(&n->dev, link);
+		set_link(n, link);
 	}
-	while (virtio_net_rx_ready(&n->dev)) {
+	while (rx_ready(n)) {
 		size_t len;
 		const uint8_t *f = net_ring_peek(&c->rx, ring(NET_RX_OFF), &c->rx_bad, &len);
 		if (!f)
 			break;
-		virtio_net_rx(&n->dev, f, len);
+		if (n->e1000)
+			e1000_rx(n->e1000, f, len);
+		else
+			virtio_net_rx(&n->dev, f, len);
 		net_ring_pop(&c->rx);
 	}
 }
@@ -58,7 +77,7 @@ static void rx_wake(void *ctx)
 }
 
 bool vmnet_init(struct vmnet *n, struct vm *vm, struct pci_bus *pci, unsigned slot,
-		const struct launch_info *info)
+		const struct launch_info *info, bool e1000)
 {
 	memset(n, 0, sizeof(*n));
 	n->vm = vm;
@@ -69,17 +88,24 @@ bool vmnet_init(struct vmnet *n, struct vm *vm, struct pci_bus *pci, unsigned sl
 		uprintf("network port: bad magic or size: no network card\n");
 		return true;
 	}
-	if (!virtio_net_init(&n->dev, &vm->mem, c->mac, tx, n)) {
+	bool ok = e1000 ? e1000_init(&e1000_card, &vm->mem, c->mac, tx, n)
+			: virtio_net_init(&n->dev, &vm->mem, c->mac, tx, n);
+	if (!ok) {
 		uprintf("network port: MAC %02x:%02x:%02x:%02x:%02x:%02x is no unicast address: no "
 			"network card\n",
 			c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
 		return true;
 	}
-	n->dev.rx_wake = rx_wake;
+	if (e1000) {
+		n->e1000 = &e1000_card;
+		n->e1000->rx_wake = rx_wake;
+	} else {
+		n->dev.rx_wake = rx_wake;
+	}
 	/* The link as the switch says, from the start. */
 	n->link = c->link ? 1 : 0;
-	virtio_net_set_link(&n->dev, n->link);
-	n->present = pci_bus_add(pci, &n->dev.vd.pci, slot);
+	set_link(n, n->link);
+	n->present = pci_bus_add(pci, e1000 ? &n->e1000->pci : &n->dev.vd.pci, slot);
 	return n->present;
 }
 

@@ -115,3 +115,97 @@ STEPS
 		expect_not "$log" 'No bootable device|the VM stops|not one the emulator knows|PANIC'
 }
 system_test firmware-grub-cd t_firmware_grub_cd
+
+# fw_linux_iso OUT CMDLINE: a GRUB rescue ISO (also bootable as a disk: grub-mkrescue
+# writes an MBR too) that boots the demo kernel and initramfs with CMDLINE.
+fw_linux_iso() {
+	local out=$1 cmdline=$2 dir
+	linux_files
+	dir=$(mktemp -d)
+	mkdir -p "$dir/boot/grub"
+	cp "$BUILD/guests/vmlinuz" "$BUILD/guests/demo.cpio.gz" "$dir/"
+	cat >"$dir/boot/grub/grub.cfg" <<CFG
+serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+echo "GRUB-OK firmware=\$grub_platform"
+linux /vmlinuz $cmdline
+initrd /demo.cpio.gz
+boot
+CFG
+	grub-mkrescue -o "$out" "$dir" >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$dir"
+	return $rc
+}
+
+# expect_fw_linux LOG CPUS DRIVER: the demo guest of VM pc came up through the firmware
+# with ACPI and CPUS vCPUs, found its disk on DRIVER, wrote it and read it back.
+expect_fw_linux() {
+	local log=$1 cpus=$2 driver=$3
+	expect "$log" '^pc: .*GRUB-OK firmware=pc' &&
+		expect "$log" '^pc: .*ACPI: Interpreter enabled' &&
+		expect "$log" "^pc: tandem-demo: userspace up: kernel [^ ]+, $cpus CPUs" &&
+		expect "$log" "^pc: tandem-demo: disk: sda [0-9]+ sectors on $driver, first MiB" &&
+		expect "$log" '^pc: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
+		expect "$log" '^pc: tandem-demo: disk: last MiB wrote ([0-9a-f]{64}) read \1' &&
+		expect "$log" '^pc: guest powered off: the VM stops' &&
+		expect_not "$log" 'ACPI (BIOS )?Error|Kernel panic|BUG:|Oops|not one the emulator knows|PANIC|EXCEPTION'
+}
+
+# Debian's kernel from a GRUB ISO on the IDE CD-ROM: ACPI, both vCPUs, a memory disk on
+# AHCI, and the e1000 pinging a Linux VM on the internal switch.
+t_firmware_linux_cd() {
+	local log=$1 base=$FW_DIR/linuxcd
+	mkdir -p "$FW_DIR"
+	fw_linux_iso "$base.iso" "console=ttyS0 panic=-1 tandem.disk tandem.ip=10.0.9.1/24 tandem.ping=10.0.9.2 tandem.poweroff" ||
+		{ echo "  grub-mkrescue failed"; return 1; }
+	cat >"$base.conf" <<CONF
+[vm pc]
+cpus   = 2
+memory = 512M
+cdrom  = linuxcd.iso
+disk   = memory:64M
+net    = internal
+display = none
+
+[vm peer]
+memory  = 256M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+cmdline = console=ttyS0 panic=-1 tandem.ip=10.0.9.2/24 tandem.linger=240
+net     = internal
+display = none
+CONF
+	QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 900 '^pc: guest powered off|^pc: .*the VM stops|PANIC|EXCEPTION' \
+		"$base.conf" "$base.iso linuxcd.iso" "$BUILD/guests/vmlinuz vmlinuz" \
+		"$BUILD/guests/demo.cpio.gz demo.cpio.gz" || return 1
+	expect "$log" '^pc: firmware: Booting from DVD/CD' &&
+		expect_fw_linux "$log" 2 ahci &&
+		expect "$log" '^pc: tandem-demo: net: eth0 [0-9a-f:]+ driver e1000' &&
+		expect "$log" '^pc: tandem-demo: net: ping 10.0.9.2: 3 packets received'
+}
+system_test firmware-linux-cd t_firmware_linux_cd
+
+# The same ISO as a disk image on AHCI, booted from the disk.
+t_firmware_linux_disk() {
+	local log=$1 base=$FW_DIR/linuxdisk
+	mkdir -p "$FW_DIR"
+	fw_linux_iso "$base.img" "console=ttyS0 panic=-1 tandem.disk tandem.poweroff" ||
+		{ echo "  grub-mkrescue failed"; return 1; }
+	cat >"$base.conf" <<CONF
+[vm pc]
+memory  = 512M
+disk    = linuxdisk.img
+net     = none
+display = none
+CONF
+	QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 900 '^pc: guest powered off|^pc: .*the VM stops|PANIC|EXCEPTION' \
+		"$base.conf" "$base.img linuxdisk.img" || return 1
+	local sum
+	sum=$(head -c 1048576 "$base.img" | sha256sum | cut -d' ' -f1)
+	expect "$log" '^pc: firmware: Booting from Hard Disk' &&
+		expect_fw_linux "$log" 1 ahci &&
+		expect "$log" "^pc: tandem-demo: disk: sda [0-9]+ sectors on ahci, first MiB sha256 $sum"
+}
+system_test firmware-linux-disk t_firmware_linux_disk

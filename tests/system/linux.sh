@@ -134,7 +134,7 @@ kernel  = vmlinuz
 initrd  = demo.cpio.gz
 disk    = disk.img
 cmdline = console=ttyS0 panic=-1 tandem.disk tandem.rng tandem.hvc tandem.poweroff" "$img" &&
-		expect "$1" "^dev: tandem-demo: disk: 8192 sectors, first MiB sha256 $sum" &&
+		expect "$1" "^dev: tandem-demo: disk: vda 8192 sectors on virtio-pci, first MiB sha256 $sum" &&
 		expect "$1" '^dev: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
 		expect "$1" '^dev: tandem-demo: disk: last MiB wrote ([0-9a-f]{64}) read \1' &&
 		expect "$1" '^dev: tandem-demo: rng: virtio_rng\.0, 64 bytes' &&
@@ -162,7 +162,7 @@ display = none
 net     = none
 cmdline = console=ttyS0 panic=-1 tandem.disk tandem.poweroff" &&
 		expect "$1" '^root: config: started VM mem: 1 CPUs, 128 MiB, 64 MiB memory disk, background' &&
-		expect "$1" "^mem: tandem-demo: disk: 131072 sectors, first MiB sha256 $zeros" &&
+		expect "$1" "^mem: tandem-demo: disk: vda 131072 sectors on virtio-pci, first MiB sha256 $zeros" &&
 		expect "$1" '^mem: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
 		expect "$1" '^mem: tandem-demo: disk: last MiB wrote ([0-9a-f]{64}) read \1' &&
 		expect "$1" '^mem: guest powered off: the VM stops' &&
