@@ -209,3 +209,60 @@ CONF
 		expect "$log" "^pc: tandem-demo: disk: sda [0-9]+ sectors on ahci, first MiB sha256 $sum"
 }
 system_test firmware-linux-disk t_firmware_linux_disk
+
+# The same kind of image as the primary IDE master (disk_bus = ide), 2 vCPUs.
+t_firmware_linux_ide() {
+	local log=$1 base=$FW_DIR/linuxide
+	mkdir -p "$FW_DIR"
+	fw_linux_iso "$base.img" "console=ttyS0 panic=-1 tandem.disk tandem.poweroff" ||
+		{ echo "  grub-mkrescue failed"; return 1; }
+	cat >"$base.conf" <<CONF
+[vm pc]
+cpus     = 2
+memory   = 512M
+disk     = linuxide.img
+disk_bus = ide
+net      = none
+display  = none
+CONF
+	QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 900 '^pc: guest powered off|^pc: .*the VM stops|PANIC|EXCEPTION' \
+		"$base.conf" "$base.img linuxide.img" || return 1
+	expect "$log" '^pc: firmware: Booting from Hard Disk' &&
+		expect_fw_linux "$log" 2 ata_piix
+}
+system_test firmware-linux-ide t_firmware_linux_ide
+
+# Bad input: a CD-ROM image of random bytes leaves its VM at the firmware's "No
+# bootable device" (which the VMM notes), while a Linux VM beside it boots and powers
+# off as usual.
+t_firmware_bad_image() {
+	local log=$1 base=$FW_DIR/bad
+	mkdir -p "$FW_DIR"
+	head -c 1048576 /dev/urandom >"$base.iso"
+	linux_files
+	cat >"$base.conf" <<CONF
+[vm pc]
+memory  = 128M
+cdrom   = bad.iso
+net     = none
+
+[vm linux]
+memory  = 256M
+kernel  = vmlinuz
+initrd  = demo.cpio.gz
+cmdline = console=ttyS0 panic=-1 tandem.poweroff
+net     = none
+display = none
+CONF
+	END_COUNT=2 QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 600 \
+		'^pc: firmware: No bootable device|^linux: guest powered off|PANIC|EXCEPTION' \
+		"$base.conf" "$base.iso bad.iso" "$BUILD/guests/vmlinuz vmlinuz" \
+		"$BUILD/guests/demo.cpio.gz demo.cpio.gz" || return 1
+	expect "$log" '^pc: firmware: Booting from DVD/CD' &&
+		expect "$log" '^pc: firmware: Boot failed' &&
+		expect "$log" '^pc: firmware: No bootable device' &&
+		expect "$log" '^linux: tandem-demo: userspace up' &&
+		expect "$log" '^linux: guest powered off: the VM stops' &&
+		expect_not "$log" '^pc: .*the VM stops|PANIC|EXCEPTION'
+}
+system_test firmware-bad-image t_firmware_bad_image
