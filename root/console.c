@@ -225,6 +225,8 @@ int console_grant(int slot, sel_t pd, uint64_t *size)
 		s->ctrl->dirty_log = 0;
 		s->ctrl->vcpus = 0;
 		memset((void *)&s->ctrl->mode, 0, sizeof(s->ctrl->mode));
+		/* status stays: a firmware VM that found nothing reboots to look again,
+		 * and its firmware says anew what it finds (tandem/console.h). */
 		s->state = VM_RUNNING;
 		s->started_ms = now_ms();
 		full_redraw = true;

@@ -1,7 +1,8 @@
 /* What the console server draws with its own font: the management screen (every VM
- * with its state, vCPUs, memory and CPU use; start, stop, reset and the power button
- * with confirmation; uptime and load; who has the keyboard), the focus label shown after
- * every switch, and the screen of a VM that shows nothing. */
+ * with its state, vCPUs, memory and CPU use, and a note such as a firmware VM with
+ * nothing to boot; start, stop, reset and the power button with confirmation; uptime
+ * and load; who has the keyboard), the focus label shown after every switch, and the
+ * screen of a VM that shows nothing. */
 #include <format.h>
 #include <string.h>
 #include <tsc.h>
@@ -18,6 +19,7 @@
 #define C_STOP    0xc0c0c0
 #define C_CRASH   0xff6050
 #define C_ASK     0xffd040
+#define C_WARN    0xffa040 /* a note on a running VM that needs a look */
 #define C_LABEL   0x1848a0
 #define C_LABEL_B 0xffd040
 
@@ -118,6 +120,16 @@ static void bar(const struct pixbuf *dst, unsigned row, uint32_t colour)
 	blit_fill(dst, 0, (int)(row * CH), (int)dst->width, CH, colour);
 }
 
+/* What a running VM's VMM reports that needs a look, or NULL. The region is the
+ * VMM's to write: a status this side does not know counts as running. */
+static const char *vm_note(const struct console_vm *v)
+{
+	if (v->state != VM_RUNNING || !v->ctrl)
+		return NULL;
+	uint32_t status = __atomic_load_n(&v->ctrl->status, __ATOMIC_ACQUIRE);
+	return status == CONSOLE_STATUS_NO_BOOT ? "no bootable device" : NULL;
+}
+
 void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
 			const struct console_vm *vms, unsigned n, bool full)
 {
@@ -185,12 +197,21 @@ void ui_draw_management(struct console_ui *ui, const struct pixbuf *dst,
 						       : C_STOP;
 		format_buf(line, sizeof(line), "%-8s", state_names[v->state]);
 		text(dst, at, row, sc, bg, line);
-		format_buf(line, sizeof(line), " %5u %6llu MiB %7s  %s%s%s", v->cpus,
+		format_buf(line, sizeof(line), " %5u %6llu MiB %7s  %s", v->cpus,
 			   (unsigned long long)(v->memory >> 20), cpu,
-			   v->display ? "" : "(no display) ",
-			   v->agent[0] && v->state == VM_RUNNING ? "node: " : "",
-			   v->state == VM_RUNNING ? v->agent : "");
+			   v->display ? "" : "(no display) ");
 		text(dst, at + 8, row, C_TEXT, bg, line);
+		at += 8 + (unsigned)strlen(line);
+		const char *note = vm_note(v);
+		if (note) {
+			format_buf(line, sizeof(line), "%s ", note);
+			text(dst, at, row, C_WARN, bg, line);
+			at += (unsigned)strlen(line);
+		}
+		if (v->agent[0] && v->state == VM_RUNNING) {
+			format_buf(line, sizeof(line), "node: %s", v->agent);
+			text(dst, at, row, C_TEXT, bg, line);
+		}
 	}
 
 	unsigned row = 6 + n;

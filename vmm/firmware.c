@@ -236,10 +236,14 @@ static bool line_matters(const char *l)
 static void debug_line(struct firmware *fw)
 {
 	fw->line[fw->line_len] = 0;
-	if (contains(fw->line, "No bootable device"))
-		fw->no_boot = true;
-	else if (strncmp(fw->line, "Booting from", 12) == 0)
-		fw->no_boot = false;
+	bool says_no = contains(fw->line, "No bootable device");
+	if (says_no || strncmp(fw->line, "Booting from", 12) == 0) {
+		fw->no_boot = says_no;
+		/* Each time, not only on a change: a reboot starts a fresh VMM whose
+		 * no_boot is false while the console still shows the last run's status. */
+		if (fw->boot_status)
+			fw->boot_status(fw->boot_status_ctx, says_no);
+	}
 	if (fw->log_all || line_matters(fw->line))
 		vm_log(fw->vm, "firmware: %s\n", fw->line);
 	fw->line_len = 0;
@@ -385,6 +389,8 @@ const char *firmware_init(struct firmware *fw, struct vm *vm, struct pci_bus *pc
 	fw->log_all = c->log_all;
 	fw->reset = c->reset;
 	fw->reset_ctx = c->reset_ctx;
+	fw->boot_status = c->boot_status;
+	fw->boot_status_ctx = c->boot_status_ctx;
 	if (!c->reset)
 		return "no reset callback";
 	if (!c->image || c->image_len < FIRMWARE_AREA_SIZE || c->image_len % IMAGE_UNIT ||

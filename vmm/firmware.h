@@ -44,6 +44,10 @@ struct firmware_config {
 	bool log_all; /* every debug port line to the console, not just the few that matter */
 	void (*reset)(void *ctx); /* port 0x92's reset bit */
 	void *reset_ctx;
+	/* At each debug port line that says whether the firmware found something to
+	 * boot: no_boot true at "No bootable device", false at "Booting from" (or NULL). */
+	void (*boot_status)(void *ctx, bool no_boot);
+	void *boot_status_ctx;
 };
 
 struct firmware {
@@ -58,6 +62,8 @@ struct firmware {
 	bool log_all;
 	void (*reset)(void *ctx);
 	void *reset_ctx;
+	void (*boot_status)(void *ctx, bool no_boot);
+	void *boot_status_ctx;
 	bool no_boot; /* the firmware said it found nothing it could boot */
 	char line[160];
 	unsigned line_len;

@@ -425,6 +425,14 @@ static const char *add_firmware_acpi(const struct linuxvm_options *o)
 	return NULL;
 }
 
+/* The firmware found something to boot, or nothing: the management screen says so.
+ * The console is set up after the firmware (vmconsole_set_status waits for it), and
+ * only the running guest writes the debug port anyway. */
+static void boot_status(void *ctx, bool no_boot)
+{
+	vmconsole_set_status(ctx, no_boot ? CONSOLE_STATUS_NO_BOOT : CONSOLE_STATUS_RUNNING);
+}
+
 /* A firmware VM's chipset and firmware interface (vmm/firmware.c). */
 static bool add_firmware(const struct linuxvm_options *o, const struct launch_info *info,
 			 uint64_t low, uint64_t high)
@@ -448,7 +456,9 @@ static bool add_firmware(const struct linuxvm_options *o, const struct launch_in
 				    .cpus = o->cpus,
 				    .boot = o->boot_disk ? FIRMWARE_BOOT_DISK : FIRMWARE_BOOT_CDROM,
 				    .log_all = o->firmware_log,
-				    .reset = machine_reset};
+				    .reset = machine_reset,
+				    .boot_status = boot_status,
+				    .boot_status_ctx = &console};
 	const char *err = firmware_init(&fw, &vm, &pci, &rtc, &c);
 	if (!err)
 		err = add_firmware_acpi(o);

@@ -3,7 +3,8 @@
  * server's input events to the PS/2 keyboard and mouse and its power button presses
  * to the VM, publishes the display's mode and reports the vCPUs' CPU time. A VM
  * without a display has the region's control page alone: the thread reports CPU time
- * and takes power button presses. */
+ * and takes power button presses. Either way the VM's status (a firmware VM with
+ * nothing to boot) goes onto the control page. */
 #include <hc.h>
 #include <string.h>
 #include <tandem/console.h>
@@ -319,4 +320,10 @@ bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio)
 			map_vram(&c->vga.pci, 0, pci_bar_addr(&c->vga.pci, 0));
 	}
 	return vm_thread(c->vm, console_thread, cpu, prio);
+}
+
+void vmconsole_set_status(struct vmconsole *c, uint32_t status)
+{
+	if (c->region)
+		__atomic_store_n(&ctrl()->status, status, __ATOMIC_RELEASE);
 }

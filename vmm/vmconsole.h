@@ -43,5 +43,9 @@ bool vmconsole_add_tablet(struct vmconsole *c, struct pci_bus *pci, unsigned slo
  * display) and starts the thread that feeds input and power button presses,
  * publishes the mode and reports CPU time, on cpu at prio. */
 bool vmconsole_start(struct vmconsole *c, unsigned cpu, unsigned prio);
+/* Tells the console server what the VM is doing (enum console_status), for the
+ * management screen. Does nothing without a console region, or before vmconsole_init
+ * (c zeroed, as a static is). Any thread. */
+void vmconsole_set_status(struct vmconsole *c, uint32_t status);
 
 #endif

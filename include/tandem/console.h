@@ -13,11 +13,13 @@
  * 0 and launch_info.console_size one page. Its VMM reports CPU use there all the same
  * and takes the events that are not input (CONSOLE_EV_POWER).
  *
- * The VMM writes the mode its display is in and its vCPUs' CPU use; the console
- * server writes events into the ring and ups the semaphore LSEL_CONSOLE_SM in the
- * VMM's capability space after adding some. Neither side trusts the other's fields:
- * the console server checks the mode against the region before it reads pixels, the
- * VMM checks every event. The control page is never mapped into the guest.
+ * The VMM writes the mode its display is in, its vCPUs' CPU use and the VM's status
+ * (a firmware VM that found nothing to boot); the console server writes events into
+ * the ring and ups the semaphore LSEL_CONSOLE_SM in the VMM's capability space after
+ * adding some. Neither side trusts the other's fields: the console server checks the
+ * mode against the region before it reads pixels and takes a status it does not know
+ * for running, the VMM checks every event. The control page is never mapped into the
+ * guest.
  */
 #ifndef TANDEM_ABI_CONSOLE_H
 #define TANDEM_ABI_CONSOLE_H
@@ -59,6 +61,12 @@ struct console_mode {
 	uint32_t reserved;
 };
 
+/* What the VM is doing, as its VMM knows it, for the management screen. */
+enum console_status {
+	CONSOLE_STATUS_RUNNING = 0, /* nothing to report */
+	CONSOLE_STATUS_NO_BOOT = 1, /* the firmware found nothing to boot and waits */
+};
+
 enum console_event_type {
 	CONSOLE_EV_NONE = 0,
 	CONSOLE_EV_KEY = 1,   /* usage (USB HID keyboard page 0x07), value 1 down 0 up */
@@ -88,6 +96,10 @@ struct console_ctrl {
 	volatile uint32_t seq;
 	struct console_mode mode;
 	volatile uint32_t leds; /* the guest's keyboard LEDs: bit 0 scroll, 1 num, 2 caps */
+	/* enum console_status. Zero in a fresh region and kept across restarts of the
+	 * VM: a firmware VM that found nothing reboots now and then to look again, and
+	 * its firmware says anew what it finds. */
+	volatile uint32_t status;
 	volatile uint32_t vcpus;
 	volatile uint64_t cpu_ns[CONSOLE_MAX_VCPUS]; /* each vCPU's CPU time so far */
 	/* The video memory pages the guest wrote (bit i: the 4 KiB at offset i * 4096),
