@@ -231,31 +231,23 @@ static void deliver_interrupts(struct vcpu *v, struct vcpu_state *s)
 	s->inj |= VINJ_WINDOW;
 }
 
+/* Whether a halted vCPU has a reason to go on: with interrupts on, any interrupt;
+ * with them off, only INIT or an NMI (an AP the firmware parked, say). */
+static bool woken(struct vcpu *v, bool if_on)
+{
+	if (if_on)
+		return has_interrupt(v);
+	return v->vm->ops->init_pending(v) || (has_interrupt(v) && v->pending_event);
+}
+
 /* HLT with interrupts on: sleep until one is due, then go on after the HLT. With
  * interrupts off the vCPU has stopped for good, unless the machine has INIT: then
  * it sleeps until INIT or an NMI. */
 static void halt(struct vcpu *v, struct vcpu_state *s)
 {
 	struct vm *vm = v->vm;
-	if (!(s->rflags & RFLAGS_IF) && vm->ops->init_pending) {
-		/* Only INIT or an NMI wakes it (an AP the firmware parked, say). */
-		while (!vm->ops->init_pending(v) && !(has_interrupt(v) && v->pending_event)) {
-			if (vm->stopping) {
-				vm_unlock(&vm->lock);
-				thread_park();
-			}
-			__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
-			vm_unlock(&vm->lock);
-			hc_sm_down(v->sel_wake, 0);
-			vm_lock(&vm->lock);
-		}
-		__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
-		s->rip += s->inst_len;
-		s->intr_shadow = 0;
-		v->reply_mtd |= MTD_RIP | MTD_STA;
-		return;
-	}
-	if (!(s->rflags & RFLAGS_IF)) {
+	bool if_on = s->rflags & RFLAGS_IF;
+	if (!if_on && !vm->ops->init_pending) {
 		vm_unlock(&vm->lock);
 		if (vm->nvcpus == 1)
 			uprintf_utcb(v->utcb, "guest halted at rip %#llx: the VM stops\n",
@@ -265,16 +257,8 @@ static void halt(struct vcpu *v, struct vcpu_state *s)
 				     v->index, (unsigned long long)s->rip);
 		thread_park();
 	}
-	while (!has_interrupt(v)) {
-		if (vm->stopping) {
-			vm_unlock(&vm->lock);
-			thread_park();
-		}
-		__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
-		vm_unlock(&vm->lock);
-		hc_sm_down(v->sel_wake, 0);
-		vm_lock(&vm->lock);
-	}
+	while (!woken(v, if_on))
+		vm_vcpu_sleep(v);
 	__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
 	s->rip += s->inst_len;
 	s->intr_shadow = 0;

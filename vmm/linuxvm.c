@@ -123,17 +123,8 @@ static void ap_state(struct vcpu_state *s, uint8_t vector)
 static void wait_sipi(struct vcpu *v, struct vcpu_state *s)
 {
 	uint8_t vector;
-	while (!lapic_take_sipi(&lapic[v->index], &vector)) {
-		if (vm.stopping) {
-			vm_unlock(&vm.lock);
-			thread_park();
-		}
-		__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
-		vm_unlock(&vm.lock);
-		hc_sm_down(v->sel_wake, 0);
-		vm_lock(&vm.lock);
-		vm.cur_utcb = v->utcb;
-	}
+	while (!lapic_take_sipi(&lapic[v->index], &vector))
+		vm_vcpu_sleep(v);
 	__atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
 	lapic_take_init(&lapic[v->index]);
 	sipi_seen[v->index] = true;

@@ -240,6 +240,20 @@ bool vm_add_pc_devices(struct vm *vm)
 	return pic_register(&vm->pic, &vm->io) && pit_register(&vm->pit, &vm->io, &clock);
 }
 
+void vm_vcpu_sleep(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	if (vm->stopping) {
+		vm_unlock(&vm->lock);
+		thread_park();
+	}
+	__atomic_store_n(&v->halted, true, __ATOMIC_SEQ_CST);
+	vm_unlock(&vm->lock);
+	hc_sm_down(v->sel_wake, 0);
+	vm_lock(&vm->lock);
+	vm->cur_utcb = v->utcb;
+}
+
 void vm_console_out(struct vm *vm, char c)
 {
 	if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {

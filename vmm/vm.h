@@ -138,6 +138,10 @@ bool vm_start_timers(struct vm *vm, unsigned cpu, unsigned prio);
  * logged. */
 void vm_unassigned(void *ctx, uint64_t gpa, bool write);
 
+/* One sleep of v's exit handler, called with the lock held: marks v halted, drops
+ * the lock until vm_kick wakes it, and takes it again (as v's). Parks for good once
+ * the VM stops. The caller clears halted when it goes on. */
+void vm_vcpu_sleep(struct vcpu *v);
 /* Makes v look at its interrupts soon: wakes it from HLT or recalls it. */
 void vm_kick(struct vcpu *v);
 /* The VM stops for good with a launch_exit status: the VMM ends, or (without
