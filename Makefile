@@ -173,7 +173,7 @@ FUZZERS :=
 include $(wildcard tests/fuzz/*.mk)
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard tests/*.h) \
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(fuzz_$$*_SRCS) $(wildcard tests/*.h tests/fuzz/*.h) \
 		$(wildcard kernel/*.h lib/include/*.h include/tandem/*.h root/*.h vmm/*.h vmm/dev/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

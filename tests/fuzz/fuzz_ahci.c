@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unaligned.h>
 #include "../../vmm/dev/ahci.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,27 +22,6 @@ static uint8_t ram[RAM_SIZE];
 static uint8_t disk[DISK_SIZE + 2 * GUARD];
 static uint8_t ro_disk[DISK_SIZE];
 static uint8_t ro_copy[DISK_SIZE];
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
 
 static void no_msi(void *ctx, uint64_t addr, uint32_t data)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unaligned.h>
 #include "../../vmm/dev/e1000_regs.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,27 +31,6 @@ static const uint16_t regs[] = {
     E1000_MPC,   E1000_GORCH,  E1000_TSCTC, E1000_PBA,   E1000_ITR,      E1000_TXDCTL,
 };
 #define NREGS (sizeof(regs) / sizeof(regs[0]))
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
 
 static void fz_tx(void *ctx, const uint8_t *f, size_t len)
 {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unaligned.h>
 #include "../../vmm/dev/fwcfg.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,27 +28,6 @@ static const uint16_t keys[] = {0x00, 0x01, 0x05, 0x19, 0x20,   0x21,   0x22,
 
 #define NPORTS (sizeof(ports) / sizeof(ports[0]))
 #define NKEYS  (sizeof(keys) / sizeof(keys[0]))
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
 
 /* Guest memory: the device promises ranges that do not wrap; anything outside the
  * buffer is refused, as the VMM refuses what is not RAM. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unaligned.h>
 #include "../../vmm/dev/ide.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,27 +33,6 @@ static const uint8_t commands[] = {0x08, 0x20, 0x24, 0x25, 0x29, 0x30, 0x34, 0x3
 #define NPORTS    (sizeof(ports) / sizeof(ports[0]))
 #define NOPCODES  (sizeof(opcodes) / sizeof(opcodes[0]))
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)take8(in) << (8 * i);
-	return v;
-}
 
 static void irq_set(void *ctx, unsigned line, bool lvl)
 {
