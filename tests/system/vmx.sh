@@ -68,3 +68,27 @@ slow_test vmx-linux-1cpu t_vmx_linux 1 1
 # Two vCPUs on one host CPU: Bochs with two CPUs is many times slower, and SeaBIOS
 # describes only one of them to the kernel there.
 slow_test vmx-linux-2cpus t_vmx_linux 2 1
+
+# A VM that boots through firmware, on VT-x: SeaBIOS from the reset vector in real mode
+# (unrestricted guest), its VGA BIOS, GRUB from the IDE CD-ROM in a VBE mode.
+t_vmx_firmware() {
+	local log=$1
+	mkdir -p "$FW_DIR"
+	fw_grub_iso "$FW_DIR/grub.iso" || { echo "  grub-mkrescue failed"; return 1; }
+	cat >"$FW_DIR/vmxgrub.conf" <<CONF
+[vm pc]
+memory = 64M
+cdrom  = grub.iso
+net    = none
+CONF
+	bochs_boot "$log" 900 'GRUB-GFX done|No bootable device|the VM stops|PANIC|EXCEPTION' 1 \
+		build/root.elf "build/vmm.elf:file vmm.elf" "$FW_DIR/vmxgrub.conf:config vmxgrub.conf" \
+		"$FW_BIOS:file $FW_BIOS" "$FW_VGABIOS:file $FW_VGABIOS" "$FW_DIR/grub.iso:file grub.iso" &&
+		expect "$log" 'virtualization: Intel VT-x with EPT' &&
+		expect "$log" '^pc: firmware: Start SeaVGABIOS' &&
+		expect "$log" '^pc: firmware: Booting from DVD/CD' &&
+		expect "$log" 'GRUB-OK firmware=pc' &&
+		expect "$log" '\* 0x[0-9a-f]+ 1024 x  768 x 32' 'videoinfo marking a 1024x768x32 VBE mode current' &&
+		expect_not "$log" 'No bootable device|the VM stops|not one the emulator knows|PANIC'
+}
+slow_test vmx-firmware t_vmx_firmware
