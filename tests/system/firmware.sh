@@ -277,3 +277,35 @@ CONF
 		expect_not "$log" '^pc: .*the VM stops|PANIC|EXCEPTION'
 }
 system_test firmware-bad-image t_firmware_bad_image
+
+# A user's path: tools/mkimage builds the boot ISO from a configuration with a
+# firmware VM (it puts in the default firmware and VGA BIOS and the CD-ROM image),
+# and the machine boots it from its own CD-ROM; config-check lists the VM's kind.
+t_firmware_mkimage() {
+	local log=$1
+	mkdir -p "$FW_DIR/mk"
+	fw_grub_iso "$FW_DIR/grub.iso" || { echo "  grub-mkrescue failed"; return 1; }
+	cp "$FW_DIR/grub.iso" "$FW_DIR/mk/grub.iso"
+	cat >"$FW_DIR/mk/pc.conf" <<CONF
+[vm pc]
+class  = foreground
+cpus   = 2
+memory = 64M
+cdrom  = grub.iso
+CONF
+	build/host/config-check "$FW_DIR/mk/pc.conf" >"$log.check" 2>&1 ||
+		{ echo "  config-check refused the configuration:"; sed 's/^/  /' "$log.check"; return 1; }
+	grep -q '^  firmware /usr/share/seabios/bios-256k.bin$' "$log.check" &&
+		grep -q '^  vgabios /usr/share/seabios/vgabios-stdvga.bin$' "$log.check" &&
+		grep -q '^  boot cdrom first, disk_bus ahci, nic e1000$' "$log.check" ||
+		{ echo "  config-check's listing:"; sed 's/^/  /' "$log.check"; return 1; }
+	tools/mkimage "$FW_DIR/mk/pc.conf" "$FW_DIR/mk/pc.iso" >"$log.mkimage" 2>&1 ||
+		{ echo "  tools/mkimage failed:"; sed 's/^/  /' "$log.mkimage"; return 1; }
+	qemu_boot "$log" 240 'GRUB-GFX done|No bootable device|the VM stops|PANIC|EXCEPTION' \
+		-m 512 -smp 2 -cdrom "$FW_DIR/mk/pc.iso" &&
+		expect "$log" '^root: config: started VM pc: 2 CPUs, 64 MiB, foreground' &&
+		expect "$log" '^pc: firmware: Found 2 cpu\(s\)' &&
+		expect "$log" 'GRUB-OK firmware=pc' &&
+		expect_not "$log" 'No bootable device|the VM stops|PANIC|EXCEPTION'
+}
+system_test firmware-mkimage t_firmware_mkimage
