@@ -309,3 +309,28 @@ CONF
 		expect_not "$log" 'No bootable device|the VM stops|PANIC|EXCEPTION'
 }
 system_test firmware-mkimage t_firmware_mkimage
+
+# disk_bus = virtio in a firmware VM: SeaBIOS boots the image from virtio-blk, and the
+# guest finds it as vda.
+t_firmware_linux_virtio() {
+	local log=$1 base=$FW_DIR/linuxvirtio
+	mkdir -p "$FW_DIR"
+	fw_linux_iso "$base.img" "console=ttyS0 panic=-1 tandem.disk tandem.poweroff" ||
+		{ echo "  grub-mkrescue failed"; return 1; }
+	cat >"$base.conf" <<CONF
+[vm pc]
+memory   = 512M
+disk     = linuxvirtio.img
+disk_bus = virtio
+net      = none
+display  = none
+CONF
+	QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 900 '^pc: guest powered off|^pc: .*the VM stops|PANIC|EXCEPTION' \
+		"$base.conf" "$base.img linuxvirtio.img" || return 1
+	expect "$log" '^pc: firmware: Booting from Hard Disk' &&
+		expect "$log" '^pc: tandem-demo: userspace up' &&
+		expect "$log" '^pc: tandem-demo: disk: vda [0-9]+ sectors on virtio-pci, first MiB' &&
+		expect "$log" '^pc: tandem-demo: disk: wrote ([0-9a-f]{64}) read \1' &&
+		expect "$log" '^pc: guest powered off: the VM stops'
+}
+system_test firmware-linux-virtio t_firmware_linux_virtio
