@@ -334,3 +334,43 @@ CONF
 		expect "$log" '^pc: guest powered off: the VM stops'
 }
 system_test firmware-linux-virtio t_firmware_linux_virtio
+
+# An ISOLINUX CD, the boot loader of distributions' installer ISOs: ISOLINUX reads the
+# CD through the firmware and starts the demo kernel with its initramfs.
+t_firmware_isolinux() {
+	local log=$1 base=$FW_DIR/isolinux dir
+	mkdir -p "$FW_DIR"
+	linux_files
+	dir=$(mktemp -d)
+	mkdir -p "$dir/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/isolinux/"
+	cp "$BUILD/guests/vmlinuz" "$BUILD/guests/demo.cpio.gz" "$dir/"
+	cat >"$dir/isolinux/isolinux.cfg" <<CFG
+serial 0 115200
+default demo
+prompt 0
+label demo
+  kernel /vmlinuz
+  append initrd=/demo.cpio.gz console=ttyS0 panic=-1 tandem.poweroff
+CFG
+	xorriso -as mkisofs -quiet -o "$base.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table "$dir" >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$dir"
+	[ $rc -eq 0 ] || { echo "  xorriso failed"; return 1; }
+	cat >"$base.conf" <<CONF
+[vm pc]
+memory  = 256M
+cdrom   = isolinux.iso
+net     = none
+CONF
+	QEMU_ACCEL=$LINUX_ACCEL fw_boot "$log" 900 '^pc: guest powered off|^pc: .*the VM stops|PANIC|EXCEPTION' \
+		"$base.conf" "$base.iso isolinux.iso" || return 1
+	expect "$log" '^pc: firmware: Booting from DVD/CD' &&
+		expect "$log" '^pc: ISOLINUX [0-9]' &&
+		expect "$log" '^pc: Loading /vmlinuz... ok' &&
+		expect "$log" '^pc: tandem-demo: userspace up' &&
+		expect "$log" '^pc: guest powered off: the VM stops' &&
+		expect_not "$log" 'Kernel panic|not one the emulator knows|PANIC|EXCEPTION'
+}
+system_test firmware-isolinux t_firmware_isolinux
