@@ -164,8 +164,10 @@ expect_fw_linux() {
 		expect_not "$log" 'ACPI (BIOS )?Error|Kernel panic|BUG:|Oops|not one the emulator knows|PANIC|EXCEPTION'
 }
 
-# Debian's kernel from a GRUB ISO on the IDE CD-ROM: ACPI, both vCPUs, a memory disk on
-# AHCI, and the e1000 pinging a Linux VM on the internal switch.
+# Debian's kernel from a GRUB ISO on the IDE CD-ROM: ACPI, a memory disk on AHCI, and
+# the e1000 pinging a Linux VM on the internal switch. One vCPU: three vCPUs of two
+# VMs on the two emulated host CPUs meet QEMU's TCG faults (docs/support.md) often
+# enough to stall or crash a run; firmware-linux-ide has the two-vCPU guest.
 t_firmware_linux_cd() {
 	local log=$1 base=$FW_DIR/linuxcd
 	mkdir -p "$FW_DIR"
@@ -173,7 +175,6 @@ t_firmware_linux_cd() {
 		{ echo "  grub-mkrescue failed"; return 1; }
 	cat >"$base.conf" <<CONF
 [vm pc]
-cpus   = 2
 memory = 512M
 cdrom  = linuxcd.iso
 disk   = memory:64M
@@ -192,7 +193,7 @@ CONF
 		"$base.conf" "$base.iso linuxcd.iso" "$BUILD/guests/vmlinuz vmlinuz" \
 		"$BUILD/guests/demo.cpio.gz demo.cpio.gz" || return 1
 	expect "$log" '^pc: firmware: Booting from DVD/CD' &&
-		expect_fw_linux "$log" 2 ahci &&
+		expect_fw_linux "$log" 1 ahci &&
 		expect "$log" '^pc: tandem-demo: net: eth0 [0-9a-f:]+ driver e1000' &&
 		expect "$log" '^pc: tandem-demo: net: ping 10.0.9.2: 3 packets received'
 }
