@@ -59,9 +59,12 @@ static void check_drive(const struct ide_drive *d, uint64_t image_size)
 		if (d->dst != d->cdb || d->len != ATAPI_CDB_LEN)
 			__builtin_trap();
 	} else if (out) {
-		if (!d->wimage || !inside(d->dst, d->len, d->wimage, image_size))
+		/* Only a writable disk's image takes data. */
+		if (d->kind != IDE_DISK || d->ata.read_only ||
+		    !inside(d->dst, d->len, d->ata.image, image_size))
 			__builtin_trap();
-	} else if (!inside(d->src, d->len, d->image, image_size) &&
+	} else if (!inside(d->src, d->len, d->kind == IDE_DISK ? d->ata.image : d->image,
+			   image_size) &&
 		   !inside(d->src, d->len, d->buf, IDE_BUF_SIZE)) {
 		__builtin_trap();
 	}

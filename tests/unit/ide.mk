@@ -1,2 +1,2 @@
 UNIT_TESTS += ide
-unit_ide_SRCS := vmm/dev/ide.c vmm/dev/ide_bm.c vmm/dev/atapi.c vmm/dev/pci.c vmm/dev/iobus.c vmm/gmem.c
+unit_ide_SRCS := vmm/dev/ide.c vmm/dev/ide_bm.c vmm/dev/atapi.c vmm/dev/ata_disk.c vmm/dev/pci.c vmm/dev/iobus.c vmm/gmem.c

@@ -236,7 +236,7 @@ static void set_tfd(struct ahci_port *p, const struct ata_tf *tf)
 /* A disk reset: it sends its signature, which PxSIG keeps (AHCI 3.3.9). */
 static void disk_signature(struct ahci *a, struct ahci_port *p)
 {
-	struct ata_tf tf = ata_disk_reset(&p->disk);
+	struct ata_tf tf = ata_disk_reset(&p->disk, true);
 	uint8_t fis[FIS_REG_SIZE];
 	set_tfd(p, &tf);
 	p->sig = SIG_DISK;
@@ -687,7 +687,7 @@ bool ahci_attach_disk(struct ahci *a, unsigned port, uint8_t *image, uint64_t si
 		return false;
 	serial[sizeof(serial) - 2] = (char)('0' + port);
 	struct ahci_port *p = port_of(a, port);
-	if (!ata_disk_attach(&p->disk, image, size, read_only, model, serial))
+	if (!ata_disk_attach(&p->disk, ATA_SATA, image, size, read_only, model, serial))
 		return false;
 	/* The disk appears as if it had been there at power-on. */
 	port_reset(a, p);

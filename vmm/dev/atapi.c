@@ -79,10 +79,10 @@ void atapi_identify(struct ide_drive *d)
 	put_le16(b + 2 * 50, 0x4000);
 	put_le16(b + 2 * 53, 0x0006); /* words 64-70 and 88 valid */
 	uint16_t mw = 0x0007, udma = 0x003f;
-	if ((d->xfer_mode & 0xf8) == 0x20)
-		mw |= (uint16_t)(0x100 << (d->xfer_mode & 7));
-	if ((d->xfer_mode & 0xf8) == 0x40)
-		udma |= (uint16_t)(0x100 << (d->xfer_mode & 7));
+	if ((d->ata.xfer_mode & 0xf8) == 0x20)
+		mw |= (uint16_t)(0x100 << (d->ata.xfer_mode & 7));
+	if ((d->ata.xfer_mode & 0xf8) == 0x40)
+		udma |= (uint16_t)(0x100 << (d->ata.xfer_mode & 7));
 	put_le16(b + 2 * 63, mw);
 	put_le16(b + 2 * 64, 0x0003);
 	for (unsigned w = 65; w <= 68; w++)

@@ -1,76 +1,21 @@
-/* The PIIX3 IDE function: the channels' registers, ATA commands of disks, PIO and DMA
- * transfers, setup of the PCI function. ATAPI commands are in atapi.c, the bus master
- * in ide_bm.c. */
+/* The PIIX3 IDE function: the channels' registers, PIO and DMA transfers, resets and
+ * setup of the PCI function. The disks' command set is ata_disk.c's, ATAPI commands
+ * are in atapi.c, the bus master in ide_bm.c. */
 #include <string.h>
 #include <unaligned.h>
 #include "ide.h"
 
-/* ATA commands (ATA/ATAPI-6 chapter 8; the EXT forms from 48-bit addressing). */
+/* The ATA commands the channel or a packet device handles itself (ATA/ATAPI-6
+ * chapter 8); a disk's go to ata_disk. */
 enum {
-	CMD_NOP = 0x00,
 	CMD_DEVICE_RESET = 0x08,
-	CMD_RECALIBRATE = 0x10, /* 0x10-0x1f, obsolete */
 	CMD_READ = 0x20,
 	CMD_READ_NR = 0x21,
-	CMD_READ_EXT = 0x24,
-	CMD_READ_DMA_EXT = 0x25,
-	CMD_READ_MULT_EXT = 0x29,
-	CMD_WRITE = 0x30,
-	CMD_WRITE_NR = 0x31,
-	CMD_WRITE_EXT = 0x34,
-	CMD_WRITE_DMA_EXT = 0x35,
-	CMD_WRITE_MULT_EXT = 0x39,
-	CMD_VERIFY = 0x40,
-	CMD_VERIFY_NR = 0x41,
-	CMD_VERIFY_EXT = 0x42,
-	CMD_SEEK = 0x70,
 	CMD_DIAGNOSE = 0x90,
-	CMD_INIT_PARAMS = 0x91,
-	CMD_STANDBY_IMM_OLD = 0x94, /* the ATA-1 codes of the power commands */
-	CMD_IDLE_IMM_OLD = 0x95,
-	CMD_STANDBY_OLD = 0x96,
-	CMD_IDLE_OLD = 0x97,
-	CMD_CHECK_POWER_OLD = 0x98,
 	CMD_PACKET = 0xa0,
 	CMD_ID_PACKET = 0xa1,
-	CMD_READ_MULT = 0xc4,
-	CMD_WRITE_MULT = 0xc5,
-	CMD_SET_MULT = 0xc6,
-	CMD_READ_DMA = 0xc8,
-	CMD_READ_DMA_NR = 0xc9,
-	CMD_WRITE_DMA = 0xca,
-	CMD_WRITE_DMA_NR = 0xcb,
-	CMD_STANDBY_IMM = 0xe0,
-	CMD_IDLE_IMM = 0xe1,
-	CMD_STANDBY = 0xe2,
-	CMD_IDLE = 0xe3,
-	CMD_CHECK_POWER = 0xe5,
-	CMD_FLUSH = 0xe7,
-	CMD_FLUSH_EXT = 0xea,
 	CMD_IDENTIFY = 0xec,
-	CMD_SET_FEATURES = 0xef,
 };
-
-/* SET FEATURES subcommands (ATA/ATAPI-6 8.37). */
-#define SF_WCACHE_ON   0x02
-#define SF_XFER_MODE   0x03
-#define SF_REVERT_OFF  0x66
-#define SF_WCACHE_OFF  0x82
-#define SF_LOOKAHEAD_0 0x55
-#define SF_LOOKAHEAD_1 0xaa
-#define SF_REVERT_ON   0xcc
-#define XFER_PIO       0x08 /* mode in bits 2:0 */
-#define XFER_MWDMA     0x20
-#define XFER_UDMA      0x40
-
-/* How a read or write command moves its sectors. */
-#define RW_EXT    0x01
-#define RW_WRITE  0x02
-#define RW_DMA    0x04
-#define RW_MULT   0x08
-#define RW_VERIFY 0x10
-
-#define LBA28_MAX 0x0fffffffull
 
 static const uint8_t atapi_sig[2] = {0x14, 0xeb}; /* LBA mid and high (ATA/ATAPI-6 9.12) */
 
@@ -138,19 +83,14 @@ static void drive_reset(struct ide_drive *d)
 	d->irq = false;
 	d->error = present(d) ? IDE_ERR_AMNF : 0;
 	d->status = d->kind == IDE_DISK ? IDE_ST_DRDY | IDE_ST_DSC : 0;
-	d->standby = false;
+	ata_disk_reset(&d->ata, false);
 	set_signature(d);
 }
 
-/* Power-on defaults besides the reset state. Many drives ship with multiple mode on,
- * so READ MULTIPLE works before SET MULTIPLE MODE as guests have seen elsewhere. */
+/* Power-on defaults besides the reset state. */
 static void drive_power_on(struct ide_drive *d)
 {
-	d->mult = d->kind == IDE_DISK ? IDE_MULT_MAX : 0;
-	d->cur_heads = d->heads;
-	d->cur_spt = d->spt;
-	d->xfer_mode = 0;
-	d->wcache = true;
+	ata_disk_reset(&d->ata, true);
 	d->locked = false;
 	d->media_event = d->kind == IDE_CDROM;
 	atapi_set_sense(d, 0, 0, 0);
@@ -244,6 +184,7 @@ void ide_dma_end(struct ide_channel *c, struct ide_drive *d, bool ok)
 	if (ok && d->atapi) {
 		atapi_done(c, d);
 	} else if (ok) {
+		ata_disk_done(&d->ata, &d->cmd);
 		ata_ok(c, d);
 	} else if (d->atapi) {
 		atapi_set_sense(d, 0x0b, 0, 0);
@@ -254,11 +195,6 @@ void ide_dma_end(struct ide_channel *c, struct ide_drive *d, bool ok)
 }
 
 /* ---- ATA commands */
-
-static void put_word(uint8_t *buf, unsigned word, uint16_t v)
-{
-	put_le16(buf + 2 * word, v);
-}
 
 void ide_put_string(uint8_t *p, const char *s, unsigned words)
 {
@@ -277,189 +213,9 @@ void ide_finish_identify(uint8_t *buf)
 	buf[511] = (uint8_t)-sum;
 }
 
-/* IDENTIFY DEVICE (ATA/ATAPI-6 8.15, table 27). */
-static void ata_identify(struct ide_drive *d)
+static void identify_packet(struct ide_channel *c, struct ide_drive *d)
 {
-	uint8_t *b = d->buf;
-	uint64_t lba28 = d->sectors < LBA28_MAX ? d->sectors : LBA28_MAX;
-	uint32_t chs = (uint32_t)d->cyls * d->cur_heads * d->cur_spt;
-	memset(b, 0, IDE_BUF_SIZE);
-	put_word(b, 0, 0x0040); /* fixed device */
-	put_word(b, 1, d->cyls);
-	put_word(b, 3, d->heads);
-	put_word(b, 6, d->spt);
-	ide_put_string(b + 20, d->serial, 10);
-	ide_put_string(b + 46, "0.1", 4);
-	ide_put_string(b + 54, d->model, 20);
-	put_word(b, 47, 0x8000 | IDE_MULT_MAX);
-	put_word(b, 49, 0x0f00); /* LBA, DMA, IORDY (may be disabled) */
-	put_word(b, 50, 0x4000);
-	put_word(b, 51, 0x0200); /* PIO mode 2 timing, the obsolete field */
-	put_word(b, 53, 0x0007); /* words 54-58, 64-70 and 88 are valid */
-	put_word(b, 54, d->cyls);
-	put_word(b, 55, d->cur_heads);
-	put_word(b, 56, d->cur_spt);
-	put_word(b, 57, (uint16_t)chs);
-	put_word(b, 58, (uint16_t)(chs >> 16));
-	put_word(b, 59, (uint16_t)(d->mult ? 0x0100 | d->mult : 0));
-	put_word(b, 60, (uint16_t)lba28);
-	put_word(b, 61, (uint16_t)(lba28 >> 16));
-	uint16_t mw = 0x0007, udma = 0x003f; /* multiword DMA 0-2, UDMA 0-5 */
-	if ((d->xfer_mode & 0xf8) == XFER_MWDMA)
-		mw |= (uint16_t)(0x100 << (d->xfer_mode & 7));
-	if ((d->xfer_mode & 0xf8) == XFER_UDMA)
-		udma |= (uint16_t)(0x100 << (d->xfer_mode & 7));
-	put_word(b, 63, mw);
-	put_word(b, 64, 0x0003); /* PIO modes 3 and 4 */
-	for (unsigned w = 65; w <= 68; w++)
-		put_word(b, w, 120); /* cycle times in ns */
-	put_word(b, 80, 0x00f0);     /* ATA/ATAPI-4 to -7 */
-	/* Supported: NOP, look-ahead, write cache, power management; FLUSH CACHE (EXT)
-	 * and 48-bit addresses. Enabled: the same, with the write cache as set. */
-	put_word(b, 82, 0x4068);
-	put_word(b, 83, 0x7400);
-	put_word(b, 84, 0x4000);
-	put_word(b, 85, (uint16_t)(0x4048 | (d->wcache ? 0x20 : 0)));
-	put_word(b, 86, 0x3400);
-	put_word(b, 87, 0x4000);
-	put_word(b, 88, udma);
-	put_word(b, 93, 0x6001); /* valid, 80-conductor cable */
-	for (unsigned i = 0; i < 4; i++)
-		put_word(b, 100 + i, (uint16_t)(d->sectors >> (16 * i)));
-	ide_finish_identify(b);
-}
-
-static unsigned rw_flags(uint8_t cmd)
-{
-	switch (cmd) {
-	case CMD_READ:
-	case CMD_READ_NR: return 0;
-	case CMD_READ_EXT: return RW_EXT;
-	case CMD_READ_MULT: return RW_MULT;
-	case CMD_READ_MULT_EXT: return RW_MULT | RW_EXT;
-	case CMD_READ_DMA:
-	case CMD_READ_DMA_NR: return RW_DMA;
-	case CMD_READ_DMA_EXT: return RW_DMA | RW_EXT;
-	case CMD_WRITE:
-	case CMD_WRITE_NR: return RW_WRITE;
-	case CMD_WRITE_EXT: return RW_WRITE | RW_EXT;
-	case CMD_WRITE_MULT: return RW_WRITE | RW_MULT;
-	case CMD_WRITE_MULT_EXT: return RW_WRITE | RW_MULT | RW_EXT;
-	case CMD_WRITE_DMA:
-	case CMD_WRITE_DMA_NR: return RW_WRITE | RW_DMA;
-	case CMD_WRITE_DMA_EXT: return RW_WRITE | RW_DMA | RW_EXT;
-	case CMD_VERIFY:
-	case CMD_VERIFY_NR: return RW_VERIFY;
-	case CMD_VERIFY_EXT: return RW_VERIFY | RW_EXT;
-	default: return ~0u;
-	}
-}
-
-/* The command's first sector and count from the task file: 48-bit, 28-bit LBA or CHS
- * in the current geometry. False for a CHS address outside it. */
-static bool ata_address(const struct ide_channel *c, const struct ide_drive *d, bool ext,
-			uint64_t *lba, uint32_t *count)
-{
-	if (ext) {
-		*lba = (uint64_t)d->lbal[0] | (uint64_t)d->lbam[0] << 8 |
-		       (uint64_t)d->lbah[0] << 16 | (uint64_t)d->lbal[1] << 24 |
-		       (uint64_t)d->lbam[1] << 32 | (uint64_t)d->lbah[1] << 40;
-		*count = (uint32_t)d->nsect[0] | (uint32_t)d->nsect[1] << 8;
-		if (!*count)
-			*count = 0x10000;
-		return true;
-	}
-	*count = d->nsect[0] ? d->nsect[0] : 256;
-	if (c->dev & IDE_DEV_LBA) {
-		*lba = (uint64_t)d->lbal[0] | (uint64_t)d->lbam[0] << 8 |
-		       (uint64_t)d->lbah[0] << 16 | (uint64_t)(c->dev & 0x0f) << 24;
-		return true;
-	}
-	unsigned cyl = d->lbam[0] | (unsigned)d->lbah[0] << 8, head = c->dev & 0x0f;
-	unsigned sect = d->lbal[0];
-	if (!sect || sect > d->cur_spt || head >= d->cur_heads)
-		return false;
-	*lba = ((uint64_t)cyl * d->cur_heads + head) * d->cur_spt + sect - 1;
-	return true;
-}
-
-static void ata_rw(struct ide_channel *c, struct ide_drive *d, unsigned f)
-{
-	uint64_t lba;
-	uint32_t count;
-	if (((f & RW_MULT) && !d->mult) || ((f & RW_WRITE) && !d->wimage)) {
-		ata_abort(c, d, IDE_ERR_ABRT);
-		return;
-	}
-	if (!ata_address(c, d, f & RW_EXT, &lba, &count) || lba > d->sectors ||
-	    count > d->sectors - lba) {
-		ata_abort(c, d, IDE_ERR_IDNF);
-		return;
-	}
-	d->standby = false;
-	if (f & RW_VERIFY) {
-		ata_ok(c, d);
-		return;
-	}
-	uint64_t off = lba * IDE_SECTOR;
-	d->src = d->image + off;
-	d->dst = (f & RW_WRITE) ? d->wimage + off : NULL;
-	d->len = (uint64_t)count * IDE_SECTOR;
-	d->atapi = false;
-	start_xfer(c, d, f & RW_WRITE, f & RW_DMA, (f & RW_MULT ? d->mult : 1) * IDE_SECTOR);
-}
-
-static bool xfer_mode_ok(uint8_t mode)
-{
-	unsigned n = mode & 7;
-	switch (mode & 0xf8) {
-	case 0: return n <= 1; /* PIO default mode, IORDY on or off */
-	case XFER_PIO: return n <= 4;
-	case XFER_MWDMA: return n <= 2;
-	case XFER_UDMA: return n <= 5;
-	default: return false;
-	}
-}
-
-static void set_features(struct ide_channel *c, struct ide_drive *d)
-{
-	switch (d->feat[0]) {
-	case SF_WCACHE_ON: d->wcache = true; break;
-	case SF_WCACHE_OFF: d->wcache = false; break;
-	case SF_XFER_MODE:
-		if (!xfer_mode_ok(d->nsect[0])) {
-			ata_abort(c, d, IDE_ERR_ABRT);
-			return;
-		}
-		d->xfer_mode = d->nsect[0];
-		break;
-	case SF_LOOKAHEAD_0:
-	case SF_LOOKAHEAD_1:
-	case SF_REVERT_OFF:
-	case SF_REVERT_ON: break;
-	default: ata_abort(c, d, IDE_ERR_ABRT); return;
-	}
-	ata_ok(c, d);
-}
-
-/* SET MULTIPLE MODE: a power of two up to the maximum; 0 turns the mode off. */
-static void set_multiple(struct ide_channel *c, struct ide_drive *d)
-{
-	uint8_t n = d->nsect[0];
-	if (n > IDE_MULT_MAX || (n & (n - 1))) {
-		ata_abort(c, d, IDE_ERR_ABRT);
-		return;
-	}
-	d->mult = n;
-	ata_ok(c, d);
-}
-
-static void identify(struct ide_channel *c, struct ide_drive *d)
-{
-	if (d->kind == IDE_DISK)
-		ata_identify(d);
-	else
-		atapi_identify(d);
+	atapi_identify(d);
 	d->src = d->buf;
 	d->len = IDE_SECTOR;
 	d->atapi = false;
@@ -509,74 +265,61 @@ static void diagnose(struct ide_channel *c)
 	}
 }
 
-/* Commands both kinds of drive take. */
-static bool common_command(struct ide_channel *c, struct ide_drive *d, uint8_t cmd)
+/* The image of the task file as a register FIS (SATA 3.0, 10.3.4), the form ata_disk
+ * takes commands in: the previous register contents are the FIS's expanded fields. */
+static void task_file_fis(const struct ide_channel *c, const struct ide_drive *d, uint8_t cmd,
+			  uint8_t *f)
 {
-	switch (cmd) {
-	case CMD_SET_FEATURES: set_features(c, d); break;
-	case CMD_CHECK_POWER:
-	case CMD_CHECK_POWER_OLD:
-		d->nsect[0] = d->standby ? 0x00 : 0xff;
-		ata_ok(c, d);
-		break;
-	case CMD_IDLE:
-	case CMD_IDLE_IMM:
-	case CMD_IDLE_OLD:
-	case CMD_IDLE_IMM_OLD:
-		d->standby = false;
-		ata_ok(c, d);
-		break;
-	case CMD_STANDBY:
-	case CMD_STANDBY_IMM:
-	case CMD_STANDBY_OLD:
-	case CMD_STANDBY_IMM_OLD:
-		d->standby = true;
-		ata_ok(c, d);
-		break;
-	default: return false;
-	}
-	return true;
+	memset(f, 0, ATA_FIS_SIZE);
+	f[0] = 0x27; /* host to device */
+	f[1] = 0x80; /* a command */
+	f[2] = cmd;
+	f[3] = d->feat[0];
+	f[4] = d->lbal[0];
+	f[5] = d->lbam[0];
+	f[6] = d->lbah[0];
+	f[7] = c->dev;
+	f[8] = d->lbal[1];
+	f[9] = d->lbam[1];
+	f[10] = d->lbah[1];
+	f[11] = d->feat[1];
+	f[12] = d->nsect[0];
+	f[13] = d->nsect[1];
+	f[15] = c->ctl;
 }
 
-static void disk_command(struct ide_channel *c, struct ide_drive *d, uint8_t cmd)
+/* Runs an ATA command through ata_disk: its end, or the data phase the channel runs
+ * by PIO in DRQ blocks or by the bus master. */
+static void ata_command(struct ide_channel *c, struct ide_drive *d, uint8_t cmd)
 {
-	unsigned f = rw_flags(cmd);
-	if (f != ~0u) {
-		ata_rw(c, d, f);
+	uint8_t fis[ATA_FIS_SIZE];
+	task_file_fis(c, d, cmd, fis);
+	struct ata_xfer x = ata_disk_start(&d->ata, fis, d->buf);
+	if (x.tf.status & ATA_ST_ERR) {
+		ata_abort(c, d, x.tf.error);
 		return;
 	}
-	if (common_command(c, d, cmd))
-		return;
-	switch (cmd) {
-	case CMD_IDENTIFY: identify(c, d); break;
-	case CMD_SET_MULT: set_multiple(c, d); break;
-	case CMD_INIT_PARAMS:
-		/* Takes any geometry; CHS commands outside it fail with IDNF. */
-		d->cur_heads = (uint16_t)((c->dev & 0x0f) + 1);
-		d->cur_spt = d->nsect[0];
+	if (x.regs)
+		d->nsect[0] = (uint8_t)x.tf.count;
+	if (!x.len) {
 		ata_ok(c, d);
-		break;
-	case CMD_FLUSH:
-	case CMD_FLUSH_EXT: ata_ok(c, d); break; /* writes reach the image at once */
-	case CMD_SEEK: ata_ok(c, d); break;
-	default:
-		if ((cmd & 0xf0) == CMD_RECALIBRATE)
-			ata_ok(c, d);
-		else
-			ata_abort(c, d, IDE_ERR_ABRT);
-		break;
+		return;
 	}
+	d->cmd = x;
+	d->src = x.data;
+	d->dst = x.write ? x.data : NULL;
+	d->len = x.len;
+	d->atapi = false;
+	start_xfer(c, d, x.write, x.proto == ATA_DMA, x.block);
 }
 
 /* A packet device aborts ATA commands it does not take; IDENTIFY DEVICE and READ
  * SECTORS leave its signature for drivers that probe with them (ATA/ATAPI-6 8.15). */
 static void cdrom_command(struct ide_channel *c, struct ide_drive *d, uint8_t cmd)
 {
-	if (common_command(c, d, cmd))
-		return;
 	switch (cmd) {
 	case CMD_PACKET: packet(d); break;
-	case CMD_ID_PACKET: identify(c, d); break;
+	case CMD_ID_PACKET: identify_packet(c, d); break;
 	case CMD_DEVICE_RESET: drive_reset(d); break; /* no interrupt (9.3) */
 	case CMD_IDENTIFY:
 	case CMD_READ:
@@ -584,7 +327,7 @@ static void cdrom_command(struct ide_channel *c, struct ide_drive *d, uint8_t cm
 		set_signature(d);
 		ata_abort(c, d, IDE_ERR_ABRT);
 		break;
-	default: ata_abort(c, d, IDE_ERR_ABRT); break;
+	default: ata_command(c, d, cmd); break; /* the power and feature commands */
 	}
 }
 
@@ -605,7 +348,7 @@ static void write_command(struct ide_channel *c, uint8_t cmd)
 	d->xfer = IDE_XFER_NONE;
 	update_irq(c);
 	if (d->kind == IDE_DISK)
-		disk_command(c, d, cmd);
+		ata_command(c, d, cmd);
 	else
 		cdrom_command(c, d, cmd);
 }
@@ -620,10 +363,12 @@ static void block_done(struct ide_channel *c, struct ide_drive *d)
 	} else if (d->pos >= d->len) {
 		if (d->atapi)
 			atapi_done(c, d);
-		else if (d->xfer == IDE_XFER_PIO_OUT)
+		else if (d->xfer == IDE_XFER_PIO_OUT) {
+			ata_disk_done(&d->ata, &d->cmd);
 			ata_ok(c, d);
-		else {
+		} else {
 			/* The end of a PIO data-in command has no interrupt of its own. */
+			ata_disk_done(&d->ata, &d->cmd);
 			d->xfer = IDE_XFER_NONE;
 			d->status = IDE_ST_DRDY | IDE_ST_DSC;
 		}
@@ -877,19 +622,15 @@ bool ide_attach_disk(struct ide *ide, unsigned channel, unsigned unit, uint8_t *
 		     uint64_t size, bool read_only, const char *model)
 {
 	struct ide_drive *d = free_slot(ide, channel, unit);
-	if (!d || !image || size < IDE_SECTOR)
+	if (!d)
 		return false;
 	memset(d, 0, sizeof(*d));
-	d->kind = IDE_DISK;
-	d->image = image;
-	d->wimage = read_only ? NULL : image;
-	d->sectors = size / IDE_SECTOR;
-	/* The usual translation: 16 heads, 63 sectors, at most 16383 cylinders. */
-	uint64_t cyls = d->sectors / (16 * 63);
-	d->cyls = (uint16_t)(cyls > 16383 ? 16383 : cyls ? cyls : 1);
-	d->heads = 16;
-	d->spt = 63;
 	name_drive(d, channel, unit, model ? model : "Tandem ATA disk");
+	/* A partial last sector is not addressable. */
+	if (!ata_disk_attach(&d->ata, ATA_PATA, image, size - size % IDE_SECTOR, read_only,
+			     d->model, d->serial))
+		return false;
+	d->kind = IDE_DISK;
 	drive_power_on(d);
 	return true;
 }
@@ -904,6 +645,8 @@ bool ide_attach_cdrom(struct ide *ide, unsigned channel, unsigned unit, const ui
 	d->kind = IDE_CDROM;
 	d->image = image;
 	d->sectors = size / ATAPI_SECTOR;
+	d->ata.transport = ATA_PATA;
+	d->ata.packet = true;
 	name_drive(d, channel, unit, "Tandem ATAPI CD-ROM");
 	drive_power_on(d);
 	return true;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../gmem.h"
+#include "ata_disk.h"
 #include "iobus.h"
 #include "irq.h"
 #include "pci.h"
@@ -81,7 +82,7 @@
 
 #define IDE_SECTOR    512
 #define ATAPI_SECTOR  2048
-#define IDE_MULT_MAX  16 /* sectors per DRQ block for READ/WRITE MULTIPLE */
+#define IDE_MULT_MAX  ATA_MULT_MAX
 #define IDE_BUF_SIZE  512
 #define ATAPI_CDB_LEN 12
 
@@ -99,9 +100,12 @@ enum ide_xfer {
 
 struct ide_drive {
 	enum ide_kind kind;
-	const uint8_t *image; /* never written unless wimage is set */
-	uint8_t *wimage;      /* the image again for a writable disk, else NULL */
-	uint64_t sectors;     /* of IDE_SECTOR for disks, ATAPI_SECTOR for CD-ROMs */
+	/* The ATA command set: a disk's image and settings, or a CD-ROM's power and
+	 * feature state (ata.packet). */
+	struct ata_disk ata;
+	struct ata_xfer cmd;  /* the disk command whose data moves now */
+	const uint8_t *image; /* a CD-ROM's medium, of sectors ATAPI_SECTOR bytes */
+	uint64_t sectors;
 	char model[41], serial[21];
 
 	/* Task file registers; writes reach both drives of a channel, as on the cable.
@@ -109,13 +113,6 @@ struct ide_drive {
 	uint8_t feat[2], nsect[2], lbal[2], lbam[2], lbah[2];
 	uint8_t status, error;
 	bool irq; /* INTRQ pending: the line follows it while the drive is selected */
-
-	/* Disk state. */
-	uint16_t cyls, heads, spt;   /* default geometry */
-	uint16_t cur_heads, cur_spt; /* INITIALIZE DEVICE PARAMETERS */
-	uint8_t mult;                /* sectors per block of READ/WRITE MULTIPLE, 0: off */
-	uint8_t xfer_mode;           /* SET FEATURES 03h value: PIO, MWDMA or UDMA mode */
-	bool wcache, standby;
 
 	/* The transfer in progress: bytes [pos, len) of src (or dst, for writes), handed
 	 * through the data port in DRQ blocks ending at block_end. */
