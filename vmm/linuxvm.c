@@ -171,9 +171,16 @@ static bool init_pending(struct vcpu *v)
 
 static bool init(struct vcpu *v, struct vcpu_state *s)
 {
-	if (!lapic_take_init(&lapic[v->index]) || v->index == 0)
+	struct lapic *a = &lapic[v->index];
+	if (!lapic_take_init(a) || v->index == 0)
 		return false;
-	lapic_reset_init(&lapic[v->index]);
+	/* A SIPI that came after the INIT, before this exit handler ran (the sender
+	 * does not wait for it), belongs to the wait-for-SIPI state: keep it. */
+	bool sipi = a->sipi_pending;
+	uint8_t vector = a->sipi_vector;
+	lapic_reset_init(a);
+	a->sipi_pending = sipi;
+	a->sipi_vector = vector;
 	wait_sipi(v, s);
 	return true;
 }
