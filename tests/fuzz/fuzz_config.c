@@ -50,6 +50,9 @@ static void check(const struct config *cfg, unsigned nlines)
 		check_str(v->initrd, sizeof(v->initrd));
 		check_str(v->disk, sizeof(v->disk));
 		check_str(v->cmdline, sizeof(v->cmdline));
+		check_str(v->firmware, sizeof(v->firmware));
+		check_str(v->vgabios, sizeof(v->vgabios));
+		check_str(v->cdrom, sizeof(v->cdrom));
 		if (!name_ok(v->name) || v->line == 0 || v->line > nlines)
 			__builtin_trap();
 		for (unsigned j = 0; j < i; j++)
@@ -62,10 +65,25 @@ static void check(const struct config *cfg, unsigned nlines)
 		if (!v->valid)
 			continue;
 		if (v->memory < CONFIG_MIN_MEMORY || v->memory % CONFIG_MEMORY_UNIT ||
-		    v->kernel[0] == 0 || v->cpus < 1 || v->cpus > CONFIG_MAX_CPUS ||
+		    v->cpus < 1 || v->cpus > CONFIG_MAX_CPUS ||
 		    (v->class_ != CONFIG_CLASS_FOREGROUND &&
 		     v->class_ != CONFIG_CLASS_BACKGROUND) ||
 		    (v->on_crash != CONFIG_ON_CRASH_STOP && v->on_crash != CONFIG_ON_CRASH_RESTART))
+			__builtin_trap();
+		/* A kernel VM, with virtio devices and no firmware; or a firmware VM, with
+		 * its firmware named and no kernel's files. */
+		if (v->kernel[0] &&
+		    (v->firmware[0] || v->vgabios[0] || v->cdrom[0] ||
+		     v->disk_bus != CONFIG_DISK_BUS_VIRTIO || v->nic != CONFIG_NIC_VIRTIO))
+			__builtin_trap();
+		if (!v->kernel[0] &&
+		    (!v->firmware[0] || v->initrd[0] || v->cmdline[0] ||
+		     (v->boot != CONFIG_BOOT_CDROM && v->boot != CONFIG_BOOT_DISK) ||
+		     (v->boot == CONFIG_BOOT_CDROM && !v->cdrom[0]) ||
+		     (v->vgabios[0] && !v->display_width)))
+			__builtin_trap();
+		if ((unsigned)v->disk_bus > CONFIG_DISK_BUS_IDE ||
+		    (unsigned)v->nic > CONFIG_NIC_E1000)
 			__builtin_trap();
 		/* A memory disk: whole MiB within the limit, and no file besides. */
 		if (v->disk_memory && (v->disk_memory % CONFIG_DISK_MEMORY_UNIT ||
