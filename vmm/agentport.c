@@ -56,9 +56,14 @@ static void from_agent(void *ctx, const uint8_t *buf, size_t len)
 			 * agent made it raw. */
 			if (a->line_len && strncmp(a->line, "owner ", 6) != 0)
 				vm_log(a->vm, "agent: %s\n", a->line);
+			/* The root task samples the report now and then: a "load" the agent
+			 * sends right after its "left" must not hide the answer it waits
+			 * for. */
+			bool left = strcmp(a->line, "left") == 0;
 			if (a->line_len && a->report &&
-			    (strncmp(a->line, "load ", 5) == 0 || strcmp(a->line, "left") == 0))
+			    ((strncmp(a->line, "load ", 5) == 0 && !a->left) || left))
 				publish(a->report, a->line);
+			a->left |= left;
 			a->line_len = 0;
 			if (c == '\n')
 				continue;

@@ -23,6 +23,7 @@ struct agentport {
 	unsigned quiet; /* seconds since it was last told */
 	sel_t tick_sm;
 	struct net_ctrl *report;  /* where its load reports go (NULL: the VM has no port) */
+	bool left;                /* the agent said "left": that answer stays until the VM stops */
 	bool leave_told;          /* "leave" sent: the VM is about to be stopped */
 	char name[HOST_NAME_MAX]; /* the VM's, as root's leaving list has it */
 };
